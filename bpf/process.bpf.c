@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Process lifecycle records that keep userland's process cache current:
+ * exec (the new argv, read from the task's own mm right after the image
+ * switch), fork (a new process, not a thread) and exit (of the thread-group
+ * leader).  This object owns the shared ring buffer and loss counters.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "pidtree.h"
+#include "proctree.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(pt_exec, struct task_struct *p, pid_t old_pid, void *bprm)
+{
+	struct pt_exec_record *r;
+
+	r = bpf_ringbuf_reserve(&pt_events, sizeof(*r), 0);
+	if (!r) {
+		pt_count_loss(PT_LOSS_PROCESS);
+		return 0;
+	}
+	r->hdr.type = PT_REC_EXEC;
+	r->hdr.ts_ns = bpf_ktime_get_boot_ns();
+	pt_fill_ancestor(&r->proc, p);
+	r->pad = 0;
+	r->hdr.flags = pt_read_argv(p, r->argv, PT_EXEC_ARGV_LEN, &r->argv_len);
+	bpf_ringbuf_submit(r, 0);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(pt_fork, struct task_struct *parent, struct task_struct *child)
+{
+	struct pt_fork_record *r;
+
+	if (child->pid != child->tgid)
+		return 0; /* a new thread, not a new process */
+	r = bpf_ringbuf_reserve(&pt_events, sizeof(*r), 0);
+	if (!r) {
+		pt_count_loss(PT_LOSS_PROCESS);
+		return 0;
+	}
+	r->hdr.type = PT_REC_FORK;
+	r->hdr.flags = 0;
+	r->hdr.ts_ns = bpf_ktime_get_boot_ns();
+	pt_fill_ancestor(&r->child, child);
+	r->parent_tgid = parent->tgid;
+	r->pad = 0;
+	r->parent_start_ns = parent->group_leader->start_boottime;
+	bpf_ringbuf_submit(r, 0);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(pt_exit, struct task_struct *p)
+{
+	struct pt_exit_record *r;
+
+	if (p->pid != p->tgid)
+		return 0; /* a thread; the process lives on */
+	r = bpf_ringbuf_reserve(&pt_events, sizeof(*r), 0);
+	if (!r) {
+		pt_count_loss(PT_LOSS_PROCESS);
+		return 0;
+	}
+	r->hdr.type = PT_REC_EXIT;
+	r->hdr.flags = 0;
+	r->hdr.ts_ns = bpf_ktime_get_boot_ns();
+	r->tgid = p->tgid;
+	r->pad = 0;
+	r->start_ns = p->start_boottime;
+	bpf_ringbuf_submit(r, 0);
+	return 0;
+}

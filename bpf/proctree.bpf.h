@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Shared by every probe: the ring buffer all records go through, the
+ * per-CPU loss counters, and the in-kernel ancestry snapshot.
+ *
+ * Userland creates the ring buffer and the loss array once (process.bpf.c's
+ * copies) and hands the same fds to every other object before load
+ * (bpf_map__reuse_fd), so exec/fork/exit records and network records share
+ * one ordered stream: the exec of a process is always consumed before any
+ * connection it makes.
+ */
+#ifndef PIDTREE_PROCTREE_BPF_H
+#define PIDTREE_PROCTREE_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+
+#include "pidtree.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20); /* resized by userland before load */
+} pt_events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PT_LOSS_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} pt_lost SEC(".maps");
+
+/* Ancestry depth limit, set by userland before load (<= PT_MAX_DEPTH). */
+const volatile __u32 pt_max_depth = PT_MAX_DEPTH;
+
+static __always_inline void pt_count_loss(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&pt_lost, &idx);
+
+	if (v)
+		*v += 1; /* per-CPU slot: no atomic needed */
+}
+
+static __always_inline void pt_fill_ancestor(struct pt_ancestor *a, struct task_struct *t)
+{
+	struct task_struct *leader = t->group_leader;
+
+	a->tgid = t->tgid;
+	a->ppid = t->real_parent->tgid;
+	a->uid = t->real_cred->uid.val;
+	a->loginuid = t->loginuid.val;
+	a->start_ns = leader->start_boottime;
+	bpf_probe_read_kernel(a->comm, sizeof(a->comm), leader->comm);
+}
+
+/*
+ * Walk real_parent from t up to pid 1 (whose parent is the idle task, pid 0),
+ * at most pt_max_depth steps.  Runs in BTF-enabled programs (tp_btf), where
+ * these pointer walks are plain probe-mem loads.  Returns PT_F_TRUNCATED when
+ * the limit stopped the walk before pid 1.
+ */
+static __always_inline __u32 pt_snapshot_ancestry(struct pt_ancestry *tree, struct task_struct *t)
+{
+	struct task_struct *parent;
+	__u32 i, flags = PT_F_TRUNCATED;
+
+	tree->depth = 0;
+	for (i = 0; i < PT_MAX_DEPTH; i++) {
+		if (i >= pt_max_depth)
+			break;
+		pt_fill_ancestor(&tree->anc[i], t);
+		tree->depth = i + 1;
+		parent = t->real_parent;
+		if (!parent || parent == t || parent->tgid == 0) {
+			flags = 0; /* reached pid 1 (or a task without parent) */
+			break;
+		}
+		t = parent;
+	}
+	return flags;
+}
+
+/*
+ * Copy the argv of t's mm (NUL separated) into buf of size cap (a power of
+ * two).  Must run in t's own context.  Returns the PT_F_ARGV_* flags and the
+ * number of bytes copied in *len.
+ */
+static __always_inline __u32 pt_read_argv(struct task_struct *t, char *buf, __u32 cap, __u32 *len)
+{
+	struct mm_struct *mm = t->mm;
+	unsigned long start, end;
+	__u64 n;
+	__u32 flags = 0;
+
+	*len = 0;
+	if (!mm)
+		return 0; /* kernel thread: no argv */
+	start = mm->arg_start;
+	end = mm->arg_end;
+	if (end <= start)
+		return 0;
+	n = end - start;
+	if (n > cap) {
+		n = cap;
+		flags |= PT_F_ARGV_TRUNCATED;
+	}
+	/* keep the verifier's bound explicit: 1 <= n <= cap */
+	n &= (cap << 1) - 1;
+	if (n == 0 || n > cap)
+		return flags;
+	if (bpf_probe_read_user(buf, n, (const void *)start) < 0)
+		return flags | PT_F_ARGV_FAULT;
+	*len = n;
+	return flags;
+}
+
+#endif

@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * tcp_connect: every outbound TCP connection, reported when the socket moves
+ * CLOSE -> SYN_SENT.  That transition runs in the connecting task (connect(2)
+ * or a TCP Fast Open sendmsg), so the ancestry and argv read here are the
+ * caller's own.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_endian.h>
+
+#include "pidtree.h"
+#include "proctree.bpf.h"
+#include "filter.bpf.h"
+
+#define AF_INET 2
+#define AF_INET6 10
+#define IPPROTO_TCP 6
+#define TCP_SYN_SENT 2
+#define TCP_CLOSE 7
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+static __always_inline bool pt_v4_mapped(const __u8 *a)
+{
+	const __u32 *w = (const __u32 *)a;
+
+	return w[0] == 0 && w[1] == 0 && w[2] == bpf_htonl(0x0000ffff);
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(pt_tcp_connect, const struct sock *sk, const int oldstate, const int newstate)
+{
+	struct pt_conn_record *r;
+	struct task_struct *task;
+	__u8 daddr[16] = {}, saddr[16] = {};
+	__u16 family, dport;
+
+	if (oldstate != TCP_CLOSE || newstate != TCP_SYN_SENT)
+		return 0;
+	if (sk->sk_protocol != IPPROTO_TCP)
+		return 0;
+
+	family = sk->__sk_common.skc_family;
+	dport = bpf_ntohs(sk->__sk_common.skc_dport);
+	if (family == AF_INET) {
+		__builtin_memcpy(daddr, &sk->__sk_common.skc_daddr, 4);
+		__builtin_memcpy(saddr, &sk->__sk_common.skc_rcv_saddr, 4);
+	} else if (family == AF_INET6) {
+		bpf_probe_read_kernel(daddr, 16, &sk->__sk_common.skc_v6_daddr);
+		bpf_probe_read_kernel(saddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		if (pt_v4_mapped(daddr)) {
+			/* an IPv4-mapped destination is an IPv4 connection */
+			family = AF_INET;
+			__builtin_memmove(daddr, daddr + 12, 4);
+			__builtin_memset(daddr + 4, 0, 12);
+			if (pt_v4_mapped(saddr))
+				__builtin_memmove(saddr, saddr + 12, 4);
+			else
+				__builtin_memset(saddr, 0, 4);
+			__builtin_memset(saddr + 4, 0, 12);
+		}
+	} else {
+		return 0;
+	}
+
+	if (pt_filter_drops(family, daddr, dport))
+		return 0;
+
+	r = bpf_ringbuf_reserve(&pt_events, sizeof(*r), 0);
+	if (!r) {
+		pt_count_loss(PT_LOSS_TCP_CONNECT);
+		return 0;
+	}
+	task = bpf_get_current_task_btf();
+	r->hdr.type = PT_REC_TCP_CONNECT;
+	r->hdr.ts_ns = bpf_ktime_get_boot_ns();
+	r->family = family;
+	r->protocol = IPPROTO_TCP;
+	r->dport = dport;
+	r->sport = sk->__sk_common.skc_num;
+	__builtin_memcpy(r->daddr, daddr, 16);
+	__builtin_memcpy(r->saddr, saddr, 16);
+	r->netns = sk->__sk_common.skc_net.net->ns.inum;
+	r->pad = 0;
+	r->hdr.flags = pt_snapshot_ancestry(&r->tree, task);
+	r->hdr.flags |= pt_read_argv(task, r->tree.argv, PT_LEAF_ARGV_LEN, &r->tree.argv_len);
+	bpf_ringbuf_submit(r, 0);
+	return 0;
+}

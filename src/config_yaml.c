@@ -1,0 +1,783 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * YAML loading for the probe configuration: libyaml's document API turned
+ * into a tree of pt_ynode that remembers file:line for every node.
+ *
+ * - "!include FILE" is replaced by the root of FILE (relative to the
+ *   directory of the including file, as pidtree-bcc does); each file is
+ *   parsed once and its tree shared by every include of it; include cycles
+ *   are reported.
+ * - Aliases share the converted node; an alias to an enclosing node
+ *   (a recursive structure) is an error.
+ * - Merge keys ("<<: *anchor", YAML 1.1, supported by PyYAML) are applied;
+ *   explicit keys win.  Duplicate keys: warning, the last value wins (PyYAML).
+ * - Nesting (including include depth) is limited to PT_Y_MAX_DEPTH levels,
+ *   also when a shared subtree is reused deeper, so no consumer of the tree
+ *   can be driven into deep recursion.
+ *
+ * All nodes and strings live in an arena owned by the pt_ytree.
+ */
+#define _GNU_SOURCE
+#include "config.h"
+#include "log.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <yaml.h>
+
+#define PT_Y_MAX_DEPTH 64
+#define YAML_TAG_PREFIX "tag:yaml.org,2002:"
+#define TAG_INCLUDE "!include"
+#define ARENA_BLOCK_SIZE 16384
+
+/* ---- diagnostics ------------------------------------------------------ */
+
+void pt_diag_add(struct pt_diags *d, enum pt_diag_level level, const char *file, int line,
+		 const char *fmt, ...)
+{
+	struct pt_diag *v;
+	char *msg = NULL, *f = NULL;
+	va_list ap;
+	int ret;
+
+	if (level == PT_DIAG_ERROR)
+		d->nerrors++; /* counted even if the text cannot be stored */
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 16;
+
+		v = reallocarray(d->v, cap, sizeof(*v));
+		if (!v)
+			return;
+		d->v = v;
+		d->cap = cap;
+	}
+	va_start(ap, fmt);
+	ret = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (ret < 0)
+		return;
+	if (file) {
+		f = strdup(file);
+		if (!f) {
+			free(msg);
+			return;
+		}
+	}
+	d->v[d->n++] = (struct pt_diag){ .level = level, .file = f, .line = line, .msg = msg };
+}
+
+void pt_diags_print(const struct pt_diags *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++) {
+		const struct pt_diag *g = &d->v[i];
+		int lvl = g->level == PT_DIAG_ERROR ? LOG_ERR : LOG_WARNING;
+
+		if (g->file && g->line > 0)
+			pt_log(lvl, "%s:%d: %s", g->file, g->line, g->msg);
+		else if (g->file)
+			pt_log(lvl, "%s: %s", g->file, g->msg);
+		else
+			pt_log(lvl, "%s", g->msg);
+	}
+}
+
+void pt_diags_free(struct pt_diags *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++) {
+		free(d->v[i].file);
+		free(d->v[i].msg);
+	}
+	free(d->v);
+	memset(d, 0, sizeof(*d));
+}
+
+/* ---- arena -------------------------------------------------------------- */
+
+struct arena_block {
+	struct arena_block *next;
+	size_t size, used;
+	max_align_t data[];
+};
+
+struct ytree_priv {
+	struct arena_block *blocks;
+	/* parallel to pt_ytree.files: converted root and height of each file */
+	struct pt_ynode **roots;
+	int *heights;
+	size_t cap;
+};
+
+/* Zeroed memory that lives as long as the tree; NULL on overflow/ENOMEM. */
+static void *arena_alloc(struct ytree_priv *p, size_t size)
+{
+	const size_t align = _Alignof(max_align_t);
+	struct arena_block *b = p->blocks;
+	size_t bsize;
+	void *r;
+
+	if (size > SIZE_MAX / 4)
+		return NULL;
+	size = size ? (size + align - 1) & ~(align - 1) : align;
+	if (b && b->size - b->used >= size) {
+		r = (char *)b->data + b->used;
+		b->used += size;
+		return r;
+	}
+	bsize = size > ARENA_BLOCK_SIZE ? size : ARENA_BLOCK_SIZE;
+	b = calloc(1, sizeof(*b) + bsize);
+	if (!b)
+		return NULL;
+	b->size = bsize;
+	b->used = size;
+	if (p->blocks && size > ARENA_BLOCK_SIZE) {
+		/* one-off big block: keep filling the current one */
+		b->next = p->blocks->next;
+		p->blocks->next = b;
+	} else {
+		b->next = p->blocks;
+		p->blocks = b;
+	}
+	return b->data;
+}
+
+static void *arena_array(struct ytree_priv *p, size_t n, size_t elsize)
+{
+	if (elsize && n > SIZE_MAX / 4 / elsize)
+		return NULL;
+	return arena_alloc(p, n * elsize);
+}
+
+static char *arena_strndup(struct ytree_priv *p, const char *s, size_t len)
+{
+	char *r = arena_alloc(p, len + 1);
+
+	if (r)
+		memcpy(r, s, len);
+	return r;
+}
+
+/* ---- loader ------------------------------------------------------------- */
+
+struct yload {
+	struct pt_ytree *t;
+	struct ytree_priv *p;
+	struct pt_diags *diags;
+	bool depth_reported;
+};
+
+/* One file on the include stack. */
+struct yframe {
+	const struct yframe *up;
+	size_t file; /* index in t->files */
+	const char *name;
+};
+
+enum { ST_NEW, ST_BUSY, ST_DONE };
+
+struct ydoc {
+	yaml_document_t doc;
+	const char *name; /* display name (interned) */
+	const struct yframe *frame;
+	struct pt_ynode **memo;
+	int *height;
+	unsigned char *state;
+};
+
+#define yerr(L, file, line, ...) pt_diag_add((L)->diags, PT_DIAG_ERROR, file, line, __VA_ARGS__)
+#define ywarn(L, file, line, ...) pt_diag_add((L)->diags, PT_DIAG_WARNING, file, line, __VA_ARGS__)
+
+static struct pt_ynode *new_node(struct yload *L, enum pt_ynode_type type, const char *file,
+				 int line)
+{
+	struct pt_ynode *n = arena_alloc(L->p, sizeof(*n));
+
+	if (n) {
+		n->type = type;
+		n->file = file;
+		n->line = line;
+	}
+	return n;
+}
+
+/* A NULL node standing for something that could not be loaded. */
+static int null_node(struct yload *L, const char *file, int line, struct pt_ynode **out,
+		     int *height)
+{
+	*out = new_node(L, PT_Y_NULL, file, line);
+	*height = 1;
+	return *out ? 0 : -ENOMEM;
+}
+
+static void too_deep(struct yload *L, const char *file, int line)
+{
+	if (L->depth_reported)
+		return;
+	L->depth_reported = true;
+	yerr(L, file, line, "nesting deeper than %d levels", PT_Y_MAX_DEPTH);
+}
+
+static int load_file(struct yload *L, const char *name, const struct yframe *up, int depth,
+		     const struct pt_ynode *from, struct pt_ynode **out, int *height);
+static int conv_node(struct yload *L, struct ydoc *d, int idx, int depth, struct pt_ynode **out,
+		     int *height);
+
+static bool is_null_word(const char *s)
+{
+	return !*s || !strcmp(s, "~") || !strcmp(s, "null") || !strcmp(s, "Null") ||
+	       !strcmp(s, "NULL");
+}
+
+static int conv_scalar(struct yload *L, struct ydoc *d, yaml_node_t *yn, int line,
+		       struct pt_ynode **out)
+{
+	const char *v = (const char *)yn->data.scalar.value;
+	size_t len = yn->data.scalar.length;
+	yaml_scalar_style_t style = yn->data.scalar.style;
+	struct pt_ynode *n;
+
+	if (memchr(v, 0, len)) {
+		yerr(L, d->name, line, "string contains a NUL character");
+		*out = new_node(L, PT_Y_NULL, d->name, line);
+		return *out ? 0 : -ENOMEM;
+	}
+	if (!strcmp((const char *)yn->tag, YAML_TAG_PREFIX "null") ||
+	    (style == YAML_PLAIN_SCALAR_STYLE && is_null_word(v))) {
+		*out = new_node(L, PT_Y_NULL, d->name, line);
+		return *out ? 0 : -ENOMEM;
+	}
+	n = new_node(L, PT_Y_SCALAR, d->name, line);
+	if (!n)
+		return -ENOMEM;
+	n->scalar = arena_strndup(L->p, v, len);
+	if (!n->scalar)
+		return -ENOMEM;
+	n->quoted = style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
+		    style == YAML_DOUBLE_QUOTED_SCALAR_STYLE;
+	*out = n;
+	return 0;
+}
+
+static int conv_sequence(struct yload *L, struct ydoc *d, yaml_node_t *yn, int line, int depth,
+			 struct pt_ynode **out, int *height)
+{
+	yaml_node_item_t *it = yn->data.sequence.items.start;
+	size_t i, n = yn->data.sequence.items.top - it;
+	struct pt_ynode *s = new_node(L, PT_Y_SEQUENCE, d->name, line);
+	int h, ret;
+
+	if (!s)
+		return -ENOMEM;
+	s->items = arena_array(L->p, n, sizeof(*s->items));
+	if (!s->items)
+		return -ENOMEM;
+	s->n = n;
+	for (i = 0; i < n; i++) {
+		ret = conv_node(L, d, it[i], depth + 1, &s->items[i], &h);
+		if (ret)
+			return ret;
+		if (h + 1 > *height)
+			*height = h + 1;
+	}
+	*out = s;
+	return 0;
+}
+
+static bool same_key(const struct pt_ynode *a, const struct pt_ynode *b)
+{
+	return a->type == PT_Y_SCALAR && b->type == PT_Y_SCALAR && !strcmp(a->scalar, b->scalar);
+}
+
+/*
+ * Add a pair to map (whose arrays are large enough).  An explicit duplicate
+ * key replaces the earlier value (warning); a merged key never replaces.
+ */
+static void map_put(struct yload *L, struct pt_ynode *map, struct pt_ynode *k,
+		    struct pt_ynode *v, bool merged)
+{
+	size_t i;
+
+	for (i = 0; i < map->n; i++) {
+		if (!same_key(map->keys[i], k))
+			continue;
+		if (merged)
+			return;
+		ywarn(L, k->file, k->line,
+		      "duplicate key '%s' (first at line %d); the last value is used", k->scalar,
+		      map->keys[i]->line);
+		map->values[i] = v;
+		return;
+	}
+	map->keys[map->n] = k;
+	map->values[map->n] = v;
+	map->n++;
+}
+
+static bool is_merge_key(const struct pt_ynode *k)
+{
+	return k->type == PT_Y_SCALAR && !k->quoted && !strcmp(k->scalar, "<<");
+}
+
+static size_t merge_size(const struct pt_ynode *v)
+{
+	size_t i, n = 0;
+
+	if (v->type == PT_Y_MAPPING)
+		return v->n;
+	if (v->type == PT_Y_SEQUENCE)
+		for (i = 0; i < v->n; i++)
+			if (v->items[i]->type == PT_Y_MAPPING)
+				n += v->items[i]->n;
+	return n;
+}
+
+static void merge_from(struct yload *L, struct pt_ynode *map, const struct pt_ynode *src)
+{
+	size_t i;
+
+	if (src->type != PT_Y_MAPPING) {
+		yerr(L, src->file, src->line, "merge key '<<' needs a mapping or a list of mappings");
+		return;
+	}
+	for (i = 0; i < src->n; i++)
+		map_put(L, map, src->keys[i], src->values[i], true);
+}
+
+static int conv_mapping(struct yload *L, struct ydoc *d, yaml_node_t *yn, int line, int depth,
+			struct pt_ynode **out, int *height)
+{
+	yaml_node_pair_t *pairs = yn->data.mapping.pairs.start;
+	size_t i, np = yn->data.mapping.pairs.top - pairs, nreg = 0, nmerge = 0, cap;
+	struct pt_ynode **ks, **vs, **merges;
+	struct pt_ynode *m = new_node(L, PT_Y_MAPPING, d->name, line);
+	int h, ret;
+
+	if (!m)
+		return -ENOMEM;
+	ks = arena_array(L->p, np, sizeof(*ks));
+	vs = arena_array(L->p, np, sizeof(*vs));
+	merges = arena_array(L->p, np, sizeof(*merges));
+	if (!ks || !vs || !merges)
+		return -ENOMEM;
+	cap = 0;
+	for (i = 0; i < np; i++) {
+		struct pt_ynode *k, *v;
+
+		ret = conv_node(L, d, pairs[i].key, depth + 1, &k, &h);
+		if (ret)
+			return ret;
+		if (h + 1 > *height)
+			*height = h + 1;
+		ret = conv_node(L, d, pairs[i].value, depth + 1, &v, &h);
+		if (ret)
+			return ret;
+		if (h + 1 > *height)
+			*height = h + 1;
+		if (is_merge_key(k)) {
+			merges[nmerge++] = v;
+			cap += merge_size(v);
+		} else {
+			ks[nreg] = k;
+			vs[nreg++] = v;
+		}
+	}
+	cap += nreg;
+	m->keys = arena_array(L->p, cap, sizeof(*m->keys));
+	m->values = arena_array(L->p, cap, sizeof(*m->values));
+	if (!m->keys || !m->values)
+		return -ENOMEM;
+	for (i = 0; i < nreg; i++)
+		map_put(L, m, ks[i], vs[i], false);
+	/* PyYAML order: a later "<<" beats an earlier one, in a list the first wins */
+	while (nmerge--) {
+		const struct pt_ynode *src = merges[nmerge];
+
+		if (src->type != PT_Y_SEQUENCE) {
+			merge_from(L, m, src);
+			continue;
+		}
+		for (i = 0; i < src->n; i++)
+			merge_from(L, m, src->items[i]);
+	}
+	*out = m;
+	return 0;
+}
+
+static int conv_include(struct yload *L, struct ydoc *d, yaml_node_t *yn, int line, int depth,
+			struct pt_ynode **out, int *height)
+{
+	const char *arg = (const char *)yn->data.scalar.value;
+	const char *slash = strrchr(d->name, '/');
+	struct pt_ynode from = { .type = PT_Y_NULL, .file = d->name, .line = line };
+	size_t dirlen, alen;
+	char *path;
+
+	if (yn->type != YAML_SCALAR_NODE || !yn->data.scalar.length ||
+	    memchr(arg, 0, yn->data.scalar.length)) {
+		yerr(L, d->name, line, "!include needs a file name");
+		return null_node(L, d->name, line, out, height);
+	}
+	alen = yn->data.scalar.length;
+	dirlen = (arg[0] != '/' && slash) ? (size_t)(slash - d->name) + 1 : 0;
+	path = arena_alloc(L->p, dirlen + alen + 1);
+	if (!path)
+		return -ENOMEM;
+	memcpy(path, d->name, dirlen);
+	memcpy(path + dirlen, arg, alen);
+	return load_file(L, path, d->frame, depth + 1, &from, out, height);
+}
+
+static int conv_node(struct yload *L, struct ydoc *d, int idx, int depth, struct pt_ynode **out,
+		     int *height)
+{
+	yaml_node_t *yn = yaml_document_get_node(&d->doc, idx);
+	const char *tag = (const char *)yn->tag;
+	int line = (int)yn->start_mark.line + 1;
+	int ret;
+
+	switch (d->state[idx - 1]) {
+	case ST_DONE:
+		*out = d->memo[idx - 1];
+		*height = d->height[idx - 1];
+		if (depth + *height - 1 > PT_Y_MAX_DEPTH) {
+			too_deep(L, d->name, line);
+			return null_node(L, d->name, line, out, height);
+		}
+		return 0;
+	case ST_BUSY:
+		yerr(L, d->name, line, "alias refers to an enclosing node (recursive structure)");
+		return null_node(L, d->name, line, out, height);
+	}
+	if (depth > PT_Y_MAX_DEPTH) {
+		too_deep(L, d->name, line);
+		return null_node(L, d->name, line, out, height);
+	}
+
+	d->state[idx - 1] = ST_BUSY;
+	*height = 1;
+	if (tag && !strcmp(tag, TAG_INCLUDE)) {
+		ret = conv_include(L, d, yn, line, depth, out, height);
+	} else if (tag && strncmp(tag, YAML_TAG_PREFIX, strlen(YAML_TAG_PREFIX))) {
+		yerr(L, d->name, line, "unknown tag '%s'", tag);
+		ret = null_node(L, d->name, line, out, height);
+	} else if (yn->type == YAML_SCALAR_NODE) {
+		ret = conv_scalar(L, d, yn, line, out);
+	} else if (yn->type == YAML_SEQUENCE_NODE) {
+		ret = conv_sequence(L, d, yn, line, depth, out, height);
+	} else if (yn->type == YAML_MAPPING_NODE) {
+		ret = conv_mapping(L, d, yn, line, depth, out, height);
+	} else {
+		ret = null_node(L, d->name, line, out, height);
+	}
+	if (ret)
+		return ret;
+	d->state[idx - 1] = ST_DONE;
+	d->memo[idx - 1] = *out;
+	d->height[idx - 1] = *height;
+	return 0;
+}
+
+/* The line of a byte offset (for reader errors, which carry no mark). */
+static int offset_line(FILE *fp, size_t offset)
+{
+	int c, line = 1;
+
+	if (fseek(fp, 0, SEEK_SET))
+		return 0;
+	while (offset-- && (c = getc(fp)) != EOF)
+		if (c == '\n')
+			line++;
+	return line;
+}
+
+static int syntax_error(struct yload *L, const char *name, yaml_parser_t *ps, FILE *fp)
+{
+	const char *problem = ps->problem ? ps->problem : "unknown error";
+	int line;
+
+	if (ps->error == YAML_MEMORY_ERROR)
+		return -ENOMEM;
+	if (ps->error == YAML_READER_ERROR) {
+		line = offset_line(fp, ps->problem_offset);
+		yerr(L, name, line, "invalid input: %s (byte offset %zu)", problem,
+		     ps->problem_offset);
+		return line;
+	}
+	line = (int)ps->problem_mark.line + 1;
+	if (ps->context)
+		yerr(L, name, line, "YAML syntax error: %s (%s at line %d)", problem, ps->context,
+		     (int)ps->context_mark.line + 1);
+	else
+		yerr(L, name, line, "YAML syntax error: %s", problem);
+	return line;
+}
+
+static void cycle_error(struct yload *L, const struct pt_ynode *from, const struct yframe *top,
+			size_t file, const char *name)
+{
+	const struct yframe *f;
+	size_t len = strlen(name) + 1, pos;
+	char *buf;
+
+	for (f = top; f; f = f->up) {
+		len += strlen(f->name) + 4;
+		if (f->file == file)
+			break;
+	}
+	buf = malloc(len);
+	if (!buf) {
+		yerr(L, from->file, from->line, "include cycle: %s", name);
+		return;
+	}
+	pos = len - 1 - strlen(name);
+	memcpy(buf + pos, name, strlen(name) + 1);
+	for (f = top; f; f = f->up) {
+		size_t n = strlen(f->name);
+
+		pos -= 4;
+		memcpy(buf + pos, " -> ", 4);
+		pos -= n;
+		memcpy(buf + pos, f->name, n);
+		if (f->file == file)
+			break;
+	}
+	yerr(L, from->file, from->line, "include cycle: %s", buf + pos);
+	free(buf);
+}
+
+static bool file_find(const struct pt_ytree *t, const char *real, size_t *idx)
+{
+	size_t i;
+
+	for (i = 0; i < t->nfiles; i++) {
+		if (!strcmp(t->files[i], real)) {
+			*idx = i;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Record real (taking ownership) in t->files; its root is filled in later. */
+static int file_add(struct yload *L, char *real, size_t *idx)
+{
+	struct pt_ytree *t = L->t;
+	struct ytree_priv *p = L->p;
+
+	if (t->nfiles == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 8;
+		char **files = reallocarray(t->files, cap, sizeof(*files));
+		struct pt_ynode **roots;
+		int *heights;
+
+		if (!files)
+			return -ENOMEM;
+		t->files = files;
+		roots = reallocarray(p->roots, cap, sizeof(*roots));
+		if (!roots)
+			return -ENOMEM;
+		p->roots = roots;
+		heights = reallocarray(p->heights, cap, sizeof(*heights));
+		if (!heights)
+			return -ENOMEM;
+		p->heights = heights;
+		p->cap = cap;
+	}
+	*idx = t->nfiles;
+	t->files[t->nfiles] = real;
+	p->roots[t->nfiles] = NULL;
+	p->heights[t->nfiles] = 1;
+	t->nfiles++;
+	return 0;
+}
+
+static int open_failed(struct yload *L, const char *name, const struct pt_ynode *from, int err,
+		       struct pt_ynode **out, int *height)
+{
+	if (!from) {
+		yerr(L, name, 0, "cannot open: %s", strerror(err));
+		return -err;
+	}
+	yerr(L, from->file, from->line, "cannot open include '%s': %s", name, strerror(err));
+	return null_node(L, from->file, from->line, out, height);
+}
+
+static int parse_and_convert(struct yload *L, struct ydoc *d, FILE *fp, int depth,
+			     struct pt_ynode **out, int *height)
+{
+	yaml_parser_t ps;
+	yaml_document_t extra;
+	size_t nnodes;
+	int ret, line;
+
+	if (!yaml_parser_initialize(&ps))
+		return -ENOMEM;
+	yaml_parser_set_input_file(&ps, fp);
+	if (!yaml_parser_load(&ps, &d->doc)) {
+		line = syntax_error(L, d->name, &ps, fp);
+		ret = line < 0 ? line : null_node(L, d->name, line, out, height);
+		goto out_parser;
+	}
+	if (!yaml_parser_load(&ps, &extra)) {
+		line = syntax_error(L, d->name, &ps, fp);
+		ret = line < 0 ? line : null_node(L, d->name, line, out, height);
+		goto out_doc;
+	}
+	if (yaml_document_get_root_node(&extra))
+		yerr(L, d->name, (int)extra.start_mark.line + 1,
+		     "more than one YAML document in the file");
+	yaml_document_delete(&extra);
+
+	if (!yaml_document_get_root_node(&d->doc)) {
+		ret = null_node(L, d->name, 1, out, height); /* empty file */
+		goto out_doc;
+	}
+	nnodes = d->doc.nodes.top - d->doc.nodes.start;
+	d->memo = calloc(nnodes, sizeof(*d->memo));
+	d->height = calloc(nnodes, sizeof(*d->height));
+	d->state = calloc(nnodes, sizeof(*d->state));
+	ret = -ENOMEM;
+	if (d->memo && d->height && d->state)
+		ret = conv_node(L, d, 1, depth, out, height);
+	free(d->memo);
+	free(d->height);
+	free(d->state);
+out_doc:
+	yaml_document_delete(&d->doc);
+out_parser:
+	yaml_parser_delete(&ps);
+	return ret;
+}
+
+/*
+ * Load name (display path) as the node at the given depth.  from is the
+ * "!include" node (NULL for the main file).  Problems with an included file
+ * become diagnostics and a NULL node; only ENOMEM and the main file not being
+ * readable are returned as errors.
+ */
+static int load_file(struct yload *L, const char *name, const struct yframe *up, int depth,
+		     const struct pt_ynode *from, struct pt_ynode **out, int *height)
+{
+	struct ydoc d = { .name = name };
+	struct yframe frame;
+	const struct yframe *f;
+	struct stat st;
+	char *real;
+	FILE *fp;
+	size_t idx;
+	int ret;
+
+	real = realpath(name, NULL);
+	if (!real)
+		return open_failed(L, name, from, errno, out, height);
+	if (file_find(L->t, real, &idx)) {
+		free(real);
+		for (f = up; f; f = f->up) {
+			if (f->file == idx) {
+				cycle_error(L, from, up, idx, name);
+				return null_node(L, from->file, from->line, out, height);
+			}
+		}
+		*out = L->p->roots[idx];
+		*height = L->p->heights[idx];
+		if (depth + *height - 1 > PT_Y_MAX_DEPTH) {
+			too_deep(L, from->file, from->line);
+			return null_node(L, from->file, from->line, out, height);
+		}
+		return 0;
+	}
+
+	fp = fopen(name, "re");
+	if (!fp || (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode))) {
+		int err = fp ? EISDIR : errno;
+
+		if (fp)
+			fclose(fp);
+		free(real);
+		return open_failed(L, name, from, err, out, height);
+	}
+	ret = file_add(L, real, &idx);
+	if (ret) {
+		free(real);
+		fclose(fp);
+		return ret;
+	}
+	frame = (struct yframe){ .up = up, .file = idx, .name = name };
+	d.frame = &frame;
+	ret = parse_and_convert(L, &d, fp, depth, out, height);
+	fclose(fp);
+	if (ret)
+		return ret;
+	L->p->roots[idx] = *out;
+	L->p->heights[idx] = *height;
+	return 0;
+}
+
+int pt_ytree_load(struct pt_ytree *t, const char *path, struct pt_diags *diags)
+{
+	struct yload L = { .t = t, .diags = diags };
+	size_t nerrors = diags->nerrors;
+	struct pt_ynode *root = NULL;
+	char *name;
+	int height, ret;
+
+	memset(t, 0, sizeof(*t));
+	L.p = calloc(1, sizeof(*L.p));
+	if (!L.p)
+		return -ENOMEM;
+	t->priv = L.p;
+	name = arena_strndup(L.p, path, strlen(path));
+	if (!name) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	ret = load_file(&L, name, NULL, 1, NULL, &root, &height);
+	if (ret)
+		goto fail;
+	t->root = root;
+	return diags->nerrors > nerrors ? -EINVAL : 0;
+fail:
+	pt_ytree_free(t);
+	return ret;
+}
+
+void pt_ytree_free(struct pt_ytree *t)
+{
+	struct ytree_priv *p = t->priv;
+	struct arena_block *b, *next;
+	size_t i;
+
+	for (i = 0; i < t->nfiles; i++)
+		free(t->files[i]);
+	free(t->files);
+	if (p) {
+		for (b = p->blocks; b; b = next) {
+			next = b->next;
+			free(b);
+		}
+		free(p->roots);
+		free(p->heights);
+		free(p);
+	}
+	memset(t, 0, sizeof(*t));
+}
+
+const struct pt_ynode *pt_ynode_get(const struct pt_ynode *map, const char *key)
+{
+	size_t i;
+
+	if (!map || map->type != PT_Y_MAPPING)
+		return NULL;
+	for (i = 0; i < map->n; i++)
+		if (map->keys[i]->type == PT_Y_SCALAR && !strcmp(map->keys[i]->scalar, key))
+			return map->values[i];
+	return NULL;
+}

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The in-memory event every sink reads.  Built by the probe decoders from a
+ * ring-buffer record plus the process cache, then enriched by plugins.
+ * Strings are borrowed (owned by the process cache or by the event's own
+ * storage) and valid until the sinks have run.
+ */
+#ifndef PIDTREE_EVENT_H
+#define PIDTREE_EVENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <netinet/in.h>
+
+#include "../bpf/pidtree.h"
+
+struct pt_event_proc {
+	uint32_t pid;
+	uint32_t ppid;
+	uint32_t uid;
+	uint32_t loginuid; /* 4294967295 = unset */
+	uint64_t start_ns;
+	const char *cmdline;  /* never NULL ("" when unknown) */
+	const char *username; /* never NULL */
+	const char *loginname; /* NULL unless a plugin set it */
+};
+
+enum pt_field_type { PT_FIELD_STR, PT_FIELD_INT, PT_FIELD_BOOL };
+
+/* Extra top-level key added by a plugin or a probe (e.g. "snapshot"). */
+struct pt_event_field {
+	const char *key; /* [a-z0-9_]+ */
+	enum pt_field_type type;
+	const char *str;
+	int64_t num;
+};
+
+struct pt_udp_dest {
+	char daddr[INET6_ADDRSTRLEN];
+	uint16_t port;
+	double duration; /* seconds */
+	uint64_t msg_count;
+};
+
+#define PT_EVENT_MAX_FIELDS 16
+
+struct pt_event {
+	const char *probe; /* "tcp_connect", "net_listen", "udp_session" */
+	uint64_t ts_us;    /* wall clock, microseconds since the epoch */
+	uint32_t pid;
+	size_t nproc;
+	struct pt_event_proc proctree[PT_MAX_DEPTH]; /* [0] = the process itself */
+	/* address fields: "" when not applicable to the probe */
+	char daddr[INET6_ADDRSTRLEN];
+	char saddr[INET6_ADDRSTRLEN];
+	char laddr[INET6_ADDRSTRLEN];
+	uint16_t port;
+	bool has_port;
+	const char *protocol; /* "tcp" / "udp" or NULL */
+	struct pt_udp_dest *dests; /* udp_session */
+	size_t ndests;
+	char error[256]; /* "" or a short reason */
+	size_t nfields;
+	struct pt_event_field fields[PT_EVENT_MAX_FIELDS];
+};
+
+/* Append "; reason" (or set it when empty) to ev->error, truncating safely. */
+void pt_event_add_error(struct pt_event *ev, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/*
+ * Add a plugin/probe field (key and string borrowed; a key already present
+ * is replaced).  -ENOSPC when full; -EINVAL for a bad key: empty, not
+ * [a-z0-9_]+, longer than 56 (journald field names are <= 64 with the
+ * "PIDTREE_" prefix), or one of the event's own keys (pid, port, ...).
+ */
+int pt_event_add_str(struct pt_event *ev, const char *key, const char *val);
+int pt_event_add_int(struct pt_event *ev, const char *key, int64_t val);
+int pt_event_add_bool(struct pt_event *ev, const char *key, bool val);
+
+/* Text form of an address: IPv4 dotted quad, IPv6 per RFC 5952 (inet_ntop). */
+void pt_addr_to_str(int family, const uint8_t *addr, char *buf, size_t len);
+
+#endif

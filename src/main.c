@@ -1,0 +1,614 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * pidtree: process ancestry for every outbound connection.
+ *
+ * main.c owns the command line, start-up order (config, sinks, process
+ * cache, process object, probes) and the single-threaded epoll loop over
+ * the ring buffer, a signalfd and a 1 s housekeeping timer.
+ */
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+
+#include "config.h"
+#include "filter.h"
+#include "json.h"
+#include "log.h"
+#include "probe.h"
+#include "proctree.h"
+#include "sink.h"
+
+#define DEFAULT_PROBES_YML SYSCONFDIR_PIDTREE "/pidtree.yml"
+#define MAX_SINKS 4
+
+struct options {
+	const char *config;
+	const char *sinks[MAX_SINKS];
+	int nsinks;
+	bool print_and_quit;
+	bool check_config;
+	unsigned long ringbuf_kib;
+	unsigned long max_depth;
+	unsigned long cmdline_max;
+	unsigned long cache_entries;
+};
+
+struct daemon {
+	struct options opt;
+	struct pt_config cfg;
+	struct pt_sink *sinks[MAX_SINKS];
+	int nsinks;
+	struct pt_proc_cache *cache;
+	struct pt_process_probe *process;
+	struct pt_shared shared;
+	struct pt_probe *probes[PT_PROBE_COUNT];
+	struct ring_buffer *rb;
+	int epfd, sigfd, timerfd;
+	int64_t boot_to_real_ns; /* CLOCK_REALTIME - CLOCK_BOOTTIME */
+	struct pt_event ev;
+	struct pt_buf json;
+	uint64_t events, bad_records;
+	uint64_t lost_seen[PT_LOSS_MAX];
+	bool stop;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: pidtree [OPTION]...\n"
+		"Report the process ancestry of every outbound TCP connection.\n"
+		"\n"
+		"  -c, --config FILE        probe configuration (YAML, pidtree-bcc compatible);\n"
+		"                           default %s\n"
+		"  -o, --output SINK        json (stdout, the default) or json:PATH; may be repeated\n"
+		"  -f FILE                  same as -o json:FILE (\"-\" = stdout)\n"
+		"  -p, --print-and-quit     print the probe plan (programs, attach points, filters)\n"
+		"      --check-config       validate the configuration, print every error, exit\n"
+		"      --max-depth N        ancestors recorded per event (1-%d, default %d)\n"
+		"      --cmdline-max BYTES  longest cmdline kept per process (default 4096)\n"
+		"      --cache-entries N    process cache size (default 65536)\n"
+		"      --ringbuf-kib N      kernel ring buffer size in KiB, a power of two (default 8192)\n"
+		"  -v, --verbose            more logging (twice: libbpf debug output)\n"
+		"  -V, --version            print the version\n"
+		"  -h, --help               this help\n"
+		"\n"
+		"Signals: SIGTERM/SIGINT drain pending events and exit 0.\n"
+		"Exit status: 0 ok, 1 runtime failure, 64 usage error, 78 configuration error.\n"
+		"See pidtree(8).\n",
+		DEFAULT_PROBES_YML, PT_MAX_DEPTH, PT_MAX_DEPTH);
+}
+
+static int parse_ulong(const char *opt, const char *s, unsigned long lo, unsigned long hi,
+		       unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || s[0] == '-' || v < lo || v > hi) {
+		fprintf(stderr, "pidtree: %s: '%s' is not a number in %lu-%lu\n", opt, s, lo, hi);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+enum { OPT_CHECK = 256, OPT_DEPTH, OPT_CMDLINE, OPT_CACHE, OPT_RINGBUF };
+
+static int parse_args(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "print-and-quit", no_argument, NULL, 'p' },
+		{ "check-config", no_argument, NULL, OPT_CHECK },
+		{ "max-depth", required_argument, NULL, OPT_DEPTH },
+		{ "cmdline-max", required_argument, NULL, OPT_CMDLINE },
+		{ "cache-entries", required_argument, NULL, OPT_CACHE },
+		{ "ringbuf-kib", required_argument, NULL, OPT_RINGBUF },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	static char json_spec[4096];
+	int c, verbose = 0;
+
+	o->ringbuf_kib = 8192;
+	o->max_depth = PT_MAX_DEPTH;
+	o->cmdline_max = 4096;
+	o->cache_entries = 65536;
+	while ((c = getopt_long(argc, argv, "c:o:f:pvVh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o->config = optarg;
+			break;
+		case 'f':
+			if (!strcmp(optarg, "-")) {
+				optarg = "json";
+			} else {
+				snprintf(json_spec, sizeof(json_spec), "json:%s", optarg);
+				optarg = json_spec;
+			}
+			/* fall through */
+		case 'o':
+			if (o->nsinks == MAX_SINKS) {
+				fprintf(stderr, "pidtree: at most %d outputs\n", MAX_SINKS);
+				return -EINVAL;
+			}
+			o->sinks[o->nsinks++] = optarg;
+			break;
+		case 'p':
+			o->print_and_quit = true;
+			break;
+		case OPT_CHECK:
+			o->check_config = true;
+			break;
+		case OPT_DEPTH:
+			if (parse_ulong("--max-depth", optarg, 1, PT_MAX_DEPTH, &o->max_depth))
+				return -EINVAL;
+			break;
+		case OPT_CMDLINE:
+			if (parse_ulong("--cmdline-max", optarg, 64, 1 << 20, &o->cmdline_max))
+				return -EINVAL;
+			break;
+		case OPT_CACHE:
+			if (parse_ulong("--cache-entries", optarg, 64, 1 << 24, &o->cache_entries))
+				return -EINVAL;
+			break;
+		case OPT_RINGBUF:
+			if (parse_ulong("--ringbuf-kib", optarg, 4, 1 << 20, &o->ringbuf_kib))
+				return -EINVAL;
+			if (o->ringbuf_kib & (o->ringbuf_kib - 1)) {
+				fprintf(stderr, "pidtree: --ringbuf-kib must be a power of two\n");
+				return -EINVAL;
+			}
+			break;
+		case 'v':
+			verbose++;
+			break;
+		case 'V':
+			printf("pidtree %s\n", PACKAGE_VERSION);
+			exit(0);
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "pidtree: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return -EINVAL;
+	}
+	pt_log_set_verbose(verbose);
+	return 0;
+}
+
+/* ---- configuration --------------------------------------------------- */
+
+static int load_config(struct daemon *d)
+{
+	struct pt_diags diags = { 0 };
+	const char *path = d->opt.config;
+	int err;
+
+	if (!path) {
+		path = DEFAULT_PROBES_YML;
+		if (access(path, F_OK) != 0) {
+			pt_warn("%s not found: reporting every outbound TCP connection, unfiltered",
+				path);
+			memset(&d->cfg, 0, sizeof(d->cfg));
+			for (int k = 0; k < PT_PROBE_COUNT; k++) {
+				d->cfg.probes[k].kind = k;
+				d->cfg.probes[k].protocols = PT_PROTO_TCP;
+				d->cfg.probes[k].snapshot_delay = 5;
+				d->cfg.probes[k].session_max_duration = 120;
+			}
+			d->cfg.probes[PT_PROBE_TCP_CONNECT].present = true;
+			return 0;
+		}
+	}
+	err = pt_config_load(&d->cfg, path, &diags);
+	pt_diags_print(&diags);
+	pt_diags_free(&diags);
+	if (err)
+		pt_err("%s: configuration not valid", path);
+	return err;
+}
+
+static void print_line(void *ctx, const char *s)
+{
+	printf("    %s\n", s);
+}
+
+static void print_plan(struct daemon *d)
+{
+	printf("process cache: exec/fork/exit via tp_btf/sched_process_{exec,fork,exit}\n");
+	printf("ancestry: up to %lu ancestors per event, cmdlines up to %lu bytes\n",
+	       d->opt.max_depth, d->opt.cmdline_max);
+	for (int k = 0; k < PT_PROBE_COUNT; k++) {
+		const struct pt_probe_config *pc = &d->cfg.probes[k];
+		const struct pt_probe_desc *desc = NULL;
+		struct pt_filter_plan plan;
+
+		if (!pc->present)
+			continue;
+		for (size_t i = 0; pt_probe_descs[i]; i++)
+			if (pt_probe_descs[i]->kind == (enum pt_probe_kind)k)
+				desc = pt_probe_descs[i];
+		if (!desc) {
+			printf("probe %s: not available in this version (skipped)\n",
+			       pt_probe_names[k]);
+			continue;
+		}
+		printf("probe %s:\n  attach: %s\n  filters:\n", desc->name, desc->attach);
+		if (pt_filter_compile(pc, 0, &plan) == 0) {
+			pt_filter_describe(&plan, print_line, NULL);
+			pt_filter_plan_free(&plan);
+		}
+	}
+	for (int i = 0; i < d->opt.nsinks; i++)
+		printf("output: %s\n", d->opt.sinks[i]);
+	if (!d->opt.nsinks)
+		printf("output: json\n");
+}
+
+/* ---- events ------------------------------------------------------------- */
+
+static uint64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static void event_reset(struct pt_event *ev)
+{
+	ev->probe = NULL;
+	ev->pid = 0;
+	ev->nproc = 0;
+	ev->daddr[0] = ev->saddr[0] = ev->laddr[0] = '\0';
+	ev->has_port = false;
+	ev->port = 0;
+	ev->protocol = NULL;
+	ev->dests = NULL;
+	ev->ndests = 0;
+	ev->error[0] = '\0';
+	ev->nfields = 0;
+}
+
+static void emit_event(struct daemon *d)
+{
+	pt_buf_reset(&d->json);
+	pt_json_event(&d->json, &d->ev);
+	if (d->json.oom) {
+		pt_err("out of memory formatting an event");
+		for (int i = 0; i < d->nsinks; i++)
+			d->sinks[i]->dropped++;
+		return;
+	}
+	for (int i = 0; i < d->nsinks; i++)
+		d->sinks[i]->ops->emit(d->sinks[i], &d->ev, d->json.data, d->json.len);
+	d->events++;
+}
+
+static int on_record(void *ctx, void *data, size_t len)
+{
+	struct daemon *d = ctx;
+	const struct pt_record_hdr *hdr = data;
+	const struct pt_probe_desc *desc;
+	const struct pt_ancestry *tree = NULL;
+
+	if (len < sizeof(*hdr))
+		goto bad;
+	switch (hdr->type) {
+	case PT_REC_EXEC:
+		if (len < sizeof(struct pt_exec_record))
+			goto bad;
+		pt_proc_cache_exec(d->cache, data);
+		return 0;
+	case PT_REC_FORK:
+		if (len < sizeof(struct pt_fork_record))
+			goto bad;
+		pt_proc_cache_fork(d->cache, data);
+		return 0;
+	case PT_REC_EXIT:
+		if (len < sizeof(struct pt_exit_record))
+			goto bad;
+		pt_proc_cache_exit(d->cache, data, hdr->ts_ns);
+		return 0;
+	}
+	desc = pt_probe_desc_for(hdr->type);
+	if (!desc)
+		goto bad;
+	event_reset(&d->ev);
+	if (desc->decode(data, len, &d->ev, &tree) || !tree)
+		goto bad;
+	pt_proc_cache_resolve(d->cache, tree, hdr->flags, &d->ev);
+	d->ev.ts_us = (uint64_t)((int64_t)hdr->ts_ns + d->boot_to_real_ns) / 1000;
+	emit_event(d);
+	return 0;
+bad:
+	if (!d->bad_records++)
+		pt_warn("malformed ring-buffer record (type %u, %zu bytes) ignored",
+			len >= sizeof(*hdr) ? hdr->type : 0, len);
+	return 0;
+}
+
+static void flush_sinks(struct daemon *d)
+{
+	for (int i = 0; i < d->nsinks; i++)
+		if (d->sinks[i]->ops->flush)
+			d->sinks[i]->ops->flush(d->sinks[i]);
+}
+
+static void consume(struct daemon *d)
+{
+	d->boot_to_real_ns =
+		(int64_t)clock_ns(CLOCK_REALTIME) - (int64_t)clock_ns(CLOCK_BOOTTIME);
+	if (ring_buffer__consume(d->rb) < 0)
+		pt_warn("ring buffer read failed: %s", strerror(errno));
+	flush_sinks(d);
+}
+
+static void check_losses(struct daemon *d)
+{
+	static const char *const what[PT_LOSS_MAX] = { "tcp_connect", "net_listen", "udp_session",
+						       "process" };
+
+	for (uint32_t i = 0; i < PT_LOSS_MAX; i++) {
+		uint64_t n = pt_lost_read(d->shared.lost_fd, i);
+
+		if (n > d->lost_seen[i]) {
+			pt_warn("%s: %llu records lost (ring buffer full; raise --ringbuf-kib)",
+				what[i], (unsigned long long)(n - d->lost_seen[i]));
+			d->lost_seen[i] = n;
+		}
+	}
+}
+
+/* ---- start-up ------------------------------------------------------------ */
+
+static int open_sinks(struct daemon *d)
+{
+	static const char *const dflt[] = { "json" };
+	const char *const *specs = d->opt.nsinks ? d->opt.sinks : dflt;
+	int n = d->opt.nsinks ? d->opt.nsinks : 1;
+
+	for (int i = 0; i < n; i++) {
+		int err = pt_sink_open_spec(&d->sinks[i], specs[i]);
+
+		if (err)
+			return err;
+		d->nsinks++;
+	}
+	return 0;
+}
+
+static int open_probes(struct daemon *d)
+{
+	int err, nopen = 0;
+
+	err = pt_process_probe_open(&d->process, d->opt.ringbuf_kib * 1024, d->opt.max_depth,
+				    &d->shared);
+	if (err)
+		return err;
+	for (int k = 0; k < PT_PROBE_COUNT; k++) {
+		const struct pt_probe_desc *desc = NULL;
+
+		if (!d->cfg.probes[k].present)
+			continue;
+		for (size_t i = 0; pt_probe_descs[i]; i++)
+			if (pt_probe_descs[i]->kind == (enum pt_probe_kind)k)
+				desc = pt_probe_descs[i];
+		if (!desc) {
+			pt_warn("probe %s is not available in this version; skipped",
+				pt_probe_names[k]);
+			continue;
+		}
+		err = desc->open(&d->probes[k], &d->shared, &d->cfg.probes[k]);
+		if (err)
+			return err;
+		pt_info("probe %s attached", desc->name);
+		nopen++;
+	}
+	if (!nopen)
+		pt_warn("no probe configured: only the process cache is running");
+	return 0;
+}
+
+static int setup_loop(struct daemon *d)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct itimerspec its = { .it_interval = { 1, 0 }, .it_value = { 1, 0 } };
+	sigset_t mask;
+
+	d->rb = ring_buffer__new(d->shared.events_fd, on_record, d, NULL);
+	if (!d->rb) {
+		pt_err("cannot open the ring buffer: %s", strerror(errno));
+		return -errno;
+	}
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGUSR1);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL))
+		return -errno;
+	d->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	d->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	d->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (d->sigfd < 0 || d->timerfd < 0 || d->epfd < 0)
+		return -errno;
+	if (timerfd_settime(d->timerfd, 0, &its, NULL))
+		return -errno;
+	ev.data.fd = ring_buffer__epoll_fd(d->rb);
+	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev))
+		return -errno;
+	ev.data.fd = d->sigfd;
+	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, d->sigfd, &ev))
+		return -errno;
+	ev.data.fd = d->timerfd;
+	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, d->timerfd, &ev))
+		return -errno;
+	return 0;
+}
+
+static void handle_signals(struct daemon *d)
+{
+	struct signalfd_siginfo si;
+
+	while (read(d->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGTERM:
+		case SIGINT:
+			pt_info("signal %u: draining and exiting", si.ssi_signo);
+			d->stop = true;
+			break;
+		case SIGHUP:
+			pt_username_cache_drop(d->cache);
+			pt_info("SIGHUP: user name cache dropped");
+			break;
+		case SIGUSR1: {
+			struct pt_proc_cache_stats st;
+
+			pt_proc_cache_get_stats(d->cache, &st);
+			pt_info("events %llu, cache entries %zu, evictions %llu, /proc fallbacks %llu, "
+				"unresolved ancestors %llu",
+				(unsigned long long)d->events, st.entries,
+				(unsigned long long)st.evictions,
+				(unsigned long long)st.proc_fallbacks,
+				(unsigned long long)st.unresolved);
+			break;
+		}
+		}
+	}
+}
+
+static int run(struct daemon *d)
+{
+	struct epoll_event evs[8];
+	int rb_fd = ring_buffer__epoll_fd(d->rb);
+
+	while (!d->stop) {
+		int n = epoll_wait(d->epfd, evs, 8, -1);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			pt_err("epoll_wait: %s", strerror(errno));
+			return -errno;
+		}
+		for (int i = 0; i < n; i++) {
+			int fd = evs[i].data.fd;
+
+			if (fd == rb_fd) {
+				consume(d);
+			} else if (fd == d->sigfd) {
+				handle_signals(d);
+			} else if (fd == d->timerfd) {
+				uint64_t ticks;
+
+				if (read(d->timerfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
+					pt_warn("timerfd: %s", strerror(errno));
+				pt_proc_cache_expire(d->cache, clock_ns(CLOCK_BOOTTIME));
+				check_losses(d);
+			}
+		}
+	}
+	/* drain what the kernel already produced, then flush */
+	consume(d);
+	check_losses(d);
+	return 0;
+}
+
+static void cleanup(struct daemon *d)
+{
+	for (int k = 0; k < PT_PROBE_COUNT; k++)
+		pt_probe_destroy(d->probes[k]);
+	ring_buffer__free(d->rb);
+	pt_process_probe_destroy(d->process);
+	for (int i = 0; i < d->nsinks; i++)
+		d->sinks[i]->ops->destroy(d->sinks[i]);
+	pt_proc_cache_free(d->cache);
+	pt_buf_free(&d->json);
+	pt_config_free(&d->cfg);
+	if (d->epfd >= 0)
+		close(d->epfd);
+	if (d->sigfd >= 0)
+		close(d->sigfd);
+	if (d->timerfd >= 0)
+		close(d->timerfd);
+}
+
+int main(int argc, char **argv)
+{
+	static struct daemon d = { .epfd = -1, .sigfd = -1, .timerfd = -1 };
+	struct pt_proc_cache_opts copts = { 0 };
+	int err, rc = 1;
+
+	if (parse_args(argc, argv, &d.opt))
+		return EX_USAGE;
+	pt_libbpf_logging();
+	pt_buf_init(&d.json);
+
+	if (load_config(&d)) {
+		rc = EX_CONFIG;
+		goto out;
+	}
+	if (d.opt.check_config) {
+		printf("configuration OK\n");
+		rc = 0;
+		goto out;
+	}
+	if (d.opt.print_and_quit) {
+		print_plan(&d);
+		rc = 0;
+		goto out;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (open_sinks(&d))
+		goto out;
+
+	copts.max_entries = d.opt.cache_entries;
+	copts.cmdline_max = d.opt.cmdline_max;
+	err = pt_proc_cache_new(&d.cache, &copts);
+	if (err) {
+		pt_err("cannot create the process cache: %s", strerror(-err));
+		goto out;
+	}
+	/* attach first, then scan: a process started in between is seen by one or the other */
+	if (open_probes(&d))
+		goto out;
+	err = pt_proc_cache_scan(d.cache);
+	if (err)
+		pt_warn("scanning /proc: %s", strerror(-err));
+	if (setup_loop(&d)) {
+		pt_err("cannot set up the event loop: %s", strerror(errno));
+		goto out;
+	}
+	pt_info("ready");
+	if (run(&d) == 0)
+		rc = 0;
+	pt_info("exiting after %llu events", (unsigned long long)d.events);
+out:
+	cleanup(&d);
+	return rc;
+}

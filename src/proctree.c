@@ -1,0 +1,740 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Process cache and ancestry resolution (contract in proctree.h).
+ *
+ * Structure
+ *  - ent[]: max_entries slots allocated once with calloc (slots never used
+ *    cost no resident memory), handed out from a high-water mark, then from
+ *    a free list, then by eviction.  Slots link to each other by 32-bit index.
+ *  - bucket[]: hash of (pid, start ticks) to slot chains, load factor <= 1.
+ *  - lru: live entries, head = most recently used (inserted, exec'd, resolved).
+ *  - exited: exited entries in exit order; expire() frees them after the grace.
+ *  An insert into a full cache reuses the oldest exited entry, else the least
+ *  recently used live one (stats.evictions).  Lookup, insert, exit and
+ *  eviction are O(1) on average; expire is O(entries expired).
+ *
+ * Cmdlines are immutable refcounted strings (struct pt_cmd): a forked child
+ * shares its parent's until it execs.  NULL means unknown.  resolve() holds a
+ * reference on every cmdline it puts in the event and drops them at the next
+ * resolve(), so an eviction, exec or expire in between (even one triggered by
+ * the /proc fallback of a later ancestor of the same event) never frees a
+ * string the event points to.  The leaf argv is joined into a cache-owned
+ * buffer, also valid until the next resolve().  User names are valid until
+ * pt_username_cache_drop().
+ *
+ * Memory bound: max_entries * (sizeof(struct pt_pent) + 4) for the table
+ * (72 + 4 bytes on 64-bit: 5 MiB at the default 65536 entries) plus, worst
+ * case, max_entries * (cmdline_max + 8) for the cmdlines (256 MiB at the
+ * defaults if every process had a 4 KiB command line; typically ~100 bytes,
+ * and shared between a parent and its un-exec'd children), plus
+ * 2 * cmdline_max + 516 bytes of scratch and at most PT_UNAME_MAX user names.
+ *
+ * Hit path of resolve(): no syscall, no allocation.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "proctree.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "procfs.h"
+
+#define NIL UINT32_MAX
+#define PT_CACHE_MAX_ENTRIES (1u << 26)
+#define PT_CMDLINE_MAX_MAX (16u << 20)
+#define PT_UNAME_MAX 4096       /* distinct uids remembered before starting over */
+#define PT_PW_BUF_MAX (1u << 20)
+
+enum { PE_FREE, PE_LIVE, PE_EXITED };
+
+struct pt_cmd {
+	uint32_t ref;
+	char s[];
+};
+
+struct pt_pent {
+	uint64_t start;     /* clock ticks since boot */
+	uint64_t exit_ns;   /* CLOCK_BOOTTIME, when PE_EXITED */
+	struct pt_cmd *cmd; /* NULL: unknown */
+	uint32_t pid, ppid, uid, loginuid;
+	uint32_t hnext;     /* hash chain */
+	uint32_t prev, next; /* lru or exited list; next = free list link */
+	uint8_t state;
+	bool noproc;        /* /proc had nothing for it: do not try again */
+	char comm[PT_COMM_LEN];
+};
+
+struct pt_list {
+	uint32_t head, tail;
+};
+
+struct pt_uname {
+	uint32_t uid;
+	char *name; /* NULL: empty slot */
+};
+
+struct pt_proc_cache {
+	struct pt_pent *ent;
+	uint32_t *bucket;
+	unsigned int shift; /* 64 - log2(buckets) */
+	uint32_t cap, hiwater, freelist, nused;
+	struct pt_list lru, exited;
+	uint64_t ns_per_tick, grace_ns;
+	size_t cmdline_max, leaf_max;
+	int procfd;
+	char *passwd_file;
+	char *raw, *join; /* cmdline_max bytes each */
+	struct pt_cmd *held[PT_MAX_DEPTH];
+	size_t nheld;
+	struct pt_uname *users;
+	size_t ucap, nusers;
+	bool in_resolve;
+	struct pt_proc_cache_stats st;
+	char leaf[PT_LEAF_ARGV_LEN + 4];
+};
+
+uint64_t pt_ns_to_ticks(uint64_t ns)
+{
+	long hz = sysconf(_SC_CLK_TCK);
+
+	return ns / (1000000000ull / (uint64_t)(hz > 0 ? hz : 100));
+}
+
+/* ---- refcounted cmdlines ---- */
+
+static struct pt_cmd *cmd_new(const char *s, size_t len)
+{
+	struct pt_cmd *m = malloc(sizeof(*m) + len + 1);
+
+	if (!m)
+		return NULL; /* stays unknown; resolve falls back to /proc */
+	m->ref = 1;
+	memcpy(m->s, s, len);
+	m->s[len] = '\0';
+	return m;
+}
+
+static struct pt_cmd *cmd_get(struct pt_cmd *m)
+{
+	if (m)
+		m->ref++;
+	return m;
+}
+
+static void cmd_put(struct pt_cmd *m)
+{
+	if (m && --m->ref == 0)
+		free(m);
+}
+
+static void release_held(struct pt_proc_cache *c)
+{
+	while (c->nheld)
+		cmd_put(c->held[--c->nheld]);
+}
+
+/* ---- lists and hash ---- */
+
+static void list_del(struct pt_proc_cache *c, struct pt_list *l, uint32_t i)
+{
+	struct pt_pent *e = &c->ent[i];
+
+	if (e->prev != NIL)
+		c->ent[e->prev].next = e->next;
+	else
+		l->head = e->next;
+	if (e->next != NIL)
+		c->ent[e->next].prev = e->prev;
+	else
+		l->tail = e->prev;
+	e->prev = e->next = NIL;
+}
+
+static void list_add_head(struct pt_proc_cache *c, struct pt_list *l, uint32_t i)
+{
+	struct pt_pent *e = &c->ent[i];
+
+	e->prev = NIL;
+	e->next = l->head;
+	if (l->head != NIL)
+		c->ent[l->head].prev = i;
+	else
+		l->tail = i;
+	l->head = i;
+}
+
+static void list_add_tail(struct pt_proc_cache *c, struct pt_list *l, uint32_t i)
+{
+	struct pt_pent *e = &c->ent[i];
+
+	e->next = NIL;
+	e->prev = l->tail;
+	if (l->tail != NIL)
+		c->ent[l->tail].next = i;
+	else
+		l->head = i;
+	l->tail = i;
+}
+
+static inline uint32_t hash_key(const struct pt_proc_cache *c, uint32_t pid, uint64_t start)
+{
+	uint64_t k = (start << 22 | start >> 42) ^ pid;
+
+	return (uint32_t)((k * 0x9e3779b97f4a7c15ull) >> c->shift);
+}
+
+static uint32_t lookup(const struct pt_proc_cache *c, uint32_t pid, uint64_t start)
+{
+	uint32_t i;
+
+	for (i = c->bucket[hash_key(c, pid, start)]; i != NIL; i = c->ent[i].hnext)
+		if (c->ent[i].pid == pid && c->ent[i].start == start)
+			return i;
+	return NIL;
+}
+
+/* Most recently used: only live entries move, exited ones keep their exit order. */
+static void touch(struct pt_proc_cache *c, uint32_t i)
+{
+	if (c->ent[i].state == PE_LIVE && c->lru.head != i) {
+		list_del(c, &c->lru, i);
+		list_add_head(c, &c->lru, i);
+	}
+}
+
+/* Unhash and unlink entry i and drop its cmdline; the slot is the caller's. */
+static void entry_drop(struct pt_proc_cache *c, uint32_t i)
+{
+	struct pt_pent *e = &c->ent[i];
+	uint32_t *pp = &c->bucket[hash_key(c, e->pid, e->start)];
+
+	while (*pp != i)
+		pp = &c->ent[*pp].hnext;
+	*pp = e->hnext;
+	list_del(c, e->state == PE_EXITED ? &c->exited : &c->lru, i);
+	cmd_put(e->cmd);
+	e->cmd = NULL;
+	e->state = PE_FREE;
+	c->nused--;
+}
+
+static uint32_t entry_insert(struct pt_proc_cache *c, uint32_t pid, uint64_t start)
+{
+	struct pt_pent *e;
+	uint32_t i, h;
+
+	if (c->freelist != NIL) {
+		i = c->freelist;
+		c->freelist = c->ent[i].next;
+	} else if (c->hiwater < c->cap) {
+		i = c->hiwater++;
+	} else if (c->exited.head != NIL) {
+		i = c->exited.head;
+		entry_drop(c, i);
+	} else {
+		i = c->lru.tail;
+		entry_drop(c, i);
+		c->st.evictions++;
+	}
+	e = &c->ent[i];
+	memset(e, 0, sizeof(*e));
+	e->pid = pid;
+	e->start = start;
+	e->loginuid = PT_LOGINUID_UNSET;
+	e->state = PE_LIVE;
+	h = hash_key(c, pid, start);
+	e->hnext = c->bucket[h];
+	c->bucket[h] = i;
+	list_add_head(c, &c->lru, i);
+	c->nused++;
+	return i;
+}
+
+/* Find or insert (pid, start) as a live, most recently used entry. */
+static struct pt_pent *entry_get(struct pt_proc_cache *c, uint32_t pid, uint64_t start)
+{
+	uint32_t i = lookup(c, pid, start);
+
+	if (i == NIL)
+		return &c->ent[entry_insert(c, pid, start)];
+	if (c->ent[i].state == PE_EXITED) { /* same pid and tick again: a new process */
+		list_del(c, &c->exited, i);
+		c->ent[i].state = PE_LIVE;
+		list_add_head(c, &c->lru, i);
+	}
+	touch(c, i);
+	return &c->ent[i];
+}
+
+static void entry_set_anc(struct pt_pent *e, const struct pt_ancestor *a)
+{
+	e->ppid = a->ppid;
+	e->uid = a->uid;
+	e->loginuid = a->loginuid;
+	memcpy(e->comm, a->comm, PT_COMM_LEN);
+	e->comm[PT_COMM_LEN - 1] = '\0';
+}
+
+/* Takes over the reference of m. */
+static void entry_set_cmd(struct pt_pent *e, struct pt_cmd *m)
+{
+	cmd_put(e->cmd);
+	e->cmd = m;
+	e->noproc = false;
+}
+
+static void entry_mark_exited(struct pt_proc_cache *c, uint32_t i, uint64_t now_ns)
+{
+	struct pt_pent *e = &c->ent[i];
+
+	if (e->state != PE_LIVE)
+		return;
+	/* keep the list sorted even if clocks disagree slightly */
+	if (c->exited.tail != NIL && c->ent[c->exited.tail].exit_ns > now_ns)
+		now_ns = c->ent[c->exited.tail].exit_ns;
+	list_del(c, &c->lru, i);
+	e->state = PE_EXITED;
+	e->exit_ns = now_ns;
+	list_add_tail(c, &c->exited, i);
+}
+
+/* ---- life cycle ---- */
+
+void pt_proc_cache_free(struct pt_proc_cache *c)
+{
+	uint32_t i;
+
+	if (!c)
+		return;
+	release_held(c);
+	pt_username_cache_drop(c);
+	if (c->ent)
+		for (i = 0; i < c->hiwater; i++)
+			cmd_put(c->ent[i].cmd);
+	if (c->procfd >= 0)
+		close(c->procfd);
+	free(c->ent);
+	free(c->bucket);
+	free(c->raw);
+	free(c->join);
+	free(c->passwd_file);
+	free(c);
+}
+
+int pt_proc_cache_new(struct pt_proc_cache **out, const struct pt_proc_cache_opts *opts)
+{
+	static const struct pt_proc_cache_opts defaults = { 0 };
+	struct pt_proc_cache *c;
+	unsigned int bits = 1;
+	size_t max;
+	long hz;
+	int err;
+
+	*out = NULL;
+	if (!opts)
+		opts = &defaults;
+	max = opts->max_entries ? opts->max_entries : 65536;
+	if (max > PT_CACHE_MAX_ENTRIES || (opts->cmdline_max && opts->cmdline_max < 8) ||
+	    opts->cmdline_max > PT_CMDLINE_MAX_MAX)
+		return -EINVAL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->procfd = -1;
+	c->cap = (uint32_t)max;
+	c->hiwater = 0;
+	c->freelist = NIL;
+	c->lru.head = c->lru.tail = c->exited.head = c->exited.tail = NIL;
+	c->cmdline_max = opts->cmdline_max ? opts->cmdline_max : 4096;
+	c->leaf_max = c->cmdline_max < sizeof(c->leaf) ? c->cmdline_max : sizeof(c->leaf);
+	c->grace_ns = opts->exit_grace_ns ? opts->exit_grace_ns : 60000000000ull;
+	hz = sysconf(_SC_CLK_TCK);
+	c->ns_per_tick = 1000000000ull / (uint64_t)(hz > 0 ? hz : 100);
+
+	while ((1ul << bits) < max)
+		bits++;
+	c->shift = 64 - bits;
+	err = -ENOMEM;
+	c->ent = calloc(max, sizeof(*c->ent));
+	c->bucket = malloc(sizeof(*c->bucket) << bits);
+	c->raw = malloc(c->cmdline_max);
+	c->join = malloc(c->cmdline_max);
+	if (!c->ent || !c->bucket || !c->raw || !c->join)
+		goto fail;
+	memset(c->bucket, 0xff, sizeof(*c->bucket) << bits);
+	if (opts->passwd_file) {
+		c->passwd_file = strdup(opts->passwd_file);
+		if (!c->passwd_file)
+			goto fail;
+	}
+	c->procfd = pt_procfs_open(opts->proc_root ? opts->proc_root : "/proc");
+	if (c->procfd < 0) {
+		err = c->procfd;
+		goto fail;
+	}
+	*out = c;
+	return 0;
+fail:
+	pt_proc_cache_free(c);
+	return err;
+}
+
+void pt_proc_cache_get_stats(const struct pt_proc_cache *c, struct pt_proc_cache_stats *st)
+{
+	*st = c->st;
+	st->entries = c->nused;
+}
+
+/* ---- records ---- */
+
+void pt_proc_cache_exec(struct pt_proc_cache *c, const struct pt_exec_record *r)
+{
+	size_t len = r->argv_len < sizeof(r->argv) ? r->argv_len : sizeof(r->argv);
+	struct pt_cmd *m = NULL;
+	struct pt_pent *e;
+
+	if (!(r->hdr.flags & PT_F_ARGV_FAULT)) {
+		len = pt_join_argv(r->argv, len, c->join, c->cmdline_max,
+				   r->hdr.flags & PT_F_ARGV_TRUNCATED);
+		m = cmd_new(c->join, len);
+	}
+	/* execve keeps pid and start time: this updates the fork's entry */
+	e = entry_get(c, r->proc.tgid, r->proc.start_ns / c->ns_per_tick);
+	entry_set_anc(e, &r->proc);
+	entry_set_cmd(e, m);
+}
+
+void pt_proc_cache_fork(struct pt_proc_cache *c, const struct pt_fork_record *r)
+{
+	uint32_t p = lookup(c, r->parent_tgid, r->parent_start_ns / c->ns_per_tick);
+	struct pt_cmd *m = NULL;
+	struct pt_pent *e;
+
+	if (p != NIL) {
+		touch(c, p); /* an active parent is no eviction candidate */
+		m = cmd_get(c->ent[p].cmd);
+	}
+	e = entry_get(c, r->child.tgid, r->child.start_ns / c->ns_per_tick);
+	entry_set_anc(e, &r->child);
+	if (m || !e->cmd) /* an unknown parent must not erase what a scan found */
+		entry_set_cmd(e, m);
+}
+
+void pt_proc_cache_exit(struct pt_proc_cache *c, const struct pt_exit_record *r, uint64_t now_ns)
+{
+	uint32_t i = lookup(c, r->tgid, r->start_ns / c->ns_per_tick);
+
+	if (i != NIL)
+		entry_mark_exited(c, i, now_ns);
+}
+
+void pt_proc_cache_expire(struct pt_proc_cache *c, uint64_t now_ns)
+{
+	struct pt_pent *e;
+	uint32_t i;
+
+	while ((i = c->exited.head) != NIL) {
+		e = &c->ent[i];
+		if (now_ns < e->exit_ns || now_ns - e->exit_ns < c->grace_ns)
+			break;
+		entry_drop(c, i);
+		e->next = c->freelist;
+		c->freelist = i;
+	}
+}
+
+/* ---- /proc ---- */
+
+int pt_proc_cache_scan(struct pt_proc_cache *c)
+{
+	struct pt_procfs_proc p;
+	struct pt_cmd *m;
+	struct pt_pent *e;
+	struct dirent *de;
+	size_t found = 0;
+	unsigned long v;
+	char *endp;
+	DIR *dir;
+	int fd, err = 0;
+
+	fd = openat(c->procfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	dir = fdopendir(fd);
+	if (!dir) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	for (;;) {
+		errno = 0;
+		de = readdir(dir);
+		if (!de) {
+			err = -errno;
+			break;
+		}
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		v = strtoul(de->d_name, &endp, 10);
+		if (*endp || v > UINT32_MAX)
+			continue;
+		/* a process that vanishes mid-scan is simply not there */
+		if (pt_procfs_read(c->procfd, (uint32_t)v, PT_PROCFS_IDS, 0, &p, c->raw, c->join,
+				   c->cmdline_max))
+			continue;
+		m = p.cmdline_known ? cmd_new(c->join, p.cmdline_len) : NULL;
+		e = entry_get(c, (uint32_t)v, p.st.starttime_ticks);
+		e->ppid = p.st.ppid;
+		e->uid = p.uid;
+		e->loginuid = p.loginuid;
+		memcpy(e->comm, p.st.comm, PT_COMM_LEN);
+		if (m)
+			entry_set_cmd(e, m);
+		found++;
+	}
+	closedir(dir);
+	pt_dbg("process cache: %zu processes from /proc", found);
+	return err;
+}
+
+/*
+ * Resolve (a->tgid, start) from /proc: only a process whose stat start time
+ * matches may lend its cmdline.  i is the entry when cached (cmdline
+ * unknown).  Success inserts/updates the entry; failure remembers it so the
+ * next events do not try again (a new entry is marked exited, so it is
+ * retried after the grace period at the latest).
+ */
+static struct pt_cmd *proc_fallback(struct pt_proc_cache *c, const struct pt_ancestor *a,
+				    uint64_t start, uint32_t i)
+{
+	struct pt_procfs_proc p;
+	struct pt_cmd *m = NULL;
+	struct timespec ts;
+
+	if (!pt_procfs_read(c->procfd, a->tgid, PT_PROCFS_MATCH, start, &p, c->raw, c->join,
+			    c->cmdline_max) && p.cmdline_known)
+		m = cmd_new(c->join, p.cmdline_len);
+	if (i == NIL) {
+		i = entry_insert(c, a->tgid, start);
+		entry_set_anc(&c->ent[i], a);
+		if (!m && !clock_gettime(CLOCK_BOOTTIME, &ts))
+			entry_mark_exited(c, i, (uint64_t)ts.tv_sec * 1000000000ull +
+						(uint64_t)ts.tv_nsec);
+	}
+	if (m) {
+		entry_set_cmd(&c->ent[i], m);
+		return m;
+	}
+	c->ent[i].noproc = true;
+	return NULL;
+}
+
+/* ---- resolve ---- */
+
+static const char *hold(struct pt_proc_cache *c, struct pt_cmd *m)
+{
+	if (c->nheld < PT_MAX_DEPTH)
+		c->held[c->nheld++] = cmd_get(m);
+	return m->s;
+}
+
+/* Cmdline of ancestor k, NULL when unresolved. */
+static const char *resolve_cmdline(struct pt_proc_cache *c, const struct pt_ancestry *tree,
+				   uint32_t rec_flags, size_t k)
+{
+	const struct pt_ancestor *a = &tree->anc[k];
+	uint64_t start = a->start_ns / c->ns_per_tick;
+	size_t alen = tree->argv_len < sizeof(tree->argv) ? tree->argv_len : sizeof(tree->argv);
+	bool leaf = k == 0 && alen && !(rec_flags & PT_F_ARGV_FAULT);
+	struct pt_cmd *m;
+	uint32_t i;
+
+	if (leaf && !(rec_flags & PT_F_ARGV_TRUNCATED)) {
+		pt_join_argv(tree->argv, alen, c->leaf, c->leaf_max, false);
+		return c->leaf;
+	}
+	i = lookup(c, a->tgid, start);
+	if (i != NIL) {
+		touch(c, i);
+		if (c->ent[i].cmd)
+			return hold(c, c->ent[i].cmd);
+	}
+	if (i == NIL || !c->ent[i].noproc) {
+		m = proc_fallback(c, a, start, i);
+		if (m) {
+			c->st.proc_fallbacks++;
+			return hold(c, m);
+		}
+	}
+	if (leaf) {
+		pt_join_argv(tree->argv, alen, c->leaf, c->leaf_max, true);
+		return c->leaf;
+	}
+	return NULL;
+}
+
+void pt_proc_cache_resolve(struct pt_proc_cache *c, const struct pt_ancestry *tree,
+			   uint32_t rec_flags, struct pt_event *ev)
+{
+	size_t n = tree->depth < PT_MAX_DEPTH ? tree->depth : PT_MAX_DEPTH, k;
+	const struct pt_ancestor *a;
+	struct pt_event_proc *p;
+
+	release_held(c);
+	if (c->nusers >= PT_UNAME_MAX)
+		pt_username_cache_drop(c);
+	c->in_resolve = true;
+	ev->pid = n ? tree->anc[0].tgid : 0;
+	ev->nproc = n;
+	for (k = 0; k < n; k++) {
+		a = &tree->anc[k];
+		p = &ev->proctree[k];
+		p->pid = a->tgid;
+		p->ppid = a->ppid;
+		p->uid = a->uid;
+		p->loginuid = a->loginuid;
+		p->start_ns = a->start_ns;
+		p->username = pt_username(c, a->uid);
+		p->loginname = NULL;
+		p->cmdline = resolve_cmdline(c, tree, rec_flags, k);
+		if (!p->cmdline) {
+			p->cmdline = "";
+			c->st.unresolved++;
+			pt_event_add_error(ev, "unresolved ancestor pid %u", a->tgid);
+		}
+	}
+	c->in_resolve = false;
+	if (!n)
+		pt_event_add_error(ev, "empty ancestry");
+	if (rec_flags & PT_F_TRUNCATED)
+		pt_event_add_error(ev, "ancestry truncated at depth %zu", n);
+}
+
+/* ---- user names ---- */
+
+static int pw_from_file(FILE *f, uint32_t uid, struct passwd *pw, char *buf, size_t len,
+			struct passwd **res)
+{
+	int err;
+
+	while (!(err = fgetpwent_r(f, pw, buf, len, res)))
+		if (pw->pw_uid == uid)
+			return 0;
+	*res = NULL;
+	return err == ENOENT ? 0 : err;
+}
+
+/* malloc'd passwd name of uid, NULL when there is none (or on error). */
+static char *pw_name(const struct pt_proc_cache *c, uint32_t uid)
+{
+	long sz = sysconf(_SC_GETPW_R_SIZE_MAX);
+	size_t len = sz > 0 ? (size_t)sz : 1024;
+	struct passwd pw, *res = NULL;
+	char *buf = NULL, *nbuf, *name = NULL;
+	FILE *f = NULL;
+	int err;
+
+	if (c->passwd_file) {
+		f = fopen(c->passwd_file, "re");
+		if (!f)
+			return NULL;
+	}
+	for (;;) {
+		nbuf = realloc(buf, len);
+		if (!nbuf)
+			goto out;
+		buf = nbuf;
+		if (f)
+			err = pw_from_file(f, uid, &pw, buf, len, &res);
+		else
+			err = getpwuid_r(uid, &pw, buf, len, &res);
+		if (err != ERANGE || len >= PT_PW_BUF_MAX)
+			break;
+		len *= 2;
+		if (f)
+			rewind(f);
+	}
+	if (!err && res)
+		name = strdup(res->pw_name);
+out:
+	free(buf);
+	if (f)
+		fclose(f);
+	return name;
+}
+
+static inline size_t uid_slot(uint32_t uid, size_t mask)
+{
+	return (size_t)((uid * 0x9e3779b1u) & mask);
+}
+
+static int users_grow(struct pt_proc_cache *c)
+{
+	size_t ncap = c->ucap ? c->ucap * 2 : 64, i, j;
+	struct pt_uname *t = calloc(ncap, sizeof(*t));
+
+	if (!t)
+		return -ENOMEM;
+	for (i = 0; i < c->ucap; i++) {
+		if (!c->users[i].name)
+			continue;
+		for (j = uid_slot(c->users[i].uid, ncap - 1); t[j].name; j = (j + 1) & (ncap - 1))
+			;
+		t[j] = c->users[i];
+	}
+	free(c->users);
+	c->users = t;
+	c->ucap = ncap;
+	return 0;
+}
+
+const char *pt_username(struct pt_proc_cache *c, uint32_t uid)
+{
+	char num[16], *name;
+	size_t i;
+
+	if (c->ucap) {
+		for (i = uid_slot(uid, c->ucap - 1); c->users[i].name; i = (i + 1) & (c->ucap - 1))
+			if (c->users[i].uid == uid)
+				return c->users[i].name;
+	}
+	/* during resolve the event may point at cached names: clear at the next one */
+	if (c->nusers >= PT_UNAME_MAX && !c->in_resolve)
+		pt_username_cache_drop(c);
+	if ((c->nusers + 1) * 2 > c->ucap && users_grow(c))
+		return "?";
+	name = pw_name(c, uid);
+	if (!name) {
+		snprintf(num, sizeof(num), "%u", uid);
+		name = strdup(num);
+		if (!name)
+			return "?";
+	}
+	for (i = uid_slot(uid, c->ucap - 1); c->users[i].name; i = (i + 1) & (c->ucap - 1))
+		;
+	c->users[i].uid = uid;
+	c->users[i].name = name;
+	c->nusers++;
+	return name;
+}
+
+void pt_username_cache_drop(struct pt_proc_cache *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->ucap; i++)
+		free(c->users[i].name);
+	free(c->users);
+	c->users = NULL;
+	c->ucap = 0;
+	c->nusers = 0;
+}

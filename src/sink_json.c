@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * JSON lines sink: one event per line on stdout or appended to a file.
+ * Lines are collected in a buffer and written with one write(2) per batch
+ * (flush), so `tail -f` sees every event as soon as its batch is handled.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "json.h"
+#include "log.h"
+#include "sink.h"
+
+#define JSON_SINK_FLUSH_AT (256 * 1024)
+
+struct json_sink {
+	struct pt_sink base;
+	int fd;
+	bool own_fd;
+	char *path;
+	struct pt_buf buf;
+	uint64_t pending; /* events in buf */
+	bool failed;      /* last write failed; reported once */
+};
+
+static int json_flush(struct pt_sink *s)
+{
+	struct json_sink *js = (struct json_sink *)s;
+	size_t off = 0;
+
+	while (off < js->buf.len) {
+		ssize_t n = write(js->fd, js->buf.data + off, js->buf.len - off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (!js->failed)
+				pt_err("json sink %s: write failed: %s", js->path, strerror(errno));
+			js->failed = true;
+			js->base.dropped += js->pending;
+			js->base.written -= js->pending;
+			pt_buf_reset(&js->buf);
+			js->pending = 0;
+			return -errno;
+		}
+		off += n;
+	}
+	if (js->failed)
+		pt_info("json sink %s: writing again", js->path);
+	js->failed = false;
+	pt_buf_reset(&js->buf);
+	js->pending = 0;
+	return 0;
+}
+
+static int json_emit(struct pt_sink *s, const struct pt_event *ev, const char *json, size_t len)
+{
+	struct json_sink *js = (struct json_sink *)s;
+
+	pt_buf_add(&js->buf, json, len);
+	pt_buf_addc(&js->buf, '\n');
+	if (js->buf.oom) {
+		js->base.dropped++;
+		return -ENOMEM;
+	}
+	js->pending++;
+	js->base.written++;
+	if (js->buf.len >= JSON_SINK_FLUSH_AT)
+		return json_flush(s);
+	return 0;
+}
+
+static void json_destroy(struct pt_sink *s)
+{
+	struct json_sink *js = (struct json_sink *)s;
+
+	json_flush(s);
+	if (js->own_fd)
+		close(js->fd);
+	pt_buf_free(&js->buf);
+	free(js->path);
+	free(js);
+}
+
+static const struct pt_sink_ops json_ops = {
+	.name = "json",
+	.emit = json_emit,
+	.flush = json_flush,
+	.destroy = json_destroy,
+};
+
+int pt_sink_json_open(struct pt_sink **out, const char *path)
+{
+	struct json_sink *js;
+	int err;
+
+	js = calloc(1, sizeof(*js));
+	if (!js)
+		return -ENOMEM;
+	js->base.ops = &json_ops;
+	pt_buf_init(&js->buf);
+	if (!path || !strcmp(path, "-")) {
+		js->fd = STDOUT_FILENO;
+		js->path = strdup("<stdout>");
+	} else {
+		js->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+		if (js->fd < 0) {
+			err = -errno;
+			pt_err("json sink: cannot open %s: %s", path, strerror(errno));
+			free(js);
+			return err;
+		}
+		js->own_fd = true;
+		js->path = strdup(path);
+	}
+	if (!js->path) {
+		json_destroy(&js->base);
+		return -ENOMEM;
+	}
+	*out = &js->base;
+	return 0;
+}
+
+int pt_sink_open_spec(struct pt_sink **out, const char *spec)
+{
+	if (!strcmp(spec, "json"))
+		return pt_sink_json_open(out, NULL);
+	if (!strncmp(spec, "json:", 5) && spec[5])
+		return pt_sink_json_open(out, spec + 5);
+	pt_err("unknown output sink '%s' (this build supports: json, json:PATH)", spec);
+	return -EINVAL;
+}

@@ -1,0 +1,130 @@
+# shellcheck shell=bash
+# Helpers for pidtree's integration tests.  Sourced by each test script.
+#
+# Tests run as root, load the real BPF programs and make real connections,
+# only ever to loopback (127.0.0.0/8, ::1) or to hosts in network namespaces
+# the test creates itself.
+
+set -u
+
+top_builddir=${top_builddir:-$(cd "$(dirname "$0")/../.." && pwd)}
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+PIDTREE=${PIDTREE:-$top_builddir/pidtree}
+CONNECTOR=$top_builddir/tests/helpers/connector
+FIXTURES=$top_srcdir/tests/fixtures
+
+T=$(mktemp -d /tmp/pidtree-test.XXXXXX)
+PIDTREE_PID=
+FAILURES=0
+CHECKS=0
+
+cleanup() {
+	if [ -n "$PIDTREE_PID" ] && kill -0 "$PIDTREE_PID" 2>/dev/null; then
+		kill -KILL "$PIDTREE_PID" 2>/dev/null
+	fi
+	if [ "$FAILURES" -eq 0 ] || [ -z "${KEEP_TMP:-}" ]; then
+		rm -rf "$T"
+	fi
+}
+trap cleanup EXIT
+
+log() { printf '# %s\n' "$*"; }
+
+fail() {
+	printf 'FAIL: %s\n' "$*"
+	FAILURES=$((FAILURES + 1))
+}
+
+pass() {
+	printf 'ok: %s\n' "$*"
+}
+
+# check DESCRIPTION COMMAND... : run a command, count it as one check
+check() {
+	local what=$1
+	shift
+	CHECKS=$((CHECKS + 1))
+	if "$@"; then pass "$what"; else fail "$what"; fi
+}
+
+require_root() {
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "SKIP: needs root to load BPF programs"
+		exit 77
+	fi
+	mountpoint -q /sys/kernel/tracing 2>/dev/null || mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null || true
+	mountpoint -q /sys/fs/bpf 2>/dev/null || mount -t bpf bpf /sys/fs/bpf 2>/dev/null || true
+}
+
+# A free-looking TCP port in a range unlikely to clash (not bound by anyone).
+rand_port() {
+	local p
+	while :; do
+		p=$((20000 + RANDOM % 30000))
+		if ! ss -Htan "sport = :$p" 2>/dev/null | grep -q .; then
+			echo "$p"
+			return
+		fi
+	done
+}
+
+# start_pidtree OUT ARGS... : start the daemon writing JSON lines to OUT and
+# wait until it reports ready (stderr in $T/pidtree.err).
+start_pidtree() {
+	local out=$1
+	shift
+	: >"$out"
+	"$PIDTREE" -f "$out" "$@" 2>"$T/pidtree.err" &
+	PIDTREE_PID=$!
+	local i
+	for i in $(seq 1 200); do
+		if grep -q 'ready' "$T/pidtree.err" 2>/dev/null; then
+			return 0
+		fi
+		if ! kill -0 "$PIDTREE_PID" 2>/dev/null; then
+			echo "pidtree exited during start-up:" >&2
+			cat "$T/pidtree.err" >&2
+			PIDTREE_PID=
+			return 1
+		fi
+		sleep 0.1
+	done
+	echo "pidtree not ready after 20 s:" >&2
+	cat "$T/pidtree.err" >&2
+	return 1
+}
+
+# stop_pidtree: SIGTERM, expect exit status 0
+stop_pidtree() {
+	local rc=0
+	[ -n "$PIDTREE_PID" ] || return 1
+	kill -TERM "$PIDTREE_PID"
+	wait "$PIDTREE_PID" || rc=$?
+	PIDTREE_PID=
+	return $rc
+}
+
+# wait_for OUT JQ-FILTER [TIMEOUT_S]: wait until a line of OUT matches
+# (jq -e select(...)).  Prints the first matching event.
+wait_for() {
+	local out=$1 filter=$2 timeout=${3:-10} i
+	for i in $(seq 1 $((timeout * 10))); do
+		if jq -c "select($filter)" "$out" 2>/dev/null | head -n 1 | grep -q .; then
+			jq -c "select($filter)" "$out" | head -n 1
+			return 0
+		fi
+		sleep 0.1
+	done
+	return 1
+}
+
+# count OUT JQ-FILTER: number of events matching
+count() {
+	jq -c "select($2)" "$1" 2>/dev/null | wc -l
+}
+
+finish() {
+	echo "$((CHECKS - FAILURES)) passed, $FAILURES failed"
+	[ "$FAILURES" -eq 0 ]
+	exit $?
+}
