@@ -34,7 +34,10 @@ struct pt_diags {
 
 void pt_diag_add(struct pt_diags *d, enum pt_diag_level level, const char *file, int line,
 		 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-/* Print every diagnostic as "file:line: error: message" through pt_log. */
+/*
+ * Print every diagnostic through pt_log, at LOG_ERR or LOG_WARNING, as
+ * "file:line: message" (pt_log adds "pidtree: error: " / "warning: ").
+ */
 void pt_diags_print(const struct pt_diags *d);
 void pt_diags_free(struct pt_diags *d);
 
@@ -143,6 +146,14 @@ extern const char *const pt_probe_names[PT_PROBE_COUNT];
  */
 int pt_config_load(struct pt_config *cfg, const char *path, struct pt_diags *diags);
 void pt_config_free(struct pt_config *cfg);
+
+/*
+ * Internal to the loader (config_probe.c): interpret one probe's value
+ * (mapping or null) into pc, which holds the defaults.  Problems go to diags;
+ * returns 0 or -ENOMEM.
+ */
+int pt_config_parse_probe(struct pt_probe_config *pc, const struct pt_ynode *key,
+			  const struct pt_ynode *val, struct pt_diags *diags);
 
 /* Helpers shared by the parser and plugins (all return 0 or -EINVAL). */
 int pt_parse_port_range(const char *s, struct pt_port_range *out);

@@ -17,12 +17,12 @@
  *
  * All nodes and strings live in an arena owned by the pt_ytree.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include "config.h"
-#include "log.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,71 +34,6 @@
 #define YAML_TAG_PREFIX "tag:yaml.org,2002:"
 #define TAG_INCLUDE "!include"
 #define ARENA_BLOCK_SIZE 16384
-
-/* ---- diagnostics ------------------------------------------------------ */
-
-void pt_diag_add(struct pt_diags *d, enum pt_diag_level level, const char *file, int line,
-		 const char *fmt, ...)
-{
-	struct pt_diag *v;
-	char *msg = NULL, *f = NULL;
-	va_list ap;
-	int ret;
-
-	if (level == PT_DIAG_ERROR)
-		d->nerrors++; /* counted even if the text cannot be stored */
-	if (d->n == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 16;
-
-		v = reallocarray(d->v, cap, sizeof(*v));
-		if (!v)
-			return;
-		d->v = v;
-		d->cap = cap;
-	}
-	va_start(ap, fmt);
-	ret = vasprintf(&msg, fmt, ap);
-	va_end(ap);
-	if (ret < 0)
-		return;
-	if (file) {
-		f = strdup(file);
-		if (!f) {
-			free(msg);
-			return;
-		}
-	}
-	d->v[d->n++] = (struct pt_diag){ .level = level, .file = f, .line = line, .msg = msg };
-}
-
-void pt_diags_print(const struct pt_diags *d)
-{
-	size_t i;
-
-	for (i = 0; i < d->n; i++) {
-		const struct pt_diag *g = &d->v[i];
-		int lvl = g->level == PT_DIAG_ERROR ? LOG_ERR : LOG_WARNING;
-
-		if (g->file && g->line > 0)
-			pt_log(lvl, "%s:%d: %s", g->file, g->line, g->msg);
-		else if (g->file)
-			pt_log(lvl, "%s: %s", g->file, g->msg);
-		else
-			pt_log(lvl, "%s", g->msg);
-	}
-}
-
-void pt_diags_free(struct pt_diags *d)
-{
-	size_t i;
-
-	for (i = 0; i < d->n; i++) {
-		free(d->v[i].file);
-		free(d->v[i].msg);
-	}
-	free(d->v);
-	memset(d, 0, sizeof(*d));
-}
 
 /* ---- arena -------------------------------------------------------------- */
 
@@ -344,7 +279,8 @@ static void merge_from(struct yload *L, struct pt_ynode *map, const struct pt_yn
 	size_t i;
 
 	if (src->type != PT_Y_MAPPING) {
-		yerr(L, src->file, src->line, "merge key '<<' needs a mapping or a list of mappings");
+		yerr(L, src->file, src->line,
+		     "merge key '<<' needs a mapping or a list of mappings");
 		return;
 	}
 	for (i = 0; i < src->n; i++)
@@ -414,17 +350,19 @@ static int conv_mapping(struct yload *L, struct ydoc *d, yaml_node_t *yn, int li
 static int conv_include(struct yload *L, struct ydoc *d, yaml_node_t *yn, int line, int depth,
 			struct pt_ynode **out, int *height)
 {
-	const char *arg = (const char *)yn->data.scalar.value;
 	const char *slash = strrchr(d->name, '/');
 	struct pt_ynode from = { .type = PT_Y_NULL, .file = d->name, .line = line };
 	size_t dirlen, alen;
+	const char *arg;
 	char *path;
+	int ret;
 
 	if (yn->type != YAML_SCALAR_NODE || !yn->data.scalar.length ||
-	    memchr(arg, 0, yn->data.scalar.length)) {
+	    memchr(yn->data.scalar.value, 0, yn->data.scalar.length)) {
 		yerr(L, d->name, line, "!include needs a file name");
 		return null_node(L, d->name, line, out, height);
 	}
+	arg = (const char *)yn->data.scalar.value;
 	alen = yn->data.scalar.length;
 	dirlen = (arg[0] != '/' && slash) ? (size_t)(slash - d->name) + 1 : 0;
 	path = arena_alloc(L->p, dirlen + alen + 1);
@@ -432,7 +370,10 @@ static int conv_include(struct yload *L, struct ydoc *d, yaml_node_t *yn, int li
 		return -ENOMEM;
 	memcpy(path, d->name, dirlen);
 	memcpy(path + dirlen, arg, alen);
-	return load_file(L, path, d->frame, depth + 1, &from, out, height);
+	/* the included root sits one level below the include */
+	ret = load_file(L, path, d->frame, depth + 1, &from, out, height);
+	(*height)++;
+	return ret;
 }
 
 static int conv_node(struct yload *L, struct ydoc *d, int idx, int depth, struct pt_ynode **out,
@@ -448,7 +389,11 @@ static int conv_node(struct yload *L, struct ydoc *d, int idx, int depth, struct
 		*out = d->memo[idx - 1];
 		*height = d->height[idx - 1];
 		if (depth + *height - 1 > PT_Y_MAX_DEPTH) {
-			too_deep(L, d->name, line);
+			if (!L->depth_reported)
+				yerr(L, d->name, line,
+				     "an alias of this node nests deeper than %d levels",
+				     PT_Y_MAX_DEPTH);
+			L->depth_reported = true;
 			return null_node(L, d->name, line, out, height);
 		}
 		return 0;
@@ -520,37 +465,27 @@ static int syntax_error(struct yload *L, const char *name, yaml_parser_t *ps, FI
 	return line;
 }
 
+/* "a -> b -> " for the include stack from the frame of file up to top */
+static void print_chain(FILE *ms, const struct yframe *f, size_t file)
+{
+	if (f->file != file && f->up)
+		print_chain(ms, f->up, file);
+	fprintf(ms, "%s -> ", f->name);
+}
+
 static void cycle_error(struct yload *L, const struct pt_ynode *from, const struct yframe *top,
 			size_t file, const char *name)
 {
-	const struct yframe *f;
-	size_t len = strlen(name) + 1, pos;
-	char *buf;
+	char *chain = NULL;
+	size_t len;
+	FILE *ms = open_memstream(&chain, &len);
 
-	for (f = top; f; f = f->up) {
-		len += strlen(f->name) + 4;
-		if (f->file == file)
-			break;
+	if (ms) {
+		print_chain(ms, top, file);
+		fclose(ms);
 	}
-	buf = malloc(len);
-	if (!buf) {
-		yerr(L, from->file, from->line, "include cycle: %s", name);
-		return;
-	}
-	pos = len - 1 - strlen(name);
-	memcpy(buf + pos, name, strlen(name) + 1);
-	for (f = top; f; f = f->up) {
-		size_t n = strlen(f->name);
-
-		pos -= 4;
-		memcpy(buf + pos, " -> ", 4);
-		pos -= n;
-		memcpy(buf + pos, f->name, n);
-		if (f->file == file)
-			break;
-	}
-	yerr(L, from->file, from->line, "include cycle: %s", buf + pos);
-	free(buf);
+	yerr(L, from->file, from->line, "include cycle: %s%s", chain ? chain : "", name);
+	free(chain);
 }
 
 static bool file_find(const struct pt_ytree *t, const char *real, size_t *idx)
@@ -614,7 +549,6 @@ static int parse_and_convert(struct yload *L, struct ydoc *d, FILE *fp, int dept
 			     struct pt_ynode **out, int *height)
 {
 	yaml_parser_t ps;
-	yaml_document_t extra;
 	size_t nnodes;
 	int ret, line;
 
@@ -626,16 +560,6 @@ static int parse_and_convert(struct yload *L, struct ydoc *d, FILE *fp, int dept
 		ret = line < 0 ? line : null_node(L, d->name, line, out, height);
 		goto out_parser;
 	}
-	if (!yaml_parser_load(&ps, &extra)) {
-		line = syntax_error(L, d->name, &ps, fp);
-		ret = line < 0 ? line : null_node(L, d->name, line, out, height);
-		goto out_doc;
-	}
-	if (yaml_document_get_root_node(&extra))
-		yerr(L, d->name, (int)extra.start_mark.line + 1,
-		     "more than one YAML document in the file");
-	yaml_document_delete(&extra);
-
 	if (!yaml_document_get_root_node(&d->doc)) {
 		ret = null_node(L, d->name, 1, out, height); /* empty file */
 		goto out_doc;
@@ -651,6 +575,18 @@ static int parse_and_convert(struct yload *L, struct ydoc *d, FILE *fp, int dept
 	free(d->height);
 	free(d->state);
 out_doc:
+	yaml_document_delete(&d->doc);
+	if (ret)
+		goto out_parser;
+	/* pidtree-bcc reads one document: anything after it is an error */
+	if (!yaml_parser_load(&ps, &d->doc)) {
+		line = syntax_error(L, d->name, &ps, fp);
+		ret = line < 0 ? line : 0;
+		goto out_parser;
+	}
+	if (yaml_document_get_root_node(&d->doc))
+		yerr(L, d->name, (int)d->doc.start_mark.line + 1,
+		     "more than one YAML document in the file");
 	yaml_document_delete(&d->doc);
 out_parser:
 	yaml_parser_delete(&ps);

@@ -263,6 +263,8 @@ bool pt_filter_drops(const struct pt_filter_plan *plan, int family, const uint8_
 	if (plan->ports.mode == PT_PORTS_EXCLUDE && port_bit(&plan->ports, port))
 		return true;
 
+	if (!addr)
+		return false;
 	if (family == AF_INET6) {
 		static const uint8_t v4mapped[12] = { [10] = 0xff, [11] = 0xff };
 

@@ -248,6 +248,7 @@ static const char hexdig[16] = "0123456789abcdef";
 static int utf8_seq(const unsigned char *p, const unsigned char *end)
 {
 	unsigned char c = p[0], lo = 0x80, hi = 0xbf;
+	size_t left = (size_t)(end - p);
 	int need, i;
 
 	if (c < 0xc2)
@@ -270,7 +271,7 @@ static int utf8_seq(const unsigned char *p, const unsigned char *end)
 		return -1;
 	}
 	for (i = 1; i <= need; i++) {
-		if (p + i >= end || p[i] < lo || p[i] > hi)
+		if ((size_t)i >= left || p[i] < lo || p[i] > hi)
 			return -i;
 		lo = 0x80;
 		hi = 0xbf;

@@ -27,7 +27,7 @@
  * case, max_entries * (cmdline_max + 8) for the cmdlines (256 MiB at the
  * defaults if every process had a 4 KiB command line; typically ~100 bytes,
  * and shared between a parent and its un-exec'd children), plus
- * 2 * cmdline_max + 516 bytes of scratch and at most PT_UNAME_MAX user names.
+ * 2 * cmdline_max + 516 bytes of scratch and at most PT_USERS_MAX user names.
  *
  * Hit path of resolve(): no syscall, no allocation.
  */
@@ -38,7 +38,7 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <pwd.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,12 +47,11 @@
 
 #include "log.h"
 #include "procfs.h"
+#include "users.h"
 
 #define NIL UINT32_MAX
 #define PT_CACHE_MAX_ENTRIES (1u << 26)
 #define PT_CMDLINE_MAX_MAX (16u << 20)
-#define PT_UNAME_MAX 4096       /* distinct uids remembered before starting over */
-#define PT_PW_BUF_MAX (1u << 20)
 
 enum { PE_FREE, PE_LIVE, PE_EXITED };
 
@@ -77,11 +76,6 @@ struct pt_list {
 	uint32_t head, tail;
 };
 
-struct pt_uname {
-	uint32_t uid;
-	char *name; /* NULL: empty slot */
-};
-
 struct pt_proc_cache {
 	struct pt_pent *ent;
 	uint32_t *bucket;
@@ -91,12 +85,10 @@ struct pt_proc_cache {
 	uint64_t ns_per_tick, grace_ns;
 	size_t cmdline_max, leaf_max;
 	int procfd;
-	char *passwd_file;
 	char *raw, *join; /* cmdline_max bytes each */
 	struct pt_cmd *held[PT_MAX_DEPTH];
 	size_t nheld;
-	struct pt_uname *users;
-	size_t ucap, nusers;
+	struct pt_users users;
 	bool in_resolve;
 	struct pt_proc_cache_stats st;
 	char leaf[PT_LEAF_ARGV_LEN + 4];
@@ -316,7 +308,7 @@ void pt_proc_cache_free(struct pt_proc_cache *c)
 	if (!c)
 		return;
 	release_held(c);
-	pt_username_cache_drop(c);
+	pt_users_free(&c->users);
 	if (c->ent)
 		for (i = 0; i < c->hiwater; i++)
 			cmd_put(c->ent[i].cmd);
@@ -326,7 +318,6 @@ void pt_proc_cache_free(struct pt_proc_cache *c)
 	free(c->bucket);
 	free(c->raw);
 	free(c->join);
-	free(c->passwd_file);
 	free(c);
 }
 
@@ -371,11 +362,8 @@ int pt_proc_cache_new(struct pt_proc_cache **out, const struct pt_proc_cache_opt
 	if (!c->ent || !c->bucket || !c->raw || !c->join)
 		goto fail;
 	memset(c->bucket, 0xff, sizeof(*c->bucket) << bits);
-	if (opts->passwd_file) {
-		c->passwd_file = strdup(opts->passwd_file);
-		if (!c->passwd_file)
-			goto fail;
-	}
+	if (pt_users_init(&c->users, opts->passwd_file))
+		goto fail;
 	c->procfd = pt_procfs_open(opts->proc_root ? opts->proc_root : "/proc");
 	if (c->procfd < 0) {
 		err = c->procfd;
@@ -590,8 +578,8 @@ void pt_proc_cache_resolve(struct pt_proc_cache *c, const struct pt_ancestry *tr
 	struct pt_event_proc *p;
 
 	release_held(c);
-	if (c->nusers >= PT_UNAME_MAX)
-		pt_username_cache_drop(c);
+	if (pt_users_full(&c->users))
+		pt_users_clear(&c->users);
 	c->in_resolve = true;
 	ev->pid = n ? tree->anc[0].tgid : 0;
 	ev->nproc = n;
@@ -621,120 +609,13 @@ void pt_proc_cache_resolve(struct pt_proc_cache *c, const struct pt_ancestry *tr
 
 /* ---- user names ---- */
 
-static int pw_from_file(FILE *f, uint32_t uid, struct passwd *pw, char *buf, size_t len,
-			struct passwd **res)
-{
-	int err;
-
-	while (!(err = fgetpwent_r(f, pw, buf, len, res)))
-		if (pw->pw_uid == uid)
-			return 0;
-	*res = NULL;
-	return err == ENOENT ? 0 : err;
-}
-
-/* malloc'd passwd name of uid, NULL when there is none (or on error). */
-static char *pw_name(const struct pt_proc_cache *c, uint32_t uid)
-{
-	long sz = sysconf(_SC_GETPW_R_SIZE_MAX);
-	size_t len = sz > 0 ? (size_t)sz : 1024;
-	struct passwd pw, *res = NULL;
-	char *buf = NULL, *nbuf, *name = NULL;
-	FILE *f = NULL;
-	int err;
-
-	if (c->passwd_file) {
-		f = fopen(c->passwd_file, "re");
-		if (!f)
-			return NULL;
-	}
-	for (;;) {
-		nbuf = realloc(buf, len);
-		if (!nbuf)
-			goto out;
-		buf = nbuf;
-		if (f)
-			err = pw_from_file(f, uid, &pw, buf, len, &res);
-		else
-			err = getpwuid_r(uid, &pw, buf, len, &res);
-		if (err != ERANGE || len >= PT_PW_BUF_MAX)
-			break;
-		len *= 2;
-		if (f)
-			rewind(f);
-	}
-	if (!err && res)
-		name = strdup(res->pw_name);
-out:
-	free(buf);
-	if (f)
-		fclose(f);
-	return name;
-}
-
-static inline size_t uid_slot(uint32_t uid, size_t mask)
-{
-	return (size_t)((uid * 0x9e3779b1u) & mask);
-}
-
-static int users_grow(struct pt_proc_cache *c)
-{
-	size_t ncap = c->ucap ? c->ucap * 2 : 64, i, j;
-	struct pt_uname *t = calloc(ncap, sizeof(*t));
-
-	if (!t)
-		return -ENOMEM;
-	for (i = 0; i < c->ucap; i++) {
-		if (!c->users[i].name)
-			continue;
-		for (j = uid_slot(c->users[i].uid, ncap - 1); t[j].name; j = (j + 1) & (ncap - 1))
-			;
-		t[j] = c->users[i];
-	}
-	free(c->users);
-	c->users = t;
-	c->ucap = ncap;
-	return 0;
-}
-
 const char *pt_username(struct pt_proc_cache *c, uint32_t uid)
 {
-	char num[16], *name;
-	size_t i;
-
-	if (c->ucap) {
-		for (i = uid_slot(uid, c->ucap - 1); c->users[i].name; i = (i + 1) & (c->ucap - 1))
-			if (c->users[i].uid == uid)
-				return c->users[i].name;
-	}
 	/* during resolve the event may point at cached names: clear at the next one */
-	if (c->nusers >= PT_UNAME_MAX && !c->in_resolve)
-		pt_username_cache_drop(c);
-	if ((c->nusers + 1) * 2 > c->ucap && users_grow(c))
-		return "?";
-	name = pw_name(c, uid);
-	if (!name) {
-		snprintf(num, sizeof(num), "%u", uid);
-		name = strdup(num);
-		if (!name)
-			return "?";
-	}
-	for (i = uid_slot(uid, c->ucap - 1); c->users[i].name; i = (i + 1) & (c->ucap - 1))
-		;
-	c->users[i].uid = uid;
-	c->users[i].name = name;
-	c->nusers++;
-	return name;
+	return pt_users_get(&c->users, uid, !c->in_resolve);
 }
 
 void pt_username_cache_drop(struct pt_proc_cache *c)
 {
-	size_t i;
-
-	for (i = 0; i < c->ucap; i++)
-		free(c->users[i].name);
-	free(c->users);
-	c->users = NULL;
-	c->ucap = 0;
-	c->nusers = 0;
+	pt_users_clear(&c->users);
 }

@@ -118,6 +118,9 @@ wait_for() {
 	return 1
 }
 
+# seen OUT JQ-FILTER [TIMEOUT_S]: wait_for without output, for check
+seen() { wait_for "$@" >/dev/null; }
+
 # count OUT JQ-FILTER: number of events matching
 count() {
 	jq -c "select($2)" "$1" 2>/dev/null | wc -l

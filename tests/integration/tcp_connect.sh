@@ -76,7 +76,7 @@ fi
 "$CONNECTOR" ::ffff:127.0.0.1 "$P_MAPPED" marker-mapped
 # sentinel: once it is seen, every earlier record has been handled
 "$CONNECTOR" 127.0.0.1 "$P_END" marker-end
-check "sentinel reported" wait_for "$OUT" ".port == $P_END" >/dev/null
+check "sentinel reported" seen "$OUT" ".port == $P_END"
 
 check "excludeports: port $P_EXCL dropped" test "$(count "$OUT" ".port == $P_EXCL")" = 0
 check "except_ports: other port to 127.0.0.2 dropped" \
@@ -94,7 +94,7 @@ check "IPv6 event carries its cmdline" \
 	test "$(count "$OUT" ".port == $P_V6 and (.proctree[0].cmdline | endswith(\"marker-v6\"))")" = 1
 check "IPv4-mapped IPv6 reported as IPv4" \
 	test "$(count "$OUT" ".daddr == \"127.0.0.1\" and .port == $P_MAPPED")" = 1
-check "every line is valid JSON" jq -e . "$OUT" >/dev/null
+check "every line is valid JSON" bash -c "jq -e . '$OUT' >/dev/null"
 
 check "SIGTERM: exit status 0" stop_pidtree
 check "no warnings or errors logged" bash -c "! grep -E 'error|warning' '$T/pidtree.err'"

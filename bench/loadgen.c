@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * loadgen - connect load from a process tree of a given depth.
+ *
+ *   loadgen -d DEPTH -t SECONDS [-r RATE] [-a ADDR] [-p PORT]
+ *
+ * Builds a chain of DEPTH-1 processes above the connecting one (each level
+ * re-executes loadgen with "-L N", so every ancestor has its own
+ * cmdline), then the deepest process connects to ADDR:PORT (default
+ * 127.0.0.1, a closed port: SYN then RST, the cheapest full connect) as fast
+ * as it can or at RATE connects/s, for SECONDS.  Prints
+ * "connects=N seconds=S rate=R/s" on stdout.  Loopback only.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int connect_loop(const char *addr, int port, double seconds, double rate)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
+	unsigned long n = 0;
+	double start, t, next;
+
+	if (inet_pton(AF_INET, addr, &sin.sin_addr) != 1 ||
+	    (ntohl(sin.sin_addr.s_addr) >> 24) != 127) {
+		fprintf(stderr, "loadgen: %s: only 127.0.0.0/8 addresses are allowed\n", addr);
+		return 2;
+	}
+	start = now();
+	next = start;
+	for (;;) {
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+		if (fd < 0) {
+			perror("socket");
+			return 1;
+		}
+		if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) && errno != ECONNREFUSED) {
+			perror("connect");
+			close(fd);
+			return 1;
+		}
+		close(fd);
+		n++;
+		if ((n & 63) == 0 || rate > 0) {
+			t = now();
+			if (t - start >= seconds)
+				break;
+			if (rate > 0) {
+				next += 1.0 / rate;
+				if (next > t) {
+					struct timespec ts = { 0, (long)((next - t) * 1e9) };
+
+					nanosleep(&ts, NULL);
+				}
+			}
+		}
+	}
+	t = now() - start;
+	printf("connects=%lu seconds=%.3f rate=%.0f/s\n", n, t, n / t);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *addr = "127.0.0.1";
+	int depth = 7, port = 9, level = 1, c, status;
+	double seconds = 5, rate = 0;
+	char lvl[16], dep[16], sec[32], rt[32], prt[16];
+	pid_t pid;
+
+	static const char *const usage =
+		"usage: loadgen [-d DEPTH] [-t SECONDS] [-r RATE] [-a 127.x.y.z] [-p PORT]\n";
+	while ((c = getopt(argc, argv, "d:t:r:a:p:L:")) != -1) {
+		switch (c) {
+		case 'd': depth = atoi(optarg); break;
+		case 't': seconds = atof(optarg); break;
+		case 'r': rate = atof(optarg); break;
+		case 'a': addr = optarg; break;
+		case 'p': port = atoi(optarg); break;
+		case 'L': level = atoi(optarg); break;
+		default: fputs(usage, stderr); return 2;
+		}
+	}
+	if (depth < 1 || depth > 64) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	/* the ancestors above us (the shell that ran us, ...) also count; the
+	 * chain built here adds depth-1 levels on top of the caller's tree */
+	if (level >= depth)
+		return connect_loop(addr, port, seconds, rate);
+
+	pid = fork();
+	if (pid < 0) {
+		perror("fork");
+		return 1;
+	}
+	if (pid == 0) {
+		snprintf(lvl, sizeof(lvl), "%d", level + 1);
+		snprintf(dep, sizeof(dep), "%d", depth);
+		snprintf(sec, sizeof(sec), "%g", seconds);
+		snprintf(rt, sizeof(rt), "%g", rate);
+		snprintf(prt, sizeof(prt), "%d", port);
+		execl("/proc/self/exe", "loadgen", "-L", lvl, "-d", dep, "-t", sec, "-r", rt, "-a",
+		      addr, "-p", prt, (char *)NULL);
+		perror("exec");
+		_exit(1);
+	}
+	if (waitpid(pid, &status, 0) < 0)
+		return 1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}

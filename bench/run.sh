@@ -1,0 +1,72 @@
+#!/bin/bash
+# pidtree benchmark: prints figures, asserts nothing.  Needs root.
+#
+#   1. userland event path (bench/replay): events/s at depth 7
+#   2. connect-loop rate to a closed loopback port from a depth-7 tree:
+#      without pidtree, with pidtree reporting every connect, with pidtree
+#      filtering every connect in the kernel (ratios to the baseline)
+#   3. in-kernel cost per program from bpf_stats (run_time_ns / run_cnt)
+#   4. events/s actually written to a JSON file, and the daemon's RSS
+set -eu
+B=${top_builddir:-$(cd "$(dirname "$0")/.." && pwd)}
+SECS=${SECS:-5}
+T=$(mktemp -d /tmp/pidtree-bench.XXXXXX)
+DPID=
+trap '[ -n "$DPID" ] && kill -KILL $DPID 2>/dev/null; sysctl -q kernel.bpf_stats_enabled=0; rm -rf "$T"' EXIT
+
+mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing
+PORT=9 # discard: closed here, every connect is SYN then RST
+
+echo "== userland path (replay, no kernel)"
+"$B/bench/replay" -n 2000000 -d 7
+"$B/bench/replay" -n 2000000 -d 7 -o "$T/replay.json"
+rm -f "$T/replay.json"
+
+# loadgen -d 5 under this script (bash) and its callers gives a tree of at
+# least 7 processes for the connecting task.
+loop() { "$B/bench/loadgen" -d 5 -t "$SECS" -p $PORT | sed -n 's/.*rate=\([0-9]*\).*/\1/p'; }
+
+start() {
+	"$B/pidtree" -c "$1" -f "$T/events.json" 2>"$T/err" &
+	DPID=$!
+	for _ in $(seq 100); do grep -q ready "$T/err" && return; sleep 0.1; done
+	echo "daemon did not start"; cat "$T/err"; exit 1
+}
+stop() { kill -TERM $DPID; wait $DPID || true; DPID=; }
+
+printf 'tcp_connect:\n' >"$T/report.yml"
+printf 'tcp_connect:\n  filters:\n    - subnet_name: lo\n      network: 127.0.0.0/8\n' >"$T/filter.yml"
+
+echo "== connect loop, ${SECS}s each, depth-7 tree, 127.0.0.1:$PORT"
+base=$(loop)
+echo "no daemon:            $base connects/s"
+
+sysctl -q kernel.bpf_stats_enabled=1
+start "$T/report.yml"
+sleep 1
+: >"$T/events.json"
+rep=$(loop)
+sleep 1
+nev=$(grep -c "\"port\":$PORT," "$T/events.json" || true)
+depth=$(grep "\"port\":$PORT," "$T/events.json" | head -1 | jq '.proctree | length')
+rss=$(awk '/VmRSS/ {print $2}' /proc/$DPID/status)
+echo "reporting every one:  $rep connects/s  ($(awk "BEGIN{printf \"%.3f\", $rep/$base}")x)"
+echo "  events written:     $nev in ${SECS}s = $((nev / SECS)) events/s, proctree depth $depth"
+echo "  daemon RSS:         ${rss} KiB"
+echo "  in-kernel cost per program run (bpf_stats):"
+bpftool -j prog show | jq -r '.[] | select(.name|test("^pt_")) | select(.run_cnt > 0) |
+	"    \(.name): \(.run_time_ns / .run_cnt | floor) ns/run over \(.run_cnt) runs"'
+bpftool -j prog show | jq -r --argjson n "$nev" '.[] | select(.name=="pt_tcp_connect") |
+	"    pt_tcp_connect per reported event: \(.run_time_ns / $n | floor) ns (all its runs / events)"'
+stop
+
+start "$T/filter.yml"
+sleep 1
+: >"$T/events.json"
+flt=$(loop)
+sleep 1
+nflt=$(grep -c "\"port\":$PORT," "$T/events.json" || true)
+echo "filtering every one:  $flt connects/s  ($(awk "BEGIN{printf \"%.3f\", $flt/$base}")x), $nflt events leaked"
+bpftool -j prog show | jq -r '.[] | select(.name=="pt_tcp_connect") | select(.run_cnt > 0) |
+	"    \(.name) (filtered): \(.run_time_ns / .run_cnt | floor) ns/run over \(.run_cnt) runs"'
+stop
