@@ -22,9 +22,15 @@ echo "== userland path (replay, no kernel)"
 "$B/bench/replay" -n 2000000 -d 7 -o "$T/replay.json"
 rm -f "$T/replay.json"
 
-# loadgen -d 5 under this script (bash) and its callers gives a tree of at
-# least 7 processes for the connecting task.
-loop() { "$B/bench/loadgen" -d 5 -t "$SECS" -p $PORT | sed -n 's/.*rate=\([0-9]*\).*/\1/p'; }
+# Depth of this shell's own ancestry (itself .. pid 1); loadgen adds levels
+# below it so that the connecting process has DEPTH ancestors in all (or as
+# few as possible when this shell already sits deeper).
+DEPTH=${DEPTH:-7}
+mine=1 p=$$
+while [ "$p" -gt 1 ]; do p=$(awk '{print $4}' /proc/$p/stat); mine=$((mine + 1)); done
+LG_DEPTH=$((DEPTH - mine))
+[ $LG_DEPTH -ge 1 ] || LG_DEPTH=1
+loop() { "$B/bench/loadgen" -d $LG_DEPTH -t "$SECS" -p $PORT | sed -n 's/.*rate=\([0-9]*\).*/\1/p'; }
 
 start() {
 	"$B/pidtree" -c "$1" -f "$T/events.json" 2>"$T/err" &
@@ -37,7 +43,7 @@ stop() { kill -TERM $DPID; wait $DPID || true; DPID=; }
 printf 'tcp_connect:\n' >"$T/report.yml"
 printf 'tcp_connect:\n  filters:\n    - subnet_name: lo\n      network: 127.0.0.0/8\n' >"$T/filter.yml"
 
-echo "== connect loop, ${SECS}s each, depth-7 tree, 127.0.0.1:$PORT"
+echo "== connect loop, ${SECS}s each, tree depth $((mine + LG_DEPTH)), 127.0.0.1:$PORT"
 base=$(loop)
 echo "no daemon:            $base connects/s"
 

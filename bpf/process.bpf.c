@@ -29,7 +29,7 @@ int BPF_PROG(pt_exec, struct task_struct *p, pid_t old_pid, void *bprm)
 	pt_fill_ancestor(&r->proc, p);
 	r->pad = 0;
 	r->hdr.flags = pt_read_argv(p, r->argv, PT_EXEC_ARGV_LEN, &r->argv_len);
-	bpf_ringbuf_submit(r, 0);
+	pt_submit(r, sizeof(*r));
 	return 0;
 }
 
@@ -52,7 +52,7 @@ int BPF_PROG(pt_fork, struct task_struct *parent, struct task_struct *child)
 	r->parent_tgid = parent->tgid;
 	r->pad = 0;
 	r->parent_start_ns = parent->group_leader->start_boottime;
-	bpf_ringbuf_submit(r, 0);
+	pt_submit(r, sizeof(*r));
 	return 0;
 }
 
@@ -74,6 +74,6 @@ int BPF_PROG(pt_exit, struct task_struct *p)
 	r->tgid = p->tgid;
 	r->pad = 0;
 	r->start_ns = p->start_boottime;
-	bpf_ringbuf_submit(r, 0);
+	pt_submit(r, sizeof(*r));
 	return 0;
 }

@@ -33,6 +33,8 @@ struct {
 
 /* Ancestry depth limit, set by userland before load (<= PT_MAX_DEPTH). */
 const volatile __u32 pt_max_depth = PT_MAX_DEPTH;
+/* Wake the consumer when this much data is waiting (set before load). */
+const volatile __u64 pt_wakeup_bytes = 256 << 10;
 
 static __always_inline void pt_count_loss(__u32 idx)
 {
@@ -40,6 +42,25 @@ static __always_inline void pt_count_loss(__u32 idx)
 
 	if (v)
 		*v += 1; /* per-CPU slot: no atomic needed */
+}
+
+/*
+ * Submit a record without the per-record wakeup.  The default (wake the
+ * consumer whenever it had caught up) costs an irq_work per event, which
+ * under load is most of the program's run time (a self-IPI, and a VM exit
+ * when virtualised).  Instead the consumer is woken once when the backlog
+ * crosses pt_wakeup_bytes, and otherwise polls the ring on a short timer
+ * (pidtree's --poll-ms), which bounds the latency of a lone event.
+ */
+static __always_inline void pt_submit(void *rec, __u64 size)
+{
+	__u64 avail = bpf_ringbuf_query(&pt_events, BPF_RB_AVAIL_DATA);
+	__u64 flags = BPF_RB_NO_WAKEUP;
+
+	/* avail includes this record (reserved, not yet committed) */
+	if (avail >= pt_wakeup_bytes && avail < pt_wakeup_bytes + size + 8)
+		flags = BPF_RB_FORCE_WAKEUP;
+	bpf_ringbuf_submit(rec, flags);
 }
 
 static __always_inline void pt_fill_ancestor(struct pt_ancestor *a, struct task_struct *t)

@@ -86,6 +86,6 @@ int BPF_PROG(pt_tcp_connect, const struct sock *sk, const int oldstate, const in
 	r->pad = 0;
 	r->hdr.flags = pt_snapshot_ancestry(&r->tree, task);
 	r->hdr.flags |= pt_read_argv(task, r->tree.argv, PT_LEAF_ARGV_LEN, &r->tree.argv_len);
-	bpf_ringbuf_submit(r, 0);
+	pt_submit(r, sizeof(*r));
 	return 0;
 }

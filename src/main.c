@@ -43,6 +43,7 @@ struct options {
 	unsigned long max_depth;
 	unsigned long cmdline_max;
 	unsigned long cache_entries;
+	unsigned long poll_ms;
 };
 
 struct daemon {
@@ -80,6 +81,7 @@ static void usage(FILE *f)
 		"      --cmdline-max BYTES  longest cmdline kept per process (default 4096)\n"
 		"      --cache-entries N    process cache size (default 65536)\n"
 		"      --ringbuf-kib N      kernel ring buffer size in KiB, a power of two (default 8192)\n"
+		"      --poll-ms N          read the ring buffer at least every N ms (default 50)\n"
 		"  -v, --verbose            more logging (twice: libbpf debug output)\n"
 		"  -V, --version            print the version\n"
 		"  -h, --help               this help\n"
@@ -106,7 +108,7 @@ static int parse_ulong(const char *opt, const char *s, unsigned long lo, unsigne
 	return 0;
 }
 
-enum { OPT_CHECK = 256, OPT_DEPTH, OPT_CMDLINE, OPT_CACHE, OPT_RINGBUF };
+enum { OPT_CHECK = 256, OPT_DEPTH, OPT_CMDLINE, OPT_CACHE, OPT_RINGBUF, OPT_POLL };
 
 static int parse_args(int argc, char **argv, struct options *o)
 {
@@ -119,6 +121,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "cmdline-max", required_argument, NULL, OPT_CMDLINE },
 		{ "cache-entries", required_argument, NULL, OPT_CACHE },
 		{ "ringbuf-kib", required_argument, NULL, OPT_RINGBUF },
+		{ "poll-ms", required_argument, NULL, OPT_POLL },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -131,6 +134,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	o->max_depth = PT_MAX_DEPTH;
 	o->cmdline_max = 4096;
 	o->cache_entries = 65536;
+	o->poll_ms = 50;
 	while ((c = getopt_long(argc, argv, "c:o:f:pvVh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
@@ -176,6 +180,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 				fprintf(stderr, "pidtree: --ringbuf-kib must be a power of two\n");
 				return -EINVAL;
 			}
+			break;
+		case OPT_POLL:
+			if (parse_ulong("--poll-ms", optarg, 1, 10000, &o->poll_ms))
+				return -EINVAL;
 			break;
 		case 'v':
 			verbose++;
@@ -508,7 +516,12 @@ static int run(struct daemon *d)
 	int rb_fd = ring_buffer__epoll_fd(d->rb);
 
 	while (!d->stop) {
-		int n = epoll_wait(d->epfd, evs, 8, -1);
+		/*
+		 * The BPF side does not wake us per record (see pt_submit): the
+		 * ring is read when its backlog crosses the threshold, and at
+		 * least every poll_ms.
+		 */
+		int n = epoll_wait(d->epfd, evs, 8, (int)d->opt.poll_ms);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -516,6 +529,8 @@ static int run(struct daemon *d)
 			pt_err("epoll_wait: %s", strerror(errno));
 			return -errno;
 		}
+		if (n == 0)
+			consume(d);
 		for (int i = 0; i < n; i++) {
 			int fd = evs[i].data.fd;
 

@@ -23,6 +23,7 @@ struct pt_shared {
 	int events_fd;  /* pt_events ring buffer */
 	int lost_fd;    /* pt_lost per-CPU counters */
 	uint32_t max_depth;
+	uint64_t wakeup_bytes; /* backlog that wakes the consumer */
 };
 
 /* Static description of a probe, used for -p and by main.c. */
@@ -56,7 +57,7 @@ const struct pt_probe_desc *pt_probe_desc_for(uint32_t record_type);
 
 /* Replace the probe's filters with pc's: fill the idle generation, flip, clean. */
 int pt_probe_install_filters(struct pt_probe *p, const struct pt_probe_config *pc);
-/* Point obj's pt_events/pt_lost at the shared maps and set pt_max_depth. */
+/* Point an object's pt_events/pt_lost at the shared maps. */
 int pt_probe_share_maps(struct bpf_map *events, struct bpf_map *lost, const struct pt_shared *sh);
 void pt_probe_destroy(struct pt_probe *p);
 /* Sum of the per-CPU loss counters at idx (enum pt_loss_index). */
@@ -66,6 +67,8 @@ uint64_t pt_lost_read(int lost_fd, uint32_t idx);
 struct pt_process_probe;
 int pt_process_probe_open(struct pt_process_probe **out, size_t ringbuf_bytes, uint32_t max_depth,
 			  struct pt_shared *sh);
+/* Wake-up threshold for a ring of ringbuf_bytes. */
+uint64_t pt_wakeup_bytes_for(size_t ringbuf_bytes);
 void pt_process_probe_destroy(struct pt_process_probe *p);
 
 /* libbpf messages through pt_log. */

@@ -34,6 +34,7 @@ int pt_process_probe_open(struct pt_process_probe **out, size_t ringbuf_bytes, u
 		goto fail;
 	}
 	p->skel->rodata->pt_max_depth = max_depth;
+	p->skel->rodata->pt_wakeup_bytes = pt_wakeup_bytes_for(ringbuf_bytes);
 	err = bpf_map__set_max_entries(p->skel->maps.pt_events, ringbuf_bytes);
 	if (err) {
 		pt_err("process: bad ring buffer size %zu: %s", ringbuf_bytes, strerror(-err));
@@ -54,11 +55,20 @@ int pt_process_probe_open(struct pt_process_probe **out, size_t ringbuf_bytes, u
 	sh->events_fd = bpf_map__fd(p->skel->maps.pt_events);
 	sh->lost_fd = bpf_map__fd(p->skel->maps.pt_lost);
 	sh->max_depth = max_depth;
+	sh->wakeup_bytes = pt_wakeup_bytes_for(ringbuf_bytes);
 	*out = p;
 	return 0;
 fail:
 	pt_process_probe_destroy(p);
 	return err;
+}
+
+uint64_t pt_wakeup_bytes_for(size_t ringbuf_bytes)
+{
+	/* an eighth of the ring, at most 256 KiB: early enough never to fill it */
+	uint64_t b = ringbuf_bytes / 8;
+
+	return b > (256 << 10) ? (256 << 10) : b;
 }
 
 void pt_process_probe_destroy(struct pt_process_probe *p)

@@ -38,6 +38,7 @@ static int tcp_connect_open(struct pt_probe **out, const struct pt_shared *sh,
 	}
 	p->skel = skel;
 	skel->rodata->pt_max_depth = sh->max_depth;
+	skel->rodata->pt_wakeup_bytes = sh->wakeup_bytes;
 	err = pt_probe_share_maps(skel->maps.pt_events, skel->maps.pt_lost, sh);
 	if (err)
 		goto fail;
