@@ -56,6 +56,7 @@ struct pt_ancestor {
 	__u32 uid;
 	__u32 loginuid;
 	__u64 start_ns; /* group leader's start_boottime */
+	__u64 exec_id;  /* task->self_exec_id: +1 per execve, inherited on fork */
 	char comm[PT_COMM_LEN];
 };
 

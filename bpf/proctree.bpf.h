@@ -72,6 +72,7 @@ static __always_inline void pt_fill_ancestor(struct pt_ancestor *a, struct task_
 	a->uid = t->real_cred->uid.val;
 	a->loginuid = t->loginuid.val;
 	a->start_ns = leader->start_boottime;
+	a->exec_id = t->self_exec_id;
 	bpf_probe_read_kernel(a->comm, sizeof(a->comm), leader->comm);
 }
 

@@ -122,6 +122,7 @@ struct task_struct {
 	char comm[16];
 	struct nsproxy *nsproxy;
 	kuid_t loginuid;
+	u64 self_exec_id;
 };
 
 struct sock_common {

@@ -67,8 +67,10 @@ struct pt_pent {
 	uint32_t pid, ppid, uid, loginuid;
 	uint32_t hnext;     /* hash chain */
 	uint32_t prev, next; /* lru or exited list; next = free list link */
+	uint64_t exec_id;   /* image the cmdline belongs to (self_exec_id) */
 	uint8_t state;
 	bool noproc;        /* /proc had nothing for it: do not try again */
+	bool exec_id_known; /* false for entries from the /proc scan */
 	char comm[PT_COMM_LEN];
 };
 
@@ -272,8 +274,23 @@ static void entry_set_anc(struct pt_pent *e, const struct pt_ancestor *a)
 	e->ppid = a->ppid;
 	e->uid = a->uid;
 	e->loginuid = a->loginuid;
+	e->exec_id = a->exec_id;
+	e->exec_id_known = true;
 	memcpy(e->comm, a->comm, PT_COMM_LEN);
 	e->comm[PT_COMM_LEN - 1] = '\0';
+}
+
+/*
+ * Does the entry's cmdline belong to the image the snapshot saw?  An exec
+ * record that was lost (ring buffer full) leaves a forked child with its
+ * parent's cmdline; the kernel's self_exec_id (bumped by every execve) tells.
+ * Entries from the /proc scan have no exec id: their comm must match.
+ */
+static bool entry_is_current(const struct pt_pent *e, const struct pt_ancestor *a)
+{
+	if (e->exec_id_known)
+		return e->exec_id == a->exec_id;
+	return strncmp(e->comm, a->comm, PT_COMM_LEN) == 0;
 }
 
 /* Takes over the reference of m. */
@@ -484,6 +501,7 @@ int pt_proc_cache_scan(struct pt_proc_cache *c)
 		e->ppid = p.st.ppid;
 		e->uid = p.uid;
 		e->loginuid = p.loginuid;
+		e->exec_id_known = false;
 		memcpy(e->comm, p.st.comm, PT_COMM_LEN);
 		if (m)
 			entry_set_cmd(e, m);
@@ -508,8 +526,17 @@ static struct pt_cmd *proc_fallback(struct pt_proc_cache *c, const struct pt_anc
 	struct pt_cmd *m = NULL;
 	struct timespec ts;
 
+	/*
+	 * /proc only shows the start time in clock ticks, so also require the
+	 * comm the kernel saw at event time: a process that exec'd since (its
+	 * cmdline is no longer the one that connected) or a pid recycled within
+	 * the same tick by a different program is refused.  What remains
+	 * ambiguous is the same program under the same pid started within one
+	 * tick (10 ms), which needs the whole pid space to wrap in that time.
+	 */
 	if (!pt_procfs_read(c->procfd, a->tgid, PT_PROCFS_MATCH, start, &p, c->raw, c->join,
-			    c->cmdline_max) && p.cmdline_known)
+			    c->cmdline_max) && p.cmdline_known &&
+	    (!a->comm[0] || !strncmp(p.st.comm, a->comm, PT_COMM_LEN)))
 		m = cmd_new(c->join, p.cmdline_len);
 	if (i == NIL) {
 		i = entry_insert(c, a->tgid, start);
@@ -517,6 +544,8 @@ static struct pt_cmd *proc_fallback(struct pt_proc_cache *c, const struct pt_anc
 		if (!m && !clock_gettime(CLOCK_BOOTTIME, &ts))
 			entry_mark_exited(c, i, (uint64_t)ts.tv_sec * 1000000000ull +
 						(uint64_t)ts.tv_nsec);
+	} else if (m) {
+		entry_set_anc(&c->ent[i], a); /* /proc shows the current image */
 	}
 	if (m) {
 		entry_set_cmd(&c->ent[i], m);
@@ -553,7 +582,7 @@ static const char *resolve_cmdline(struct pt_proc_cache *c, const struct pt_ance
 	i = lookup(c, a->tgid, start);
 	if (i != NIL) {
 		touch(c, i);
-		if (c->ent[i].cmd)
+		if (c->ent[i].cmd && entry_is_current(&c->ent[i], a))
 			return hold(c, c->ent[i].cmd);
 	}
 	if (i == NIL || !c->ent[i].noproc) {

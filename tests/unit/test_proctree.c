@@ -33,6 +33,8 @@ struct fx {
 	char passwd[96];
 	struct pt_proc_cache *c;
 	struct pt_event ev;
+	char comm[4096][PT_COMM_LEN]; /* comm of the fake /proc/PID, by pid % 4096 */
+	uint64_t exec_id[4096];       /* self_exec_id resolve() puts in snapshots */
 };
 
 static uint64_t ns_per_tick(void)
@@ -67,6 +69,8 @@ static void mkproc(struct fx *f, uint32_t pid, const char *comm, char state, uin
 	char path[256], buf[1024];
 	int n;
 
+	memset(f->comm[pid % 4096], 0, PT_COMM_LEN);
+	strncpy(f->comm[pid % 4096], comm, PT_COMM_LEN - 1);
 	snprintf(path, sizeof(path), "%s/%u", f->proc, pid);
 	assert_int_equal(mkdir(path, 0755), 0);
 	n = snprintf(buf, sizeof(buf),
@@ -210,6 +214,8 @@ static void resolve(struct fx *f, uint32_t flags, const char *argv, size_t argv_
 		a->uid = t.depth == 1 ? 1000 : 0;
 		a->loginuid = NOLOGIN;
 		a->ppid = 1;
+		a->exec_id = f->exec_id[pid % 4096];
+		memcpy(a->comm, f->comm[pid % 4096], PT_COMM_LEN);
 	}
 	va_end(ap);
 	if (argv) {
@@ -784,6 +790,61 @@ static void test_usernames_many(void **state)
 	assert_string_equal(pt_username(f->c, 1234), "eve");
 }
 
+/* ---- lost exec records ---- */
+
+/*
+ * A fork copies the parent's cmdline; if the child's exec record is lost
+ * (ring buffer full) the snapshot's self_exec_id no longer matches and the
+ * parent's cmdline must not be used: /proc (start time checked) or nothing.
+ */
+static void test_missed_exec(void **state)
+{
+	struct fx *f = *state;
+
+	new_cache(f, 0, 64, 0);
+	do_exec(f, 500, 10, S("bash\0-l\0"), 0);
+	do_fork(f, 501, 20, 500, 10);
+	/* same image as the parent: inherited cmdline is right */
+	f->exec_id[501] = 0;
+	assert_string_equal(cmd_of(f, 501, 20), "bash -l");
+	/* the child exec'd, the record was lost, the process is gone */
+	f->exec_id[501] = 1;
+	assert_string_equal(cmd_of(f, 501, 20), "");
+	assert_non_null(strstr(f->ev.error, "unresolved ancestor pid 501"));
+	/* it is still alive: /proc with the matching start time has the truth */
+	mkproc(f, 502, "curl", 'S', 500, USER_FLAGS, 30, S("curl\0-s\0example\0"), 0, NOLOGIN);
+	do_fork(f, 502, 30, 500, 10);
+	f->exec_id[502] = 1;
+	assert_string_equal(cmd_of(f, 502, 30), "curl -s example");
+	/* /proc shows the same pid and tick but another program: refused */
+	mkproc(f, 503, "bash", 'S', 500, USER_FLAGS, 31, S("bash\0"), 0, NOLOGIN);
+	do_fork(f, 503, 31, 500, 10);
+	f->exec_id[503] = 1;
+	strcpy(f->comm[503], "sh"); /* what the kernel saw at event time */
+	assert_string_equal(cmd_of(f, 503, 31), "");
+	assert_non_null(strstr(f->ev.error, "unresolved ancestor pid 503"));
+	/* and a later exec record brings the cache up to date again */
+	do_exec(f, 501, 20, S("true\0"), 0);
+	f->exec_id[501] = 0;
+	assert_string_equal(cmd_of(f, 501, 20), "true");
+}
+
+/* An entry from the /proc scan has no exec id: a changed comm marks it stale. */
+static void test_scan_entry_stale_comm(void **state)
+{
+	struct fx *f = *state;
+
+	new_cache(f, 0, 64, 0);
+	mkproc(f, 600, "sleep", 'S', 1, USER_FLAGS, 40, S("sleep\0" "100\0"), 0, NOLOGIN);
+	assert_int_equal(pt_proc_cache_scan(f->c), 0);
+	rmproc(f, 600);
+	assert_string_equal(cmd_of(f, 600, 40), "sleep 100");
+	/* exec'd into something else while its exec record was lost */
+	strcpy(f->comm[600], "nc");
+	assert_string_equal(cmd_of(f, 600, 40), "");
+	assert_non_null(strstr(f->ev.error, "unresolved ancestor pid 600"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -802,6 +863,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_eviction, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_event_strings_survive, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pid_reuse, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_missed_exec, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_scan_entry_stale_comm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_leaf_argv, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_leaf_argv_full_buffer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_truncated_ancestry, setup, teardown),

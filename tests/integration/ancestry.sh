@@ -1,0 +1,170 @@
+#!/bin/bash
+# Race-free ancestry: short-lived process trees, PID reuse, lost exec
+# records, depth limit.  Real BPF, loopback connects only.
+. "$(dirname "$0")/lib.sh"
+require_root
+
+P=$(rand_port)
+printf 'tcp_connect:\n  includeports: [%s]\n' "$P" >"$T/probes.yml"
+
+# ---------------------------------------------------------------------------
+# 1. short-lived trees: both shells and the connector are gone long before
+#    anyone could read /proc
+# ---------------------------------------------------------------------------
+N=${ANCESTRY_RUNS:-600}
+OUT=$T/trees.json
+start_pidtree "$OUT" -c "$T/probes.yml" || { fail "daemon starts"; finish; }
+for i in $(seq 1 "$N"); do
+	sh -c "sh -c \"$CONNECTOR 127.0.0.1 $P marker-$i; true\"; true"
+done
+check "last short-lived tree reported" seen "$OUT" ".proctree[0].cmdline | endswith(\" marker-$N\")" 20
+check "SIGTERM: exit 0" stop_pidtree
+
+# Every ancestor above this script is alive: take their cmdlines from /proc.
+above=$(python3 - "$$" <<'PY'
+import json, sys
+pid = int(sys.argv[1]); chain = []
+while pid > 0:
+    with open(f"/proc/{pid}/cmdline", "rb") as f:
+        cmd = f.read().rstrip(b"\0").replace(b"\0", b" ").decode("utf-8", "replace")
+    with open(f"/proc/{pid}/stat") as f:
+        ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+    chain.append({"pid": pid, "cmdline": cmd})
+    pid = ppid
+print(json.dumps(chain))
+PY
+)
+python3 - "$OUT" "$N" "$CONNECTOR" "$P" "$above" >"$T/trees.report" <<'PY'
+import json, sys
+out, n, conn, port, above = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], json.loads(sys.argv[5])
+events = {}
+for line in open(out):
+    ev = json.loads(line)
+    c = ev["proctree"][0]["cmdline"] if ev["proctree"] else ""
+    if " marker-" in c:
+        events[int(c.rsplit("marker-", 1)[1])] = ev
+complete = wrong = incomplete_without_error = missing = 0
+for i in range(1, n + 1):
+    ev = events.get(i)
+    if ev is None:
+        missing += 1
+        continue
+    leaf = f"{conn} 127.0.0.1 {port} marker-{i}"
+    want = [leaf, f"sh -c {leaf}; true", f'sh -c sh -c "{leaf}; true"; true'] + [a["cmdline"] for a in above]
+    got = [p["cmdline"] for p in ev["proctree"]]
+    pids_above = [p["pid"] for p in ev["proctree"][3:]]
+    ok = got == want and pids_above == [a["pid"] for a in above] \
+        and all(p["username"] == "root" for p in ev["proctree"]) and ev["error"] == ""
+    if ok:
+        complete += 1
+        continue
+    # anything shown must be right; what is missing must be explained
+    for g, w in zip(got, want):
+        if g != "" and g != w:
+            wrong += 1
+            print(f"WRONG marker-{i}: {g!r} != {w!r}")
+            break
+    else:
+        if ev["error"] == "":
+            incomplete_without_error += 1
+            print(f"INCOMPLETE WITHOUT ERROR marker-{i}: {got}")
+print(f"trees={n} complete={complete} missing={missing} wrong={wrong} "
+      f"incomplete_without_error={incomplete_without_error} depth={len(want)}")
+PY
+cat "$T/trees.report" | tail -n 5
+summary=$(tail -n 1 "$T/trees.report")
+complete=$(echo "$summary" | sed -n 's/.*complete=\([0-9]*\).*/\1/p')
+check "no wrong cmdline in any tree" grep -q ' wrong=0 ' <<<"$summary"
+check "incomplete trees carry an error" grep -q 'incomplete_without_error=0' <<<"$summary"
+check ">= 99.9% of $N trees complete ($complete)" test $((complete * 1000)) -ge $((N * 999))
+
+# ---------------------------------------------------------------------------
+# 2. PID reuse: two different trees get the same pids while pidtree is
+#    stopped; each record must name the processes that really connected
+# ---------------------------------------------------------------------------
+NSLAST=/proc/sys/kernel/ns_last_pid
+free_pid() {
+	local x
+	x=$(( $(cat $NSLAST) + 500 ))
+	while [ -e /proc/$x ] || [ -e /proc/$((x + 1)) ]; do x=$((x + 2)); done
+	echo "$x"
+}
+# run_at PID CMD...: start CMD in the background as PID (retries); sets RUN_PID
+run_at() {
+	local want=$1 try
+	shift
+	for try in $(seq 1 50); do
+		echo $((want - 1)) >$NSLAST
+		"$@" &
+		RUN_PID=$!
+		[ "$RUN_PID" = "$want" ] && return 0
+		wait "$RUN_PID" 2>/dev/null
+	done
+	return 1
+}
+
+OUT=$T/reuse.json
+start_pidtree "$OUT" -c "$T/probes.yml" || { fail "daemon starts"; finish; }
+X=$(free_pid)
+kill -STOP "$PIDTREE_PID"
+A= B=
+run_at "$X" sh -c "$CONNECTOR 127.0.0.1 $P marker-reuse-A; true" && A=$RUN_PID
+wait "$RUN_PID"
+run_at "$X" sh -c "$CONNECTOR 127.0.0.1 $P marker-reuse-B; true" && B=$RUN_PID
+wait "$RUN_PID"
+kill -CONT "$PIDTREE_PID"
+check "pid $X really was reused (A=${A:-?} B=${B:-?})" test "${A:-}" = "$X" -a "${B:-}" = "$X"
+EA=$(wait_for "$OUT" '.proctree[0].cmdline | endswith("marker-reuse-A")')
+EB=$(wait_for "$OUT" '.proctree[0].cmdline | endswith("marker-reuse-B")')
+check "tree A: parent is pid $X with A's cmdline" \
+	test "$(jq -r '"\(.proctree[1].pid) \(.proctree[1].cmdline)"' <<<"$EA")" = "$X sh -c $CONNECTOR 127.0.0.1 $P marker-reuse-A; true"
+check "tree B: parent is pid $X with B's cmdline" \
+	test "$(jq -r '"\(.proctree[1].pid) \(.proctree[1].cmdline)"' <<<"$EB")" = "$X sh -c $CONNECTOR 127.0.0.1 $P marker-reuse-B; true"
+check "leaf pids reused too ($(jq .pid <<<"$EA") and $(jq .pid <<<"$EB"))" \
+	test "$(jq .pid <<<"$EA")" = "$(jq .pid <<<"$EB")"
+check "reuse: both errors empty" test "$(jq -r .error <<<"$EA")$(jq -r .error <<<"$EB")" = ""
+check "SIGTERM: exit 0" stop_pidtree
+
+# ---------------------------------------------------------------------------
+# 3. lost exec records + reused pid still alive: /proc must not lend the new
+#    process's cmdline.  A 4 KiB ring cannot hold an exec record (4 KiB of
+#    argv), so every exec record is lost; tree A's parent pid is then taken
+#    by a live process B (another program) before pidtree reads the ring.
+#    /proc shows start times in 10 ms ticks only, so pidtree also compares
+#    the comm seen in the kernel at event time.
+# ---------------------------------------------------------------------------
+OUT=$T/lossy.json
+start_pidtree "$OUT" -c "$T/probes.yml" --ringbuf-kib 4 || { fail "daemon starts"; finish; }
+X=$(free_pid)
+kill -STOP "$PIDTREE_PID"
+A= B=
+run_at "$X" sh -c "$CONNECTOR 127.0.0.1 $P marker-lossy-A; true" && A=$RUN_PID
+wait "$RUN_PID"
+run_at "$X" sleep 4.321 && B=$RUN_PID
+kill -CONT "$PIDTREE_PID"
+EA=$(wait_for "$OUT" '.proctree[0].cmdline | endswith("marker-lossy-A")')
+check "lossy: pid $X reused by a live process (A=${A:-?} B=${B:-?})" test "${A:-}" = "$X" -a "${B:-}" = "$X"
+check "lossy: leaf cmdline from the hook's argv" \
+	test "$(jq -r '.proctree[0].cmdline' <<<"$EA")" = "$CONNECTOR 127.0.0.1 $P marker-lossy-A"
+check "lossy: parent $X not given B's cmdline" \
+	test "$(jq -r '"\(.proctree[1].pid) \(.proctree[1].cmdline)"' <<<"$EA")" = "$X "
+check "lossy: error names the unresolved ancestor" \
+	bash -c "jq -r .error <<<'$EA' | grep -q 'unresolved ancestor pid $X'"
+check "lossy: no cmdline anywhere mentions B" bash -c "! grep -q 'sleep 4.321' '$OUT'"
+kill "$B" 2>/dev/null
+wait "$B" 2>/dev/null
+check "SIGTERM: exit 0" stop_pidtree
+check "lossy: the lost exec records were reported" grep -q 'process: .* records lost' "$T/pidtree.err"
+
+# ---------------------------------------------------------------------------
+# 4. depth limit
+# ---------------------------------------------------------------------------
+OUT=$T/depth.json
+start_pidtree "$OUT" -c "$T/probes.yml" --max-depth 2 || { fail "daemon starts"; finish; }
+sh -c "$CONNECTOR 127.0.0.1 $P marker-depth; true"
+ED=$(wait_for "$OUT" '.proctree[0].cmdline | endswith("marker-depth")')
+check "--max-depth 2: two ancestors" test "$(jq '.proctree | length' <<<"$ED")" = 2
+check "--max-depth 2: error says truncated" \
+	bash -c "jq -r .error <<<'$ED' | grep -q 'ancestry truncated at depth 2'"
+check "SIGTERM: exit 0" stop_pidtree
+finish
