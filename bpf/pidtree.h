@@ -23,7 +23,8 @@
 enum pt_record_type {
 	PT_REC_TCP_CONNECT = 1,
 	PT_REC_NET_LISTEN = 2,
-	PT_REC_UDP_SESSION = 3,
+	PT_REC_UDP_SESSION = 3, /* session end: destinations */
+	PT_REC_UDP_START = 4,   /* session start: ancestry */
 	PT_REC_EXEC = 16,
 	PT_REC_FORK = 17,
 	PT_REC_EXIT = 18,
@@ -35,13 +36,19 @@ enum pt_loss_index {
 	PT_LOSS_NET_LISTEN = 1,
 	PT_LOSS_UDP_SESSION = 2,
 	PT_LOSS_PROCESS = 3,
-	PT_LOSS_MAX = 4,
+	PT_LOSS_UDP_MAP_FULL = 4, /* sessions not tracked: session map full */
+	PT_LOSS_MAX = 5,
 };
+
+/* net_listen protocols (pt_protocols) */
+#define PT_LISTEN_TCP (1u << 0)
+#define PT_LISTEN_UDP (1u << 1)
 
 /* pt_record_hdr.flags */
 #define PT_F_TRUNCATED      (1u << 0) /* ancestry walk hit the depth limit */
 #define PT_F_ARGV_TRUNCATED (1u << 1) /* argv longer than the copy buffer */
 #define PT_F_ARGV_FAULT     (1u << 2) /* argv could not be read */
+#define PT_F_FROM_PROC      (1u << 3) /* userland snapshot built from /proc: no exec ids */
 
 struct pt_record_hdr {
 	__u32 type;  /* enum pt_record_type */
@@ -105,6 +112,47 @@ struct pt_exit_record {
 	__u32 tgid;
 	__u32 pad;
 	__u64 start_ns;
+};
+
+/* ---- udp_session ------------------------------------------------------ */
+
+#define PT_UDP_MAX_DESTS 8
+
+struct pt_udp_kdest {
+	__u8 addr[16];
+	__u16 family;
+	__u16 port; /* host order */
+	__u32 pad;
+	__u64 count;
+	__u64 first_ns;
+	__u64 last_ns;
+};
+
+#define PT_UDP_F_DEST_OVERFLOW (1u << 0) /* more destinations than PT_UDP_MAX_DESTS */
+
+/* Value of the kernel's session map, keyed by socket cookie. */
+struct pt_udp_state {
+	__u64 start_ns;
+	__u64 last_ns;
+	__u32 tgid;
+	__u32 ndests;
+	__u32 flags;      /* PT_UDP_F_* */
+	__u32 connected;  /* 1 + index of the connect(2)ed destination, 0 if none */
+	struct pt_udp_kdest dests[PT_UDP_MAX_DESTS];
+};
+
+/* PT_REC_UDP_START: first datagram (or connect) of a socket, in the sender. */
+struct pt_udp_start_record {
+	struct pt_record_hdr hdr;
+	__u64 cookie;
+	struct pt_ancestry tree;
+};
+
+/* PT_REC_UDP_SESSION: the socket was closed. */
+struct pt_udp_end_record {
+	struct pt_record_hdr hdr;
+	__u64 cookie;
+	struct pt_udp_state s;
 };
 
 /*

@@ -13,21 +13,9 @@
 #include "pidtree.h"
 #include "proctree.bpf.h"
 #include "filter.bpf.h"
-
-#define AF_INET 2
-#define AF_INET6 10
-#define IPPROTO_TCP 6
-#define TCP_SYN_SENT 2
-#define TCP_CLOSE 7
+#include "net.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
-
-static __always_inline bool pt_v4_mapped(const __u8 *a)
-{
-	const __u32 *w = (const __u32 *)a;
-
-	return w[0] == 0 && w[1] == 0 && w[2] == bpf_htonl(0x0000ffff);
-}
 
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(pt_tcp_connect, const struct sock *sk, const int oldstate, const int newstate)
@@ -50,17 +38,10 @@ int BPF_PROG(pt_tcp_connect, const struct sock *sk, const int oldstate, const in
 	} else if (family == AF_INET6) {
 		bpf_probe_read_kernel(daddr, 16, &sk->__sk_common.skc_v6_daddr);
 		bpf_probe_read_kernel(saddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
-		if (pt_v4_mapped(daddr)) {
-			/* an IPv4-mapped destination is an IPv4 connection */
-			family = AF_INET;
-			__builtin_memmove(daddr, daddr + 12, 4);
-			__builtin_memset(daddr + 4, 0, 12);
-			if (pt_v4_mapped(saddr))
-				__builtin_memmove(saddr, saddr + 12, 4);
-			else
-				__builtin_memset(saddr, 0, 4);
-			__builtin_memset(saddr + 4, 0, 12);
-		}
+		/* an IPv4-mapped destination is an IPv4 connection */
+		family = pt_unmap_v4(daddr, family);
+		if (family == AF_INET && pt_unmap_v4(saddr, AF_INET6) != AF_INET)
+			__builtin_memset(saddr, 0, 16);
 	} else {
 		return 0;
 	}

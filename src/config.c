@@ -158,7 +158,7 @@ int pt_parse_port_range(const char *s, struct pt_port_range *out)
 
 /* ---- loading ------------------------------------------------------------ */
 
-static void probe_defaults(struct pt_probe_config *pc, enum pt_probe_kind kind)
+void pt_probe_config_defaults(struct pt_probe_config *pc, enum pt_probe_kind kind)
 {
 	memset(pc, 0, sizeof(*pc));
 	pc->kind = kind;
@@ -167,6 +167,7 @@ static void probe_defaults(struct pt_probe_config *pc, enum pt_probe_kind kind)
 	pc->snapshot_periodicity = 0;
 	pc->snapshot_delay = 5;
 	pc->session_max_duration = 120;
+	pc->max_sessions = 16384;
 }
 
 static int parse_root(struct pt_config *cfg, struct pt_diags *d)
@@ -214,7 +215,7 @@ int pt_config_load(struct pt_config *cfg, const char *path, struct pt_diags *dia
 
 	memset(cfg, 0, sizeof(*cfg));
 	for (kind = 0; kind < PT_PROBE_COUNT; kind++)
-		probe_defaults(&cfg->probes[kind], kind);
+		pt_probe_config_defaults(&cfg->probes[kind], kind);
 
 	ret = pt_ytree_load(&cfg->tree, path, diags);
 	if (ret && ret != -EINVAL)

@@ -77,6 +77,8 @@ const struct pt_ynode *pt_ynode_get(const struct pt_ynode *map, const char *key)
 
 /* ---- interpreted configuration ------------------------------------------ */
 
+#define PT_MAX_SESSIONS_MAX (1 << 20)
+
 #define PT_PROTO_TCP (1u << 0)
 #define PT_PROTO_UDP (1u << 1)
 
@@ -129,6 +131,7 @@ struct pt_probe_config {
 	bool exclude_random_bind;
 	/* udp_session */
 	long session_max_duration; /* seconds, default 120 */
+	long max_sessions;         /* tracked sockets (kernel and userland), default 16384 */
 };
 
 struct pt_config {
@@ -146,6 +149,8 @@ extern const char *const pt_probe_names[PT_PROBE_COUNT];
  */
 int pt_config_load(struct pt_config *cfg, const char *path, struct pt_diags *diags);
 void pt_config_free(struct pt_config *cfg);
+/* A probe's defaults (present = false). */
+void pt_probe_config_defaults(struct pt_probe_config *pc, enum pt_probe_kind kind);
 
 /*
  * Internal to the loader (config_probe.c): interpret one probe's value

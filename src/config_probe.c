@@ -30,7 +30,7 @@ static const char *const listen_keys[] = {
 	"protocols", "snapshot_periodicity", "snapshot_delay", "same_namespace_only",
 	"exclude_random_bind", NULL,
 };
-static const char *const udp_keys[] = { "session_max_duration", NULL };
+static const char *const udp_keys[] = { "session_max_duration", "max_sessions", NULL };
 
 static const char *type_name(const struct pt_ynode *n)
 {
@@ -574,6 +574,16 @@ static bool probe_option(struct pt_diags *d, struct pt_probe_config *pc, const s
 	}
 	if (pc->kind == PT_PROBE_UDP_SESSION && !strcmp(key, "session_max_duration")) {
 		get_seconds(d, key, v, 1, &pc->session_max_duration);
+		return true;
+	}
+	if (pc->kind == PT_PROBE_UDP_SESSION && !strcmp(key, "max_sessions")) {
+		long n = pc->max_sessions;
+
+		get_seconds(d, key, v, 1, &n); /* an integer >= 1; range checked below */
+		if (n > PT_MAX_SESSIONS_MAX)
+			perr(d, v, "max_sessions must be at most %d, got %ld", PT_MAX_SESSIONS_MAX, n);
+		else
+			pc->max_sessions = n;
 		return true;
 	}
 	return false;

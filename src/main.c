@@ -58,6 +58,7 @@ struct daemon {
 	struct ring_buffer *rb;
 	int epfd, sigfd, timerfd;
 	int64_t boot_to_real_ns; /* CLOCK_REALTIME - CLOCK_BOOTTIME */
+	struct pt_emitter em;
 	struct pt_event ev;
 	struct pt_buf json;
 	uint64_t events, bad_records;
@@ -222,12 +223,8 @@ static int load_config(struct daemon *d)
 			pt_warn("%s not found: reporting every outbound TCP connection, unfiltered",
 				path);
 			memset(&d->cfg, 0, sizeof(d->cfg));
-			for (int k = 0; k < PT_PROBE_COUNT; k++) {
-				d->cfg.probes[k].kind = k;
-				d->cfg.probes[k].protocols = PT_PROTO_TCP;
-				d->cfg.probes[k].snapshot_delay = 5;
-				d->cfg.probes[k].session_max_duration = 120;
-			}
+			for (int k = 0; k < PT_PROBE_COUNT; k++)
+				pt_probe_config_defaults(&d->cfg.probes[k], k);
 			d->cfg.probes[PT_PROBE_TCP_CONNECT].present = true;
 			return 0;
 		}
@@ -287,25 +284,10 @@ static uint64_t clock_ns(clockid_t id)
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
-static void event_reset(struct pt_event *ev)
-{
-	ev->probe = NULL;
-	ev->pid = 0;
-	ev->nproc = 0;
-	ev->daddr[0] = ev->saddr[0] = ev->laddr[0] = '\0';
-	ev->has_port = false;
-	ev->port = 0;
-	ev->protocol = NULL;
-	ev->dests = NULL;
-	ev->ndests = 0;
-	ev->error[0] = '\0';
-	ev->nfields = 0;
-}
-
-static void emit_event(struct daemon *d)
+static void emit_event(struct daemon *d, struct pt_event *ev)
 {
 	pt_buf_reset(&d->json);
-	pt_json_event(&d->json, &d->ev);
+	pt_json_event(&d->json, ev);
 	if (d->json.oom) {
 		pt_err("out of memory formatting an event");
 		for (int i = 0; i < d->nsinks; i++)
@@ -313,8 +295,31 @@ static void emit_event(struct daemon *d)
 		return;
 	}
 	for (int i = 0; i < d->nsinks; i++)
-		d->sinks[i]->ops->emit(d->sinks[i], &d->ev, d->json.data, d->json.len);
+		d->sinks[i]->ops->emit(d->sinks[i], ev, d->json.data, d->json.len);
 	d->events++;
+}
+
+/* pt_emitter callback: probes that build their own events (udp_session, snapshots) */
+static void emit_cb(void *ctx, struct pt_event *ev)
+{
+	emit_event(ctx, ev);
+}
+
+static const struct pt_emitter *emitter(struct daemon *d)
+{
+	d->em.cache = d->cache;
+	d->em.emit = emit_cb;
+	d->em.ctx = d;
+	d->em.boot_to_real_ns = d->boot_to_real_ns;
+	return &d->em;
+}
+
+static struct pt_probe *probe_for(struct daemon *d, const struct pt_probe_desc *desc)
+{
+	for (int k = 0; k < PT_PROBE_COUNT; k++)
+		if (d->probes[k] && d->probes[k]->desc == desc)
+			return d->probes[k];
+	return NULL;
 }
 
 static int on_record(void *ctx, void *data, size_t len)
@@ -346,12 +351,19 @@ static int on_record(void *ctx, void *data, size_t len)
 	desc = pt_probe_desc_for(hdr->type);
 	if (!desc)
 		goto bad;
-	event_reset(&d->ev);
+	if (desc->handle) {
+		struct pt_probe *p = probe_for(d, desc);
+
+		if (!p || desc->handle(p, data, len, emitter(d)))
+			goto bad;
+		return 0;
+	}
+	pt_event_reset(&d->ev);
 	if (desc->decode(data, len, &d->ev, &tree) || !tree)
 		goto bad;
 	pt_proc_cache_resolve(d->cache, tree, hdr->flags, &d->ev);
 	d->ev.ts_us = (uint64_t)((int64_t)hdr->ts_ns + d->boot_to_real_ns) / 1000;
-	emit_event(d);
+	emit_event(d, &d->ev);
 	return 0;
 bad:
 	if (!d->bad_records++)
@@ -376,17 +388,33 @@ static void consume(struct daemon *d)
 	flush_sinks(d);
 }
 
+static void tick_probes(struct daemon *d)
+{
+	uint64_t now = clock_ns(CLOCK_BOOTTIME);
+
+	d->boot_to_real_ns = (int64_t)clock_ns(CLOCK_REALTIME) - (int64_t)now;
+	for (int k = 0; k < PT_PROBE_COUNT; k++)
+		if (d->probes[k] && d->probes[k]->desc->tick)
+			d->probes[k]->desc->tick(d->probes[k], now, emitter(d));
+	flush_sinks(d);
+}
+
 static void check_losses(struct daemon *d)
 {
-	static const char *const what[PT_LOSS_MAX] = { "tcp_connect", "net_listen", "udp_session",
-						       "process" };
+	static const char *const name[PT_LOSS_MAX] = {
+		[PT_LOSS_TCP_CONNECT] = "tcp_connect", [PT_LOSS_NET_LISTEN] = "net_listen",
+		[PT_LOSS_UDP_SESSION] = "udp_session", [PT_LOSS_PROCESS] = "process",
+		[PT_LOSS_UDP_MAP_FULL] = "udp_session",
+	};
 
 	for (uint32_t i = 0; i < PT_LOSS_MAX; i++) {
 		uint64_t n = pt_lost_read(d->shared.lost_fd, i);
 
 		if (n > d->lost_seen[i]) {
-			pt_warn("%s: %llu records lost (ring buffer full; raise --ringbuf-kib)",
-				what[i], (unsigned long long)(n - d->lost_seen[i]));
+			pt_warn("%s: %llu %s", name[i], (unsigned long long)(n - d->lost_seen[i]),
+				i == PT_LOSS_UDP_MAP_FULL ?
+					"sessions not tracked (session map full)" :
+					"records lost (ring buffer full; raise --ringbuf-kib)");
 			d->lost_seen[i] = n;
 		}
 	}
@@ -544,6 +572,7 @@ static int run(struct daemon *d)
 				if (read(d->timerfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
 					pt_warn("timerfd: %s", strerror(errno));
 				pt_proc_cache_expire(d->cache, clock_ns(CLOCK_BOOTTIME));
+				tick_probes(d);
 				check_losses(d);
 			}
 		}

@@ -14,15 +14,77 @@
 
 const struct pt_probe_desc *const pt_probe_descs[] = {
 	&pt_tcp_connect_desc,
+	&pt_net_listen_desc,
+	&pt_udp_session_desc,
 	NULL,
 };
 
 const struct pt_probe_desc *pt_probe_desc_for(uint32_t record_type)
 {
 	for (size_t i = 0; pt_probe_descs[i]; i++)
-		if (pt_probe_descs[i]->record_type == record_type)
+		if (pt_probe_descs[i]->record_type == record_type ||
+		    (pt_probe_descs[i]->record_type2 &&
+		     pt_probe_descs[i]->record_type2 == record_type))
 			return pt_probe_descs[i];
 	return NULL;
+}
+
+void pt_event_reset(struct pt_event *ev)
+{
+	ev->probe = NULL;
+	ev->pid = 0;
+	ev->nproc = 0;
+	ev->daddr[0] = ev->saddr[0] = ev->laddr[0] = '\0';
+	ev->has_port = false;
+	ev->port = 0;
+	ev->protocol = NULL;
+	ev->dests = NULL;
+	ev->ndests = 0;
+	ev->error[0] = '\0';
+	ev->nfields = 0;
+}
+
+int pt_cgroup2_root(char *buf, size_t len)
+{
+	char line[4096], *f[10], *save, *p;
+	FILE *mi = fopen("/proc/self/mountinfo", "re");
+	int err = -ENOENT;
+
+	if (!mi)
+		return -errno;
+	/* id parent major:minor root mountpoint options [optional...] - fstype source ... */
+	while (fgets(line, sizeof(line), mi)) {
+		int n = 0;
+
+		for (p = strtok_r(line, " \n", &save); p && n < 10; p = strtok_r(NULL, " \n", &save)) {
+			f[n++] = p;
+			if (!strcmp(p, "-"))
+				break;
+		}
+		if (n < 5 || strcmp(f[n - 1], "-"))
+			continue;
+		p = strtok_r(NULL, " \n", &save);
+		if (!p || strcmp(p, "cgroup2") || strcmp(f[3], "/"))
+			continue;
+		if ((size_t)snprintf(buf, len, "%s", f[4]) < len)
+			err = 0;
+		break;
+	}
+	fclose(mi);
+	return err;
+}
+
+int pt_attach_cgroup(struct bpf_program *prog, int cgfd, struct bpf_link **link)
+{
+	*link = bpf_program__attach_cgroup(prog, cgfd);
+	if (!*link) {
+		int err = -errno;
+
+		pt_err("cannot attach %s to the cgroup2 root: %s", bpf_program__name(prog),
+		       strerror(-err));
+		return err;
+	}
+	return 0;
 }
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -141,6 +203,8 @@ void pt_probe_destroy(struct pt_probe *p)
 {
 	if (!p)
 		return;
+	if (p->free_priv && p->priv)
+		p->free_priv(p->priv);
 	if (p->destroy && p->skel)
 		p->destroy(p->skel);
 	free(p);

@@ -17,6 +17,24 @@
 struct bpf_object;
 struct pt_probe;
 struct bpf_map;
+struct bpf_program;
+struct bpf_link;
+struct pt_proc_cache;
+
+/*
+ * What a probe needs to produce events outside the plain record -> event
+ * path (udp_session's start/end records, net_listen's snapshots): the
+ * process cache and the daemon's emit function (JSON once, every sink).
+ */
+struct pt_emitter {
+	struct pt_proc_cache *cache;
+	void (*emit)(void *ctx, struct pt_event *ev);
+	void *ctx;
+	int64_t boot_to_real_ns; /* CLOCK_REALTIME - CLOCK_BOOTTIME */
+};
+
+/* Reset every per-event field of ev (the proctree is filled by resolve). */
+void pt_event_reset(struct pt_event *ev);
 
 /* Resources shared by all probe objects, created by the process probe. */
 struct pt_shared {
@@ -31,6 +49,7 @@ struct pt_probe_desc {
 	const char *name;
 	enum pt_probe_kind kind;
 	uint32_t record_type; /* PT_REC_* it emits */
+	uint32_t record_type2; /* a second record type (0: none) */
 	const char *attach;   /* human list of attach points */
 	int (*open)(struct pt_probe **out, const struct pt_shared *sh,
 		    const struct pt_probe_config *pc);
@@ -40,6 +59,10 @@ struct pt_probe_desc {
 	 */
 	int (*decode)(const void *data, size_t len, struct pt_event *ev,
 		      const struct pt_ancestry **tree);
+	/* Instead of decode: the probe handles its records itself. */
+	int (*handle)(struct pt_probe *p, const void *data, size_t len, const struct pt_emitter *em);
+	/* Called about once a second from the main loop (optional). */
+	void (*tick)(struct pt_probe *p, uint64_t now_boot_ns, const struct pt_emitter *em);
 };
 
 struct pt_probe {
@@ -49,9 +72,13 @@ struct pt_probe {
 	/* filter maps of this object */
 	struct bpf_map *filter_v4, *filter_v6, *ports;
 	volatile uint32_t *generation; /* the object's pt_generation (mmapped .bss) */
+	void *priv; /* probe-specific state */
+	void (*free_priv)(void *priv);
 };
 
 extern const struct pt_probe_desc pt_tcp_connect_desc;
+extern const struct pt_probe_desc pt_net_listen_desc;
+extern const struct pt_probe_desc pt_udp_session_desc;
 extern const struct pt_probe_desc *const pt_probe_descs[];
 const struct pt_probe_desc *pt_probe_desc_for(uint32_t record_type);
 
@@ -70,6 +97,11 @@ int pt_process_probe_open(struct pt_process_probe **out, size_t ringbuf_bytes, u
 /* Wake-up threshold for a ring of ringbuf_bytes. */
 uint64_t pt_wakeup_bytes_for(size_t ringbuf_bytes);
 void pt_process_probe_destroy(struct pt_process_probe *p);
+
+/* Path of the cgroup2 root (from /proc/self/mountinfo) into buf.  0 or -ENOENT. */
+int pt_cgroup2_root(char *buf, size_t len);
+/* Attach a cgroup program to the cgroup2 root; the link is stored in *link. */
+int pt_attach_cgroup(struct bpf_program *prog, int cgfd, struct bpf_link **link);
 
 /* libbpf messages through pt_log. */
 void pt_libbpf_logging(void);

@@ -286,9 +286,9 @@ static void entry_set_anc(struct pt_pent *e, const struct pt_ancestor *a)
  * parent's cmdline; the kernel's self_exec_id (bumped by every execve) tells.
  * Entries from the /proc scan have no exec id: their comm must match.
  */
-static bool entry_is_current(const struct pt_pent *e, const struct pt_ancestor *a)
+static bool entry_is_current(const struct pt_pent *e, const struct pt_ancestor *a, bool no_exec_id)
 {
-	if (e->exec_id_known)
+	if (e->exec_id_known && !no_exec_id)
 		return e->exec_id == a->exec_id;
 	return strncmp(e->comm, a->comm, PT_COMM_LEN) == 0;
 }
@@ -582,7 +582,8 @@ static const char *resolve_cmdline(struct pt_proc_cache *c, const struct pt_ance
 	i = lookup(c, a->tgid, start);
 	if (i != NIL) {
 		touch(c, i);
-		if (c->ent[i].cmd && entry_is_current(&c->ent[i], a))
+		if (c->ent[i].cmd &&
+		    entry_is_current(&c->ent[i], a, rec_flags & PT_F_FROM_PROC))
 			return hold(c, c->ent[i].cmd);
 	}
 	if (i == NIL || !c->ent[i].noproc) {
@@ -634,6 +635,45 @@ void pt_proc_cache_resolve(struct pt_proc_cache *c, const struct pt_ancestry *tr
 		pt_event_add_error(ev, "empty ancestry");
 	if (rec_flags & PT_F_TRUNCATED)
 		pt_event_add_error(ev, "ancestry truncated at depth %zu", n);
+}
+
+int pt_proc_cache_snapshot_ancestry(struct pt_proc_cache *c, uint32_t pid, uint32_t max_depth,
+				    struct pt_ancestry *tree, uint32_t *rec_flags)
+{
+	struct pt_procfs_proc p;
+	uint32_t n = 0;
+	int err;
+
+	if (max_depth > PT_MAX_DEPTH)
+		max_depth = PT_MAX_DEPTH;
+	*rec_flags = PT_F_FROM_PROC | PT_F_TRUNCATED;
+	tree->argv_len = 0;
+	while (n < max_depth) {
+		struct pt_ancestor *a = &tree->anc[n];
+
+		err = pt_procfs_read(c->procfd, pid, PT_PROCFS_IDS, 0, &p, c->raw, c->join,
+				     c->cmdline_max);
+		if (err) {
+			if (n == 0)
+				return err;
+			break; /* an ancestor vanished: report what we have */
+		}
+		a->tgid = pid;
+		a->ppid = p.st.ppid;
+		a->uid = p.uid;
+		a->loginuid = p.loginuid;
+		a->start_ns = p.st.starttime_ticks * c->ns_per_tick;
+		a->exec_id = 0;
+		memcpy(a->comm, p.st.comm, PT_COMM_LEN);
+		n++;
+		if (p.st.ppid == 0) {
+			*rec_flags &= ~PT_F_TRUNCATED;
+			break;
+		}
+		pid = p.st.ppid;
+	}
+	tree->depth = n;
+	return 0;
 }
 
 /* ---- user names ---- */

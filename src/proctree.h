@@ -61,6 +61,15 @@ void pt_proc_cache_expire(struct pt_proc_cache *c, uint64_t now_ns);
 void pt_proc_cache_resolve(struct pt_proc_cache *c, const struct pt_ancestry *tree,
 			   uint32_t rec_flags, struct pt_event *ev);
 
+/*
+ * Build an ancestry snapshot of a live process from /proc (pid, then its
+ * parents up to pid 1, at most max_depth), for events that do not come from
+ * the kernel (listener snapshots).  Resolve it with PT_F_FROM_PROC.
+ * 0 or -errno (-ENOENT: the process is gone).
+ */
+int pt_proc_cache_snapshot_ancestry(struct pt_proc_cache *c, uint32_t pid, uint32_t max_depth,
+				    struct pt_ancestry *tree, uint32_t *rec_flags);
+
 /* User name for uid (cached getpwuid_r); the decimal uid when unknown. */
 const char *pt_username(struct pt_proc_cache *c, uint32_t uid);
 /* Forget cached user names (SIGHUP). */

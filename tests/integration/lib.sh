@@ -131,3 +131,20 @@ finish() {
 	[ "$FAILURES" -eq 0 ]
 	exit $?
 }
+
+NETTOOL=$top_srcdir/tests/helpers/nettool.py
+
+# bg_listen OUTFILE ARGS...: nettool.py listen ARGS in the background; waits
+# until it has bound and printed its port into OUTFILE.  Sets BG_PID.
+bg_listen() {
+	local out=$1 i
+	shift
+	: >"$out"
+	python3 "$NETTOOL" listen "$@" >"$out" &
+	BG_PID=$!
+	for i in $(seq 1 100); do
+		[ -s "$out" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}

@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * udp_session: datagrams sent from a socket, tracked per socket (cookie)
+ * from its first send until it is closed.
+ *   cgroup/sendmsg4/6   unconnected sendto/sendmsg: one datagram to ctx's address
+ *   cgroup/connect4/6   connect(2) on a UDP socket: its destination ...
+ *   cgroup_skb/egress   ... and the datagrams sent on it afterwards
+ *   cgroup/sock_release the session ends: one record with every destination
+ * The first datagram (or connect) emits a start record with the sender's
+ * ancestry, so the tree is the one that started the session.  Sessions idle
+ * for longer than session_max_duration are flushed by userland, which reads
+ * and deletes them from pt_udp_sessions.
+ * Every cgroup program returns 1 (allow) on every path.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_endian.h>
+
+#include "pidtree.h"
+#include "proctree.bpf.h"
+#include "filter.bpf.h"
+#include "net.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define SOCK_DGRAM 2
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 16384); /* set by userland before load */
+	__type(key, __u64);         /* socket cookie */
+	__type(value, struct pt_udp_state);
+} pt_udp_sessions SEC(".maps");
+
+/* zeroed template for new sessions (too big for the BPF stack) */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pt_udp_state);
+} pt_udp_scratch SEC(".maps");
+
+static __always_inline void emit_start(__u64 cookie)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct pt_udp_start_record *r;
+
+	r = bpf_ringbuf_reserve(&pt_events, sizeof(*r), 0);
+	if (!r) {
+		pt_count_loss(PT_LOSS_UDP_SESSION);
+		return;
+	}
+	r->hdr.type = PT_REC_UDP_START;
+	r->hdr.ts_ns = bpf_ktime_get_boot_ns();
+	r->cookie = cookie;
+	r->hdr.flags = pt_snapshot_ancestry(&r->tree, task);
+	r->hdr.flags |= pt_read_argv(task, r->tree.argv, PT_LEAF_ARGV_LEN, &r->tree.argv_len);
+	pt_submit(r, sizeof(*r));
+}
+
+static __always_inline struct pt_udp_state *session_get(__u64 cookie, __u64 now)
+{
+	struct pt_udp_state *s;
+	__u32 zero = 0;
+
+	s = bpf_map_lookup_elem(&pt_udp_sessions, &cookie);
+	if (s)
+		return s;
+	s = bpf_map_lookup_elem(&pt_udp_scratch, &zero);
+	if (!s)
+		return NULL;
+	__builtin_memset(s, 0, sizeof(*s));
+	s->start_ns = now;
+	s->last_ns = now;
+	s->tgid = bpf_get_current_pid_tgid() >> 32;
+	if (bpf_map_update_elem(&pt_udp_sessions, &cookie, s, BPF_NOEXIST)) {
+		s = bpf_map_lookup_elem(&pt_udp_sessions, &cookie); /* a racing thread won */
+		if (!s)
+			pt_count_loss(PT_LOSS_UDP_MAP_FULL);
+		return s;
+	}
+	emit_start(cookie);
+	return bpf_map_lookup_elem(&pt_udp_sessions, &cookie);
+}
+
+static __always_inline bool same_addr(const __u8 *a, const __u8 *b)
+{
+	__u64 x[2], y[2];
+
+	__builtin_memcpy(x, a, 16);
+	__builtin_memcpy(y, b, 16);
+	return x[0] == y[0] && x[1] == y[1];
+}
+
+/* Record one datagram (count = 1) or a connect (count = 0) to addr:port. */
+static __always_inline void track(struct bpf_sock_addr *ctx, __u16 family, __u8 *addr, __u16 port,
+				  __u32 count, bool connected)
+{
+	struct pt_udp_state *s;
+	__u64 cookie, now;
+	__u32 i, n;
+
+	if (ctx->type != SOCK_DGRAM || ctx->protocol != IPPROTO_UDP)
+		return;
+	family = pt_unmap_v4(addr, family);
+	if (pt_filter_drops(family, addr, port))
+		return;
+	cookie = bpf_get_socket_cookie(ctx);
+	now = bpf_ktime_get_boot_ns();
+	s = session_get(cookie, now);
+	if (!s)
+		return;
+	s->last_ns = now;
+	n = s->ndests;
+	for (i = 0; i < PT_UDP_MAX_DESTS; i++) {
+		struct pt_udp_kdest *d = &s->dests[i];
+
+		if (i >= n)
+			break;
+		if (d->port == port && d->family == family && same_addr(d->addr, addr)) {
+			if (count)
+				__sync_fetch_and_add(&d->count, 1);
+			d->last_ns = now;
+			if (connected)
+				s->connected = i + 1;
+			return;
+		}
+	}
+	if (n >= PT_UDP_MAX_DESTS) {
+		s->flags |= PT_UDP_F_DEST_OVERFLOW;
+		return;
+	}
+	/* best effort under concurrent senders on one socket, like pidtree-bcc */
+	s->ndests = n + 1;
+	if (n < PT_UDP_MAX_DESTS) {
+		struct pt_udp_kdest *d = &s->dests[n];
+
+		__builtin_memcpy(d->addr, addr, 16);
+		d->family = family;
+		d->port = port;
+		d->pad = 0;
+		d->count = count;
+		d->first_ns = now;
+		d->last_ns = now;
+		if (connected)
+			s->connected = n + 1;
+	}
+}
+
+static __always_inline void track4(struct bpf_sock_addr *ctx, __u32 count, bool connected)
+{
+	__u8 addr[16] = {};
+	__u32 ip = ctx->user_ip4;
+
+	__builtin_memcpy(addr, &ip, 4);
+	track(ctx, AF_INET, addr, bpf_ntohs(ctx->user_port), count, connected);
+}
+
+static __always_inline void track6(struct bpf_sock_addr *ctx, __u32 count, bool connected)
+{
+	__u8 addr[16];
+	__u32 w[4];
+
+	w[0] = ctx->user_ip6[0];
+	w[1] = ctx->user_ip6[1];
+	w[2] = ctx->user_ip6[2];
+	w[3] = ctx->user_ip6[3];
+	__builtin_memcpy(addr, w, 16);
+	track(ctx, AF_INET6, addr, bpf_ntohs(ctx->user_port), count, connected);
+}
+
+SEC("cgroup/sendmsg4")
+int pt_sendmsg4(struct bpf_sock_addr *ctx)
+{
+	track4(ctx, 1, false);
+	return 1;
+}
+
+SEC("cgroup/sendmsg6")
+int pt_sendmsg6(struct bpf_sock_addr *ctx)
+{
+	track6(ctx, 1, false);
+	return 1;
+}
+
+SEC("cgroup/connect4")
+int pt_connect4(struct bpf_sock_addr *ctx)
+{
+	track4(ctx, 0, true);
+	return 1;
+}
+
+SEC("cgroup/connect6")
+int pt_connect6(struct bpf_sock_addr *ctx)
+{
+	track6(ctx, 0, true);
+	return 1;
+}
+
+/*
+ * Datagrams on a connected socket do not pass the sendmsg hook; count them
+ * here, for tracked sockets only.  Runs for every egress packet of the host,
+ * so the common case (an untracked socket) is one cookie read and one miss.
+ */
+SEC("cgroup_skb/egress")
+int pt_udp_egress(struct __sk_buff *skb)
+{
+	struct pt_udp_state *s;
+	__u64 cookie = bpf_get_socket_cookie(skb);
+	__u32 i;
+
+	if (!cookie)
+		return 1;
+	s = bpf_map_lookup_elem(&pt_udp_sessions, &cookie);
+	if (!s || !s->connected)
+		return 1;
+	i = s->connected - 1;
+	if (i < PT_UDP_MAX_DESTS) {
+		__sync_fetch_and_add(&s->dests[i].count, 1);
+		s->dests[i].last_ns = bpf_ktime_get_boot_ns();
+		s->last_ns = s->dests[i].last_ns;
+	}
+	return 1;
+}
+
+SEC("cgroup/sock_release")
+int pt_udp_release(struct bpf_sock *sk)
+{
+	struct pt_udp_end_record *r;
+	struct pt_udp_state *s;
+	__u64 cookie;
+
+	if (sk->protocol != IPPROTO_UDP)
+		return 1;
+	cookie = bpf_get_socket_cookie(sk);
+	s = bpf_map_lookup_elem(&pt_udp_sessions, &cookie);
+	if (!s)
+		return 1;
+	r = bpf_ringbuf_reserve(&pt_events, sizeof(*r), 0);
+	if (r) {
+		r->hdr.type = PT_REC_UDP_SESSION;
+		r->hdr.flags = 0;
+		r->hdr.ts_ns = bpf_ktime_get_boot_ns();
+		r->cookie = cookie;
+		__builtin_memcpy(&r->s, s, sizeof(*s));
+		pt_submit(r, sizeof(*r));
+	} else {
+		pt_count_loss(PT_LOSS_UDP_SESSION);
+	}
+	bpf_map_delete_elem(&pt_udp_sessions, &cookie);
+	return 1;
+}

@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * net_listen probe (bpf/net_listen.bpf.c): TCP listeners and UDP binds, plus
+ * periodic snapshots of the listening sockets that already exist
+ * (snapshot_periodicity), resolved from sock_diag and /proc.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <netinet/in.h>
+
+#include <bpf/libbpf.h>
+
+#include "filter.h"
+#include "log.h"
+#include "net_listen.skel.h"
+#include "probe.h"
+#include "proctree.h"
+#include "snapshot.h"
+
+struct net_listen {
+	unsigned int protocols;
+	uint32_t max_depth;
+	uint64_t period_ns, next_ns; /* snapshots; period 0 = off */
+	uint64_t delay_ns;           /* before the first snapshot */
+	struct pt_filter_plan plan;  /* userland copy of the filters, for snapshots */
+	struct pt_event ev;
+	struct pt_ancestry tree;
+};
+
+static void net_listen_destroy(void *skel)
+{
+	pt_net_listen__destroy(skel);
+}
+
+static void free_priv(void *priv)
+{
+	struct net_listen *nl = priv;
+
+	pt_filter_plan_free(&nl->plan);
+	free(nl);
+}
+
+static uint32_t self_netns(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/net", &st) ? 0 : (uint32_t)st.st_ino;
+}
+
+static int attach_all(struct pt_net_listen *skel, const struct pt_probe_config *pc)
+{
+	char root[4096];
+	int cgfd, err;
+
+	if (pc->protocols & PT_PROTO_TCP) {
+		skel->links.pt_tcp_listen = bpf_program__attach(skel->progs.pt_tcp_listen);
+		if (!skel->links.pt_tcp_listen) {
+			err = -errno;
+			pt_err("net_listen: cannot attach to sock/inet_sock_set_state: %s",
+			       strerror(-err));
+			return err;
+		}
+	}
+	if (!(pc->protocols & PT_PROTO_UDP))
+		return 0;
+	err = pt_cgroup2_root(root, sizeof(root));
+	if (err) {
+		pt_err("net_listen: no cgroup2 mount found in /proc/self/mountinfo (needed for UDP)");
+		return err;
+	}
+	cgfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cgfd < 0) {
+		err = -errno;
+		pt_err("net_listen: cannot open cgroup2 root %s: %s", root, strerror(errno));
+		return err;
+	}
+	err = pt_attach_cgroup(skel->progs.pt_post_bind4, cgfd, &skel->links.pt_post_bind4);
+	if (!err)
+		err = pt_attach_cgroup(skel->progs.pt_post_bind6, cgfd, &skel->links.pt_post_bind6);
+	if (!err && pc->exclude_random_bind)
+		err = pt_attach_cgroup(skel->progs.pt_bind4, cgfd, &skel->links.pt_bind4);
+	if (!err && pc->exclude_random_bind)
+		err = pt_attach_cgroup(skel->progs.pt_bind6, cgfd, &skel->links.pt_bind6);
+	close(cgfd);
+	return err;
+}
+
+static int net_listen_open(struct pt_probe **out, const struct pt_shared *sh,
+			   const struct pt_probe_config *pc)
+{
+	struct pt_net_listen *skel;
+	struct net_listen *nl;
+	struct pt_probe *p;
+	int err;
+
+	p = calloc(1, sizeof(*p));
+	nl = calloc(1, sizeof(*nl));
+	if (!p || !nl) {
+		free(p);
+		free(nl);
+		return -ENOMEM;
+	}
+	p->desc = &pt_net_listen_desc;
+	p->destroy = net_listen_destroy;
+	p->priv = nl;
+	p->free_priv = free_priv;
+	nl->protocols = (pc->protocols & PT_PROTO_TCP ? PT_LISTEN_TCP : 0) |
+			(pc->protocols & PT_PROTO_UDP ? PT_LISTEN_UDP : 0);
+	nl->max_depth = sh->max_depth;
+	nl->period_ns = (uint64_t)pc->snapshot_periodicity * 1000000000ull;
+	nl->delay_ns = (uint64_t)pc->snapshot_delay * 1000000000ull;
+	nl->next_ns = 0; /* set on the first tick: now + delay */
+	err = pt_filter_compile(pc, 0, &nl->plan);
+	if (err)
+		goto fail;
+
+	skel = pt_net_listen__open();
+	if (!skel) {
+		err = -errno;
+		pt_err("net_listen: cannot open BPF object: %s", strerror(errno));
+		goto fail;
+	}
+	p->skel = skel;
+	skel->rodata->pt_max_depth = sh->max_depth;
+	skel->rodata->pt_wakeup_bytes = sh->wakeup_bytes;
+	skel->rodata->pt_protocols = nl->protocols;
+	skel->rodata->pt_same_netns_only = pc->same_namespace_only;
+	skel->rodata->pt_exclude_random_bind = pc->exclude_random_bind;
+	skel->rodata->pt_self_netns = self_netns();
+	err = pt_probe_share_maps(skel->maps.pt_events, skel->maps.pt_lost, sh);
+	if (err)
+		goto fail;
+	err = pt_net_listen__load(skel);
+	if (err) {
+		pt_err("net_listen: cannot load BPF programs: %s", strerror(-err));
+		goto fail;
+	}
+	p->filter_v4 = skel->maps.pt_filter_v4;
+	p->filter_v6 = skel->maps.pt_filter_v6;
+	p->ports = skel->maps.pt_ports;
+	p->generation = &skel->bss->pt_generation;
+	err = pt_probe_install_filters(p, pc);
+	if (!err)
+		err = attach_all(skel, pc);
+	if (err)
+		goto fail;
+	*out = p;
+	return 0;
+fail:
+	pt_probe_destroy(p);
+	return err;
+}
+
+static int net_listen_decode(const void *data, size_t len, struct pt_event *ev,
+			     const struct pt_ancestry **tree)
+{
+	const struct pt_conn_record *r = data;
+
+	if (len < sizeof(*r))
+		return -EINVAL;
+	ev->probe = "net_listen";
+	pt_addr_to_str(r->family, r->saddr, ev->laddr, sizeof(ev->laddr));
+	ev->port = r->sport;
+	ev->has_port = true;
+	ev->protocol = r->protocol == IPPROTO_UDP ? "udp" : "tcp";
+	*tree = &r->tree;
+	return 0;
+}
+
+/* One event per listening socket that exists now, marked "snapshot": true. */
+static void snapshot(struct pt_probe *p, uint64_t now, const struct pt_emitter *em)
+{
+	struct net_listen *nl = p->priv;
+	struct pt_listener *l = NULL;
+	size_t n = 0, i, sent = 0;
+	uint32_t flags;
+	int err;
+
+	err = pt_listeners_collect(nl->protocols, &l, &n);
+	if (!err)
+		err = pt_listeners_find_owners(l, n, "/proc");
+	if (err) {
+		pt_warn("net_listen: snapshot failed: %s", strerror(-err));
+		free(l);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		struct pt_event *ev = &nl->ev;
+
+		if (pt_filter_drops(&nl->plan, l[i].family, l[i].addr, l[i].port))
+			continue;
+		pt_event_reset(ev);
+		ev->probe = "net_listen";
+		ev->ts_us = (uint64_t)((int64_t)now + em->boot_to_real_ns) / 1000;
+		pt_addr_to_str(l[i].family, l[i].addr, ev->laddr, sizeof(ev->laddr));
+		ev->port = l[i].port;
+		ev->has_port = true;
+		ev->protocol = l[i].protocol == IPPROTO_UDP ? "udp" : "tcp";
+		if (!l[i].pid ||
+		    pt_proc_cache_snapshot_ancestry(em->cache, l[i].pid, nl->max_depth, &nl->tree,
+						    &flags)) {
+			ev->nproc = 0;
+			pt_event_add_error(ev, "owner of socket inode %llu not found",
+					   (unsigned long long)l[i].inode);
+		} else {
+			pt_proc_cache_resolve(em->cache, &nl->tree, flags, ev);
+		}
+		pt_event_add_bool(ev, "snapshot", true);
+		em->emit(em->ctx, ev);
+		sent++;
+	}
+	pt_dbg("net_listen: snapshot of %zu listening sockets (%zu reported)", n, sent);
+	free(l);
+}
+
+static void net_listen_tick(struct pt_probe *p, uint64_t now, const struct pt_emitter *em)
+{
+	struct net_listen *nl = p->priv;
+
+	if (!nl->period_ns)
+		return;
+	if (!nl->next_ns) {
+		/* first snapshot shortly after start-up (snapshot_delay seconds) */
+		nl->next_ns = now + nl->delay_ns;
+	}
+	if (now < nl->next_ns)
+		return;
+	snapshot(p, now, em);
+	nl->next_ns = now + nl->period_ns;
+}
+
+const struct pt_probe_desc pt_net_listen_desc = {
+	.name = "net_listen",
+	.kind = PT_PROBE_NET_LISTEN,
+	.record_type = PT_REC_NET_LISTEN,
+	.attach = "tp_btf/inet_sock_set_state (CLOSE -> LISTEN, in the listening task); "
+		  "cgroup/post_bind4, cgroup/post_bind6 (UDP, on the cgroup2 root); "
+		  "cgroup/bind4, cgroup/bind6 (exclude_random_bind)",
+	.open = net_listen_open,
+	.decode = net_listen_decode,
+	.tick = net_listen_tick,
+};
