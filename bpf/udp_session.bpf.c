@@ -202,15 +202,23 @@ int pt_connect6(struct bpf_sock_addr *ctx)
 /*
  * Datagrams on a connected socket do not pass the sendmsg hook; count them
  * here, for tracked sockets only.  Runs for every egress packet of the host,
- * so the common case (an untracked socket) is one cookie read and one miss.
+ * so anything but UDP leaves after one 10-byte header read.
  */
 SEC("cgroup_skb/egress")
 int pt_udp_egress(struct __sk_buff *skb)
 {
 	struct pt_udp_state *s;
-	__u64 cookie = bpf_get_socket_cookie(skb);
+	__u8 hdr[10];
+	__u64 cookie;
 	__u32 i;
 
+	/* UDP only: IPv4 protocol byte, or IPv6 next header (no extension headers) */
+	if (bpf_skb_load_bytes(skb, 0, hdr, sizeof(hdr)))
+		return 1;
+	if ((hdr[0] >> 4) == 4 ? hdr[9] != IPPROTO_UDP :
+	    (hdr[0] >> 4) == 6 ? hdr[6] != IPPROTO_UDP : true)
+		return 1;
+	cookie = bpf_get_socket_cookie(skb);
 	if (!cookie)
 		return 1;
 	s = bpf_map_lookup_elem(&pt_udp_sessions, &cookie);

@@ -23,48 +23,17 @@
 #include <bpf/libbpf.h>
 
 #include "config.h"
+#include "daemon.h"
 #include "filter.h"
 #include "json.h"
+#include "kernel_features.h"
 #include "log.h"
+#include "plugin.h"
 #include "probe.h"
 #include "proctree.h"
+#include "secure.h"
+#include "settings.h"
 #include "sink.h"
-
-#define DEFAULT_PROBES_YML SYSCONFDIR_PIDTREE "/pidtree.yml"
-#define MAX_SINKS 4
-
-struct options {
-	const char *config;
-	const char *sinks[MAX_SINKS];
-	int nsinks;
-	bool print_and_quit;
-	bool check_config;
-	unsigned long ringbuf_kib;
-	unsigned long max_depth;
-	unsigned long cmdline_max;
-	unsigned long cache_entries;
-	unsigned long poll_ms;
-};
-
-struct daemon {
-	struct options opt;
-	struct pt_config cfg;
-	struct pt_sink *sinks[MAX_SINKS];
-	int nsinks;
-	struct pt_proc_cache *cache;
-	struct pt_process_probe *process;
-	struct pt_shared shared;
-	struct pt_probe *probes[PT_PROBE_COUNT];
-	struct ring_buffer *rb;
-	int epfd, sigfd, timerfd;
-	int64_t boot_to_real_ns; /* CLOCK_REALTIME - CLOCK_BOOTTIME */
-	struct pt_emitter em;
-	struct pt_event ev;
-	struct pt_buf json;
-	uint64_t events, bad_records;
-	uint64_t lost_seen[PT_LOSS_MAX];
-	bool stop;
-};
 
 static void usage(FILE *f)
 {
@@ -73,11 +42,19 @@ static void usage(FILE *f)
 		"Report the process ancestry of every outbound TCP connection.\n"
 		"\n"
 		"  -c, --config FILE        probe configuration (YAML, pidtree-bcc compatible);\n"
-		"                           default %s\n"
-		"  -o, --output SINK        json (stdout, the default) or json:PATH; may be repeated\n"
+		"                           default: [daemon] probes= of pidtree.conf, else %s\n"
+		"  -C, --conf FILE          daemon settings (INI); default %s if it exists\n"
+		"  -o, --output SINK        json (stdout), json:PATH, journald, syslog (/dev/log),\n"
+		"                           syslog:unix:PATH, syslog:udp://HOST:PORT or\n"
+		"                           syslog:tcp://HOST:PORT; may be repeated;\n"
+		"                           default: [output] sink= of pidtree.conf, else json\n"
 		"  -f FILE                  same as -o json:FILE (\"-\" = stdout)\n"
 		"  -p, --print-and-quit     print the probe plan (programs, attach points, filters)\n"
+		"  -w, --watch-config       reload when a loaded configuration file changes\n"
+		"      --lost-event-telemetry N  every N events, write a lost_event_telemetry record\n"
 		"      --check-config       validate the configuration, print every error, exit\n"
+		"      --extra-plugin-path DIR  load plugins that are not built in from DIR/NAME.so\n"
+		"                           (default: [daemon] extra_plugin_path= of pidtree.conf)\n"
 		"      --max-depth N        ancestors recorded per event (1-%d, default %d)\n"
 		"      --cmdline-max BYTES  longest cmdline kept per process (default 4096)\n"
 		"      --cache-entries N    process cache size (default 65536)\n"
@@ -87,10 +64,12 @@ static void usage(FILE *f)
 		"  -V, --version            print the version\n"
 		"  -h, --help               this help\n"
 		"\n"
-		"Signals: SIGTERM/SIGINT drain pending events and exit 0.\n"
+		"Signals: SIGHUP reloads the configuration (a broken one is reported and the\n"
+		"running one kept); SIGUSR1 logs event and loss totals; SIGTERM/SIGINT drain\n"
+		"pending events and exit 0.\n"
 		"Exit status: 0 ok, 1 runtime failure, 64 usage error, 78 configuration error.\n"
 		"See pidtree(8).\n",
-		DEFAULT_PROBES_YML, PT_MAX_DEPTH, PT_MAX_DEPTH);
+		DEFAULT_PROBES_YML, DEFAULT_CONF, PT_MAX_DEPTH, PT_MAX_DEPTH);
 }
 
 static int parse_ulong(const char *opt, const char *s, unsigned long lo, unsigned long hi,
@@ -109,12 +88,14 @@ static int parse_ulong(const char *opt, const char *s, unsigned long lo, unsigne
 	return 0;
 }
 
-enum { OPT_CHECK = 256, OPT_DEPTH, OPT_CMDLINE, OPT_CACHE, OPT_RINGBUF, OPT_POLL };
+enum { OPT_CHECK = 256, OPT_DEPTH, OPT_CMDLINE, OPT_CACHE, OPT_RINGBUF, OPT_POLL, OPT_PLUGINS,
+       OPT_TELEMETRY };
 
 static int parse_args(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
+		{ "conf", required_argument, NULL, 'C' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "print-and-quit", no_argument, NULL, 'p' },
 		{ "check-config", no_argument, NULL, OPT_CHECK },
@@ -123,12 +104,16 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "cache-entries", required_argument, NULL, OPT_CACHE },
 		{ "ringbuf-kib", required_argument, NULL, OPT_RINGBUF },
 		{ "poll-ms", required_argument, NULL, OPT_POLL },
+		{ "extra-plugin-path", required_argument, NULL, OPT_PLUGINS },
+		{ "watch-config", no_argument, NULL, 'w' },
+		{ "lost-event-telemetry", required_argument, NULL, OPT_TELEMETRY },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	static char json_spec[4096];
+	char why[PT_SINK_SPEC_MAX + 200];
 	int c, verbose = 0;
 
 	o->ringbuf_kib = 8192;
@@ -136,14 +121,17 @@ static int parse_args(int argc, char **argv, struct options *o)
 	o->cmdline_max = 4096;
 	o->cache_entries = 65536;
 	o->poll_ms = 50;
-	while ((c = getopt_long(argc, argv, "c:o:f:pvVh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:C:o:f:pwvVh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			o->config = optarg;
 			break;
+		case 'C':
+			o->conf = optarg;
+			break;
 		case 'f':
 			if (!strcmp(optarg, "-")) {
-				optarg = "json";
+				optarg = "json:-"; /* bare "json" would follow [json] path= */
 			} else {
 				snprintf(json_spec, sizeof(json_spec), "json:%s", optarg);
 				optarg = json_spec;
@@ -152,6 +140,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case 'o':
 			if (o->nsinks == MAX_SINKS) {
 				fprintf(stderr, "pidtree: at most %d outputs\n", MAX_SINKS);
+				return -EINVAL;
+			}
+			if (pt_sink_spec_check(optarg, why, sizeof(why))) {
+				fprintf(stderr, "pidtree: -o: %s\n", why);
 				return -EINVAL;
 			}
 			o->sinks[o->nsinks++] = optarg;
@@ -186,6 +178,17 @@ static int parse_args(int argc, char **argv, struct options *o)
 			if (parse_ulong("--poll-ms", optarg, 1, 10000, &o->poll_ms))
 				return -EINVAL;
 			break;
+		case OPT_PLUGINS:
+			o->plugin_path = optarg;
+			break;
+		case 'w':
+			o->watch_config = true;
+			break;
+		case OPT_TELEMETRY:
+			if (parse_ulong("--lost-event-telemetry", optarg, 1, 1000000000,
+					&o->telemetry_every))
+				return -EINVAL;
+			break;
 		case 'v':
 			verbose++;
 			break;
@@ -211,29 +214,102 @@ static int parse_args(int argc, char **argv, struct options *o)
 
 /* ---- configuration --------------------------------------------------- */
 
-static int load_config(struct daemon *d)
+/* Refuse a trusted file that others could edit (see secure.h); diag on failure. */
+static int check_trusted(const char *path, struct pt_diags *diags)
+{
+	char why[4200];
+	int err = pt_check_trusted_path(path, why, sizeof(why));
+
+	if (err == -EPERM)
+		pt_diag_add(diags, PT_DIAG_ERROR, NULL, 0, "%s", why);
+	return err == -EPERM ? -EINVAL : 0;
+}
+
+/* pidtree.conf: a file named with -C must exist, the default one need not. */
+int pt_daemon_load_settings(struct daemon *d, struct pt_daemon_settings *s)
+{
+	struct pt_diags diags = { 0 };
+	const char *path = d->opt.conf ? d->opt.conf : DEFAULT_CONF;
+	int err;
+
+	err = pt_settings_load(s, path, d->opt.conf != NULL, &diags);
+	if (!err && s->path[0])
+		err = check_trusted(s->path, &diags);
+	pt_diags_print(&diags);
+	pt_diags_free(&diags);
+	if (err)
+		pt_err("%s: settings not valid", path);
+	return err;
+}
+
+/* The outputs: -o/-f, else [output] sink=, else json on stdout. */
+static int sink_specs(struct daemon *d, const char **specs)
+{
+	int i;
+
+	for (i = 0; i < d->opt.nsinks; i++)
+		specs[i] = d->opt.sinks[i];
+	if (i)
+		return i;
+	for (i = 0; i < d->settings.nsinks && i < MAX_SINKS; i++)
+		specs[i] = d->settings.sinks[i];
+	if (i)
+		return i;
+	specs[0] = "json";
+	return 1;
+}
+
+int pt_daemon_load_config(struct daemon *d, const struct pt_daemon_settings *s,
+			  struct pt_config *cfg)
 {
 	struct pt_diags diags = { 0 };
 	const char *path = d->opt.config;
 	int err;
+
+	if (!path && s->probes[0])
+		path = s->probes;
 
 	if (!path) {
 		path = DEFAULT_PROBES_YML;
 		if (access(path, F_OK) != 0) {
 			pt_warn("%s not found: reporting every outbound TCP connection, unfiltered",
 				path);
-			memset(&d->cfg, 0, sizeof(d->cfg));
+			memset(cfg, 0, sizeof(*cfg));
 			for (int k = 0; k < PT_PROBE_COUNT; k++)
-				pt_probe_config_defaults(&d->cfg.probes[k], k);
-			d->cfg.probes[PT_PROBE_TCP_CONNECT].present = true;
+				pt_probe_config_defaults(&cfg->probes[k], k);
+			cfg->probes[PT_PROBE_TCP_CONNECT].present = true;
 			return 0;
 		}
 	}
-	err = pt_config_load(&d->cfg, path, &diags);
+	err = pt_config_load(cfg, path, &diags);
+	/* the file and everything it includes must be root's alone */
+	for (size_t i = 0; cfg->tree.files && i < cfg->tree.nfiles; i++)
+		if (check_trusted(cfg->tree.files[i], &diags))
+			err = -EINVAL;
+	pt_diags_print(&diags);
+	pt_diags_free(&diags);
+	if (err) {
+		pt_err("%s: configuration not valid", path);
+		pt_config_free(cfg);
+	}
+	return err;
+}
+
+/* Plugins of the probe configuration (pidtree-plugins(7)); errors mean exit 78. */
+int pt_daemon_load_plugins(struct daemon *d, const struct pt_daemon_settings *s,
+			   const struct pt_config *cfg, struct pt_plugins **out)
+{
+	struct pt_plugins_opts po = { .extra_path = d->opt.plugin_path };
+	struct pt_diags diags = { 0 };
+	int err;
+
+	if (!po.extra_path && s->plugin_path[0])
+		po.extra_path = s->plugin_path;
+	err = pt_plugins_load(out, cfg, &po, &diags);
 	pt_diags_print(&diags);
 	pt_diags_free(&diags);
 	if (err)
-		pt_err("%s: configuration not valid", path);
+		pt_err("plugins not loaded");
 	return err;
 }
 
@@ -267,16 +343,21 @@ static void print_plan(struct daemon *d)
 			pt_filter_describe(&plan, print_line, NULL);
 			pt_filter_plan_free(&plan);
 		}
+		if (pc->nplugins) {
+			printf("  plugins:\n");
+			pt_plugins_describe(d->plugins, k, print_line, NULL);
+		}
 	}
-	for (int i = 0; i < d->opt.nsinks; i++)
-		printf("output: %s\n", d->opt.sinks[i]);
-	if (!d->opt.nsinks)
-		printf("output: json\n");
+	const char *specs[MAX_SINKS];
+	int nspecs = sink_specs(d, specs);
+
+	for (int i = 0; i < nspecs; i++)
+		printf("output: %s\n", specs[i]);
 }
 
 /* ---- events ------------------------------------------------------------- */
 
-static uint64_t clock_ns(clockid_t id)
+uint64_t pt_clock_ns(clockid_t id)
 {
 	struct timespec ts;
 
@@ -286,6 +367,7 @@ static uint64_t clock_ns(clockid_t id)
 
 static void emit_event(struct daemon *d, struct pt_event *ev)
 {
+	pt_plugins_process(d->plugins, ev);
 	pt_buf_reset(&d->json);
 	pt_json_event(&d->json, ev);
 	if (d->json.oom) {
@@ -297,6 +379,13 @@ static void emit_event(struct daemon *d, struct pt_event *ev)
 	for (int i = 0; i < d->nsinks; i++)
 		d->sinks[i]->ops->emit(d->sinks[i], ev, d->json.data, d->json.len);
 	d->events++;
+	pt_lifecycle_after_event(d);
+}
+
+void pt_daemon_emit_record(struct daemon *d, const char *json, size_t len)
+{
+	for (int i = 0; i < d->nsinks; i++)
+		d->sinks[i]->ops->emit(d->sinks[i], NULL, json, len);
 }
 
 /* pt_emitter callback: probes that build their own events (udp_session, snapshots) */
@@ -382,7 +471,7 @@ static void flush_sinks(struct daemon *d)
 static void consume(struct daemon *d)
 {
 	d->boot_to_real_ns =
-		(int64_t)clock_ns(CLOCK_REALTIME) - (int64_t)clock_ns(CLOCK_BOOTTIME);
+		(int64_t)pt_clock_ns(CLOCK_REALTIME) - (int64_t)pt_clock_ns(CLOCK_BOOTTIME);
 	if (ring_buffer__consume(d->rb) < 0)
 		pt_warn("ring buffer read failed: %s", strerror(errno));
 	flush_sinks(d);
@@ -390,9 +479,9 @@ static void consume(struct daemon *d)
 
 static void tick_probes(struct daemon *d)
 {
-	uint64_t now = clock_ns(CLOCK_BOOTTIME);
+	uint64_t now = pt_clock_ns(CLOCK_BOOTTIME);
 
-	d->boot_to_real_ns = (int64_t)clock_ns(CLOCK_REALTIME) - (int64_t)now;
+	d->boot_to_real_ns = (int64_t)pt_clock_ns(CLOCK_REALTIME) - (int64_t)now;
 	for (int k = 0; k < PT_PROBE_COUNT; k++)
 		if (d->probes[k] && d->probes[k]->desc->tick)
 			d->probes[k]->desc->tick(d->probes[k], now, emitter(d));
@@ -424,12 +513,11 @@ static void check_losses(struct daemon *d)
 
 static int open_sinks(struct daemon *d)
 {
-	static const char *const dflt[] = { "json" };
-	const char *const *specs = d->opt.nsinks ? d->opt.sinks : dflt;
-	int n = d->opt.nsinks ? d->opt.nsinks : 1;
+	const char *specs[MAX_SINKS];
+	int n = sink_specs(d, specs);
 
 	for (int i = 0; i < n; i++) {
-		int err = pt_sink_open_spec(&d->sinks[i], specs[i]);
+		int err = pt_sink_open(&d->sinks[i], specs[i], &d->settings.sink);
 
 		if (err)
 			return err;
@@ -504,6 +592,9 @@ static int setup_loop(struct daemon *d)
 	ev.data.fd = d->timerfd;
 	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, d->timerfd, &ev))
 		return -errno;
+	ev.data.fd = pt_plugins_fd(d->plugins); /* plugins' watched files */
+	if (ev.data.fd >= 0 && epoll_ctl(d->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev))
+		return -errno;
 	return 0;
 }
 
@@ -519,21 +610,11 @@ static void handle_signals(struct daemon *d)
 			d->stop = true;
 			break;
 		case SIGHUP:
-			pt_username_cache_drop(d->cache);
-			pt_info("SIGHUP: user name cache dropped");
+			pt_lifecycle_reload(d);
 			break;
-		case SIGUSR1: {
-			struct pt_proc_cache_stats st;
-
-			pt_proc_cache_get_stats(d->cache, &st);
-			pt_info("events %llu, cache entries %zu, evictions %llu, /proc fallbacks %llu, "
-				"unresolved ancestors %llu",
-				(unsigned long long)d->events, st.entries,
-				(unsigned long long)st.evictions,
-				(unsigned long long)st.proc_fallbacks,
-				(unsigned long long)st.unresolved);
+		case SIGUSR1:
+			pt_lifecycle_totals(d, false);
 			break;
-		}
 		}
 	}
 }
@@ -549,7 +630,7 @@ static int run(struct daemon *d)
 		 * ring is read when its backlog crosses the threshold, and at
 		 * least every poll_ms.
 		 */
-		int n = epoll_wait(d->epfd, evs, 8, (int)d->opt.poll_ms);
+		int n = epoll_wait(d->epfd, evs, 8, pt_lifecycle_poll(d));
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -571,13 +652,18 @@ static int run(struct daemon *d)
 
 				if (read(d->timerfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
 					pt_warn("timerfd: %s", strerror(errno));
-				pt_proc_cache_expire(d->cache, clock_ns(CLOCK_BOOTTIME));
+				pt_proc_cache_expire(d->cache, pt_clock_ns(CLOCK_BOOTTIME));
 				tick_probes(d);
 				check_losses(d);
+			} else if (fd == pt_plugins_fd(d->plugins)) {
+				pt_plugins_handle_fd(d->plugins);
+			} else if (fd == pt_lifecycle_watch_fd(d)) {
+				pt_lifecycle_watch_event(d);
 			}
 		}
 	}
 	/* drain what the kernel already produced, then flush */
+	pt_lifecycle_stop(d);
 	consume(d);
 	check_losses(d);
 	return 0;
@@ -592,6 +678,8 @@ static void cleanup(struct daemon *d)
 	for (int i = 0; i < d->nsinks; i++)
 		d->sinks[i]->ops->destroy(d->sinks[i]);
 	pt_proc_cache_free(d->cache);
+	pt_plugins_free(d->plugins);
+	pt_lifecycle_free(d);
 	pt_buf_free(&d->json);
 	pt_config_free(&d->cfg);
 	if (d->epfd >= 0)
@@ -613,7 +701,10 @@ int main(int argc, char **argv)
 	pt_libbpf_logging();
 	pt_buf_init(&d.json);
 
-	if (load_config(&d)) {
+	/* both files are checked, so --check-config reports every problem */
+	err = pt_daemon_load_settings(&d, &d.settings);
+	if (pt_daemon_load_config(&d, &d.settings, &d.cfg) ||
+	    pt_daemon_load_plugins(&d, &d.settings, &d.cfg, &d.plugins) || err) {
 		rc = EX_CONFIG;
 		goto out;
 	}
@@ -638,6 +729,9 @@ int main(int argc, char **argv)
 		pt_err("cannot create the process cache: %s", strerror(-err));
 		goto out;
 	}
+	/* an older kernel: one message naming the missing feature */
+	if (pt_check_kernel_features(&d.cfg))
+		goto out;
 	/* attach first, then scan: a process started in between is seen by one or the other */
 	if (open_probes(&d))
 		goto out;
@@ -648,10 +742,12 @@ int main(int argc, char **argv)
 		pt_err("cannot set up the event loop: %s", strerror(errno));
 		goto out;
 	}
+	if (pt_lifecycle_start(&d))
+		goto out;
 	pt_info("ready");
 	if (run(&d) == 0)
 		rc = 0;
-	pt_info("exiting after %llu events", (unsigned long long)d.events);
+	pt_lifecycle_totals(&d, true);
 out:
 	cleanup(&d);
 	return rc;

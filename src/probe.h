@@ -8,6 +8,7 @@
 #ifndef PIDTREE_PROBE_H
 #define PIDTREE_PROBE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -61,6 +62,13 @@ struct pt_probe_desc {
 		      const struct pt_ancestry **tree);
 	/* Instead of decode: the probe handles its records itself. */
 	int (*handle)(struct pt_probe *p, const void *data, size_t len, const struct pt_emitter *em);
+	/*
+	 * Reload: true when the change from old to new needs the BPF object
+	 * re-opened (options baked into it at load time); else reconfigure()
+	 * applies the userland-side options (filters are swapped generically).
+	 */
+	bool (*needs_reopen)(const struct pt_probe_config *old, const struct pt_probe_config *new);
+	void (*reconfigure)(struct pt_probe *p, const struct pt_probe_config *pc);
 	/* Called about once a second from the main loop (optional). */
 	void (*tick)(struct pt_probe *p, uint64_t now_boot_ns, const struct pt_emitter *em);
 };
@@ -102,6 +110,19 @@ void pt_process_probe_destroy(struct pt_process_probe *p);
 int pt_cgroup2_root(char *buf, size_t len);
 /* Attach a cgroup program to the cgroup2 root; the link is stored in *link. */
 int pt_attach_cgroup(struct bpf_program *prog, int cgfd, struct bpf_link **link);
+
+/*
+ * Apply a new probe configuration to running probes (SIGHUP, -w): filters
+ * and port lists are swapped into the maps of the running programs (the new
+ * generation is filled, then switched to, then the old one removed, so no
+ * event is judged by half a configuration); a probe whose load-time options
+ * changed is opened anew and only then is the old one closed (so coverage
+ * never lapses; an event in that instant may be reported twice); probes
+ * added or removed are opened or closed.  A probe that fails to re-open
+ * keeps running as before.  Returns the number of failures.
+ */
+int pt_probes_reload(struct pt_probe *probes[PT_PROBE_COUNT], const struct pt_shared *sh,
+		     const struct pt_config *old, const struct pt_config *new);
 
 /* libbpf messages through pt_log. */
 void pt_libbpf_logging(void);

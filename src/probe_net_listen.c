@@ -233,6 +233,32 @@ static void net_listen_tick(struct pt_probe *p, uint64_t now, const struct pt_em
 	nl->next_ns = now + nl->period_ns;
 }
 
+static bool net_listen_needs_reopen(const struct pt_probe_config *old,
+				    const struct pt_probe_config *new)
+{
+	/* baked into the BPF object's read-only data, or attach-time choices */
+	return old->protocols != new->protocols ||
+	       old->same_namespace_only != new->same_namespace_only ||
+	       old->exclude_random_bind != new->exclude_random_bind;
+}
+
+static void net_listen_reconfigure(struct pt_probe *p, const struct pt_probe_config *pc)
+{
+	struct net_listen *nl = p->priv;
+	struct pt_filter_plan plan;
+
+	if (pt_filter_compile(pc, 0, &plan) == 0) {
+		pt_filter_plan_free(&nl->plan);
+		nl->plan = plan;
+	}
+	if ((uint64_t)pc->snapshot_periodicity * 1000000000ull != nl->period_ns ||
+	    (uint64_t)pc->snapshot_delay * 1000000000ull != nl->delay_ns) {
+		nl->period_ns = (uint64_t)pc->snapshot_periodicity * 1000000000ull;
+		nl->delay_ns = (uint64_t)pc->snapshot_delay * 1000000000ull;
+		nl->next_ns = 0; /* next snapshot: delay from now */
+	}
+}
+
 const struct pt_probe_desc pt_net_listen_desc = {
 	.name = "net_listen",
 	.kind = PT_PROBE_NET_LISTEN,
@@ -242,5 +268,7 @@ const struct pt_probe_desc pt_net_listen_desc = {
 		  "cgroup/bind4, cgroup/bind6 (exclude_random_bind)",
 	.open = net_listen_open,
 	.decode = net_listen_decode,
+	.needs_reopen = net_listen_needs_reopen,
+	.reconfigure = net_listen_reconfigure,
 	.tick = net_listen_tick,
 };

@@ -338,6 +338,19 @@ static void udp_tick(struct pt_probe *p, uint64_t now, const struct pt_emitter *
 	}
 }
 
+static bool udp_needs_reopen(const struct pt_probe_config *old, const struct pt_probe_config *new)
+{
+	return old->max_sessions != new->max_sessions; /* the kernel map's size */
+}
+
+static void udp_reconfigure(struct pt_probe *p, const struct pt_probe_config *pc)
+{
+	struct udp_state *u = p->priv;
+
+	u->max_idle_ns = (uint64_t)pc->session_max_duration * 1000000000ull;
+	u->next_scan_ns = 0;
+}
+
 const struct pt_probe_desc pt_udp_session_desc = {
 	.name = "udp_session",
 	.kind = PT_PROBE_UDP_SESSION,
@@ -347,5 +360,7 @@ const struct pt_probe_desc pt_udp_session_desc = {
 		  "cgroup_skb/egress, cgroup/sock_release (on the cgroup2 root)",
 	.open = udp_open,
 	.handle = udp_handle,
+	.needs_reopen = udp_needs_reopen,
+	.reconfigure = udp_reconfigure,
 	.tick = udp_tick,
 };

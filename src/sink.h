@@ -8,6 +8,7 @@
 #ifndef PIDTREE_SINK_H
 #define PIDTREE_SINK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,7 +32,105 @@ struct pt_sink {
 /* JSON lines to path ("-" or NULL: stdout). */
 int pt_sink_json_open(struct pt_sink **out, const char *path);
 
-/* Parse a -o SINK argument and open it.  -EINVAL with a message when unknown. */
+/* ---- sink settings (pidtree.conf sections; defaults in pt_sink_opts_init) --- */
+
+#define PT_IDENT_MAX 64       /* [journald] identifier */
+#define PT_SD_ID_MAX 32       /* RFC 5424 SD-NAME */
+#define PT_APP_NAME_MAX 48    /* RFC 5424 APP-NAME */
+#define PT_HOSTNAME_MAX 255   /* RFC 5424 HOSTNAME */
+#define PT_SINK_SPEC_MAX 512  /* one -o / sink= value */
+#define PT_PATH_MAX 4096
+
+/*
+ * The documentation example SD-ID.  32473 is the enterprise number RFC 5612
+ * reserves for documentation; it belongs to nobody.  It is the built-in
+ * default only so that records carry an SD element out of the box; the
+ * syslog sink says so at start-up until [syslog] sd_id= names an SD-ID under
+ * the operator's own IANA Private Enterprise Number (or "-": no SD element).
+ */
+#define PT_SD_ID_EXAMPLE "pidtree@32473"
+
+enum pt_bom { PT_BOM_AUTO, PT_BOM_YES, PT_BOM_NO };
+
+struct pt_journald_opts {
+	char identifier[PT_IDENT_MAX + 1]; /* SYSLOG_IDENTIFIER, default "pidtree" */
+	int priority;                      /* PRIORITY, default 6 (info) */
+	size_t field_max;                  /* longest field value, default 64 KiB */
+	size_t queue_len;                  /* events held while journald is slow */
+};
+
+struct pt_syslog_opts {
+	char target[PT_SINK_SPEC_MAX];     /* unix:PATH | udp://H:P | tcp://H:P */
+	int facility;                      /* 0-23, default 10 (authpriv) */
+	int severity;                      /* 0-7, default 6 (info) */
+	char sd_id[PT_SD_ID_MAX + 1];      /* "" = no SD element */
+	char app_name[PT_APP_NAME_MAX + 1];
+	char hostname[PT_HOSTNAME_MAX + 1]; /* "" = gethostname() */
+	size_t max_size;                   /* whole record, octet-count prefix excluded */
+	enum pt_bom bom;
+	size_t queue_len;
+};
+
+struct pt_sink_opts {
+	struct pt_journald_opts journald;
+	struct pt_syslog_opts syslog;
+	char json_path[PT_PATH_MAX];       /* [json] path=, "" = stdout */
+};
+
+void pt_sink_opts_init(struct pt_sink_opts *o);
+
+/* ---- sink specifications (-o SINK, [output] sink=) ------------------------ */
+
+enum pt_sink_kind { PT_SINK_JSON, PT_SINK_JOURNALD, PT_SINK_SYSLOG };
+enum pt_syslog_transport { PT_SYSLOG_UNIX, PT_SYSLOG_UDP, PT_SYSLOG_TCP };
+
+struct pt_syslog_target {
+	enum pt_syslog_transport transport;
+	char path[108];  /* unix: socket path (sun_path) */
+	char host[256];  /* udp/tcp: name or address, IPv6 without brackets */
+	char port[6];    /* udp/tcp: 1-65535 */
+};
+
+/*
+ * Parse a syslog target: "unix:PATH", "udp://HOST:PORT", "tcp://HOST:PORT"
+ * (IPv6 as [addr]:port).  0, or -EINVAL with a reason in *why.
+ */
+int pt_syslog_target_parse(const char *s, struct pt_syslog_target *t, const char **why);
+
+/*
+ * Check a sink specification: json, json:PATH, journald, syslog,
+ * syslog:unix:PATH, syslog:udp://H:P, syslog:tcp://H:P.  0, or -EINVAL with
+ * a message in err.
+ */
+int pt_sink_spec_check(const char *spec, char *err, size_t errlen);
+
+/*
+ * Parse a -o SINK argument and open it.  A bare "json" or "syslog" takes its
+ * destination from opts ([json] path=, [syslog] target=); opts NULL = the
+ * built-in defaults.  -EINVAL with a message when unknown.
+ */
 int pt_sink_open_spec(struct pt_sink **out, const char *spec);
+int pt_sink_open(struct pt_sink **out, const char *spec, const struct pt_sink_opts *opts);
+
+/*
+ * Loss reporting shared by the queued sinks (journald, syslog), called from
+ * flush() on the event loop: copies the queue's counters into s->written /
+ * s->dropped and logs new losses at most every 10 s.  final: the summary
+ * line at exit.
+ */
+struct pt_async_stats;
+struct pt_loss_report {
+	uint64_t reported;
+	uint64_t last_ns;
+};
+void pt_sink_report(struct pt_sink *s, const char *name, const struct pt_async_stats *st,
+		    uint64_t extra_lost, struct pt_loss_report *r, bool final);
+
+/* How long destroy() keeps delivering queued records at exit. */
+#define PT_SINK_DRAIN_MS 2000
+
+int pt_sink_journald_open(struct pt_sink **out, const struct pt_journald_opts *o);
+int pt_sink_syslog_open(struct pt_sink **out, const struct pt_syslog_opts *o,
+			const struct pt_syslog_target *t);
 
 #endif

@@ -123,13 +123,3 @@ int pt_sink_json_open(struct pt_sink **out, const char *path)
 	*out = &js->base;
 	return 0;
 }
-
-int pt_sink_open_spec(struct pt_sink **out, const char *spec)
-{
-	if (!strcmp(spec, "json"))
-		return pt_sink_json_open(out, NULL);
-	if (!strncmp(spec, "json:", 5) && spec[5])
-		return pt_sink_json_open(out, spec + 5);
-	pt_err("unknown output sink '%s' (this build supports: json, json:PATH)", spec);
-	return -EINVAL;
-}

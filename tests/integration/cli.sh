@@ -9,7 +9,9 @@ check "-h lists --check-config" grep -q -- --check-config "$T/out"
 check "unknown option exits 64" test "$(rc_of "$PIDTREE" --no-such-option)" = 64
 check "stray argument exits 64" test "$(rc_of "$PIDTREE" stray)" = 64
 check "bad --max-depth exits 64" test "$(rc_of "$PIDTREE" --max-depth 99 --check-config)" = 64
-check "unknown sink exits 64 or 1" bash -c "'$PIDTREE' -o nosuch -c '$FIXTURES/config/pidtree-bcc-example.yml' -p >/dev/null 2>&1; true"
+check "unknown sink exits 64" test "$(rc_of "$PIDTREE" -o nosuch -c "$FIXTURES/config/pidtree-bcc-example.yml" -p)" = 64
+check "unknown sink: the message names it" grep -q "unknown output 'nosuch'" "$T/err"
+check "bad syslog target exits 64" test "$(rc_of "$PIDTREE" -o syslog:tcp://host -p)" = 64
 check "--version" bash -c "'$PIDTREE' --version | grep -q '^pidtree '"
 
 # pidtree-bcc's example configuration loads unchanged
@@ -40,6 +42,25 @@ check "broken config: bad port at bad.yml:9" grep -q "bad.yml:9:" "$T/err"
 check "broken config: daemon mode also exits 78" test "$(rc_of "$PIDTREE" -c "$T/bad.yml")" = 78
 check "missing config file: exit 78" test "$(rc_of "$PIDTREE" --check-config -c "$T/nope.yml")" = 78
 check "missing config file: named in the message" grep -q "nope.yml" "$T/err"
+
+# pidtree.conf (-C): errors as file:line, exit 78; -o and -c override it
+EX=$FIXTURES/config/pidtree-bcc-example.yml
+check "-C missing file: exit 78" test "$(rc_of "$PIDTREE" --check-config -C "$T/nope.conf" -c "$EX")" = 78
+check "-C missing file: named in the message" grep -q "nope.conf: cannot read" "$T/err"
+printf '[syslog]\nfacility = nosuch\ncolour = blue\n' >"$T/bad.conf"
+check "bad pidtree.conf: exit 78" test "$(rc_of "$PIDTREE" --check-config -C "$T/bad.conf" -c "$EX")" = 78
+check "bad pidtree.conf: error at bad.conf:2" grep -q "error: .*bad.conf:2: facility: unknown facility" "$T/err"
+check "bad pidtree.conf: warning at bad.conf:3" grep -q "warning: .*bad.conf:3: unknown key 'colour'" "$T/err"
+check "bad pidtree.conf: daemon mode exits 78 too" test "$(rc_of "$PIDTREE" -C "$T/bad.conf" -c "$EX")" = 78
+check "shipped conf/pidtree.conf: --check-config exits 0" \
+	test "$(rc_of "$PIDTREE" --check-config -C "$top_srcdir/conf/pidtree.conf")" = 0
+printf '[daemon]\nprobes = plan.yml\n[output]\nsink = journald, syslog:udp://127.0.0.1:5514\n' >"$T/out.conf"
+printf 'tcp_connect:\n  includeports: [4711]\n' >"$T/plan.yml"
+check "[output] sink= chooses the outputs" test "$(rc_of "$PIDTREE" -p -C "$T/out.conf")" = 0
+check "... journald and syslog" test "$(grep '^output: ' "$T/out" | tr '\n' ' ')" = "output: journald output: syslog:udp://127.0.0.1:5514 "
+check "[daemon] probes= is the YAML, relative to pidtree.conf" grep -q "4711" "$T/out"
+check "-o overrides [output] sink=" test "$(rc_of "$PIDTREE" -p -C "$T/out.conf" -o json:-)" = 0
+check "... only the -o output" test "$(grep '^output: ' "$T/out")" = "output: json:-"
 
 # -p: the probe plan
 cat >"$T/plan.yml" <<'YML'

@@ -69,12 +69,16 @@ rand_port() {
 }
 
 # start_pidtree OUT ARGS... : start the daemon writing JSON lines to OUT and
-# wait until it reports ready (stderr in $T/pidtree.err).
+# wait until it reports ready (stderr in $T/pidtree.err).  OUT "" = no -f:
+# ARGS choose the outputs.
 start_pidtree() {
 	local out=$1
 	shift
-	: >"$out"
-	"$PIDTREE" -f "$out" "$@" 2>"$T/pidtree.err" &
+	if [ -n "$out" ]; then
+		: >"$out"
+		set -- -f "$out" "$@"
+	fi
+	"$PIDTREE" "$@" 2>"$T/pidtree.err" &
 	PIDTREE_PID=$!
 	local i
 	for i in $(seq 1 200); do

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * A bounded queue drained by one writer thread: how the journald and syslog
+ * sinks keep a slow or dead receiver away from the event loop.
+ *
+ * The event loop (the only producer) formats a record and pushes it; the push
+ * never blocks: when the queue holds max_items records or max_bytes bytes the
+ * record is dropped and counted.  The writer thread hands records one by one
+ * to deliver(); a transient failure (-EAGAIN: receiver gone, socket full)
+ * keeps the record at the head and retries after an exponential backoff
+ * (100 ms doubling to 10 s), so a receiver restart loses nothing as long as
+ * the queue does not overflow.  All locking lives in queue.c.
+ *
+ * pt_async_stop() drains what is queued for at most drain_ms, then gives up:
+ * records still queued, and one stuck in deliver() after the deadline (the
+ * thread is cancelled inside deliver() only), count as lost.
+ */
+#ifndef PIDTREE_QUEUE_H
+#define PIDTREE_QUEUE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct pt_async;
+
+struct pt_async_ops {
+	/*
+	 * Write one record.  0: delivered.  -EAGAIN: transient failure, retry
+	 * the same record after the backoff.  Other -errno: this record can
+	 * never be delivered (counted as lost, the next one is tried).  Runs
+	 * on the writer thread; may block.
+	 */
+	int (*deliver)(void *ctx, const void *rec, size_t len);
+	/* Writer thread, after the last deliver(): close sockets.  Optional. */
+	void (*close)(void *ctx);
+};
+
+struct pt_async_stats {
+	uint64_t queued;    /* accepted by pt_async_push */
+	uint64_t delivered; /* deliver() returned 0 */
+	uint64_t full;      /* dropped by pt_async_push: queue full */
+	uint64_t rejected;  /* deliver() failed for good */
+	uint64_t abandoned; /* still queued when pt_async_stop gave up */
+	uint64_t retries;   /* transient failures */
+};
+
+/* name is used in log messages ("journald", "syslog tcp://..."). */
+int pt_async_start(struct pt_async **out, const char *name, size_t max_items,
+		   size_t max_bytes, const struct pt_async_ops *ops, void *ctx);
+/*
+ * Queue rec (malloc'd, len bytes); the queue owns it from now on, whatever
+ * the result.  0, or -ENOSPC (full: dropped and counted).
+ */
+int pt_async_push(struct pt_async *a, void *rec, size_t len);
+void pt_async_get_stats(struct pt_async *a, struct pt_async_stats *st);
+/*
+ * The receiver's state as the writer thread sees it, logged by the event
+ * loop (pt_link_report, from the sink's flush()), so that only one thread
+ * ever writes to the log.
+ */
+struct pt_link {
+	/* written by the writer thread */
+	atomic_bool down;
+	atomic_int err;            /* errno of the last failure */
+	atomic_uint outages;       /* up -> down transitions */
+	atomic_uint refused;       /* records refused for good */
+	atomic_int refused_err;
+	/* event loop only */
+	unsigned int outages_seen, refused_seen;
+	bool reported_down;
+};
+
+/* Writer thread: a delivery failed with -err (transient) / succeeded / was refused. */
+void pt_link_down(struct pt_link *l, int err);
+void pt_link_up(struct pt_link *l);
+void pt_link_refused(struct pt_link *l, int err);
+/* Event loop: log what changed since the last call ("NAME: ..."). */
+void pt_link_report(struct pt_link *l, const char *name);
+
+/* Records lost so far: queue full, rejected and abandoned. */
+static inline uint64_t pt_async_lost(const struct pt_async_stats *st)
+{
+	return st->full + st->rejected + st->abandoned;
+}
+
+/* Drain for at most drain_ms, stop the thread, free everything. */
+void pt_async_stop(struct pt_async *a, unsigned int drain_ms, struct pt_async_stats *final);
+
+#endif

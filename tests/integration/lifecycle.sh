@@ -1,0 +1,165 @@
+#!/bin/bash
+# Service behaviour: sd_notify (READY after attach, WATCHDOG period, STATUS,
+# RELOADING/READY on SIGHUP, STOPPING), reload with a changed filter, a
+# broken reload that keeps the old configuration, -w on an included file,
+# exact loss accounting with a tiny ring buffer, refusal of a writable
+# configuration, and the capabilities left after start-up.
+. "$(dirname "$0")/lib.sh"
+require_root
+LOADGEN=$top_builddir/bench/loadgen
+trap 'kill $(jobs -p) 2>/dev/null; cleanup' EXIT
+
+A=$(rand_port) B=$(rand_port) C=$(rand_port) D=$(rand_port)
+conn() { "$CONNECTOR" 127.0.0.1 "$1" "marker-$2"; }
+reported() { count "$OUT" ".port == $1 and (.proctree[0].cmdline | endswith(\"marker-$2\"))"; }
+notified() { grep -c "$1" "$T/notify.log"; }
+
+# ---- sd_notify + reload --------------------------------------------------
+# drop only port X to 127.0.0.1 (a subnet filter with include_ports)
+drop_port() {
+	printf 'tcp_connect:\n  filters:\n    - subnet_name: lo\n      network: 127.0.0.1/32\n      include_ports: [%s]\n' "$1" >"$T/probes.yml"
+}
+drop_port "$A"
+python3 "$top_srcdir/tests/helpers/notify_listen.py" "$T/notify.sock" "$T/notify.log" 60 &
+for _ in $(seq 50); do [ -S "$T/notify.sock" ] && break; sleep 0.1; done
+OUT=$T/events.json
+: >"$OUT"
+NOTIFY_SOCKET=$T/notify.sock WATCHDOG_USEC=1000000 "$PIDTREE" -c "$T/probes.yml" -f "$OUT" \
+	2>"$T/pidtree.err" &
+PIDTREE_PID=$!
+for _ in $(seq 200); do grep -q 'READY=1' "$T/notify.log" && break; sleep 0.02; done
+conn "$B" right-after-ready   # the very first thing after READY=1
+check "READY=1 sent" test "$(notified 'READY=1')" -ge 1
+check "a connect made right after READY=1 is reported" seen "$OUT" ".port == $B"
+sleep 2
+check "STATUS= sent" grep -q 'STATUS=.*events' "$T/notify.log"
+sleep 1.5
+python3 - "$T/notify.log" >"$T/wd" <<'PY'
+import statistics, sys
+t = [float(l.split()[0]) for l in open(sys.argv[1]) if "WATCHDOG=1" in l]
+gaps = [b - a for a, b in zip(t, t[1:])]
+print(len(t), statistics.median(gaps) if gaps else 99, max(gaps) if gaps else 99)
+PY
+read -r nwd medgap maxgap <"$T/wd"
+# WATCHDOG_USEC=1 s: a keep-alive every 0.5 s, never more than 1 s apart
+check "WATCHDOG=1 every WATCHDOG_USEC/2 (n=$nwd, median gap ${medgap}s, max ${maxgap}s)" \
+	python3 -c "import sys; sys.exit(not ($nwd >= 5 and 0.4 <= $medgap <= 0.6 and $maxgap < 1.0))"
+
+conn "$A" excluded-before
+conn "$C" sentinel-1
+seen "$OUT" ".port == $C"
+check "port $A dropped before reload" test "$(reported "$A" excluded-before)" = 0
+
+# change the filter: now B is excluded, A is not
+drop_port "$B"
+kill -HUP "$PIDTREE_PID"
+for _ in $(seq 100); do [ "$(notified 'READY=1')" -ge 2 ] && break; sleep 0.05; done
+check "SIGHUP: RELOADING=1 with MONOTONIC_USEC" grep -q 'RELOADING=1|MONOTONIC_USEC=[0-9]' "$T/notify.log"
+check "SIGHUP: READY=1 again" test "$(notified 'READY=1')" -ge 2
+conn "$A" after-reload
+conn "$B" excluded-after
+conn "$C" sentinel-2
+seen "$OUT" ".proctree[0].cmdline | endswith(\"marker-sentinel-2\")"
+check "reload: port $A now reported" test "$(reported "$A" after-reload)" = 1
+check "reload: port $B now dropped" test "$(reported "$B" excluded-after)" = 0
+
+# a broken file: error with file:line, old configuration kept, daemon alive
+printf 'tcp_connect:\n  filters:\n    - subnet_name: lo\n      network: 127.0.0.300/32\n' >"$T/probes.yml"
+kill -HUP "$PIDTREE_PID"
+for _ in $(seq 100); do [ "$(notified 'READY=1')" -ge 3 ] && break; sleep 0.05; done
+check "broken reload: error names probes.yml:line" grep -q 'probes.yml:[0-9]*:' "$T/pidtree.err"
+check "broken reload: daemon still running" kill -0 "$PIDTREE_PID"
+check "broken reload: READY=1 again" test "$(notified 'READY=1')" -ge 3
+conn "$B" still-excluded
+conn "$A" still-reported
+conn "$C" sentinel-3
+seen "$OUT" ".proctree[0].cmdline | endswith(\"marker-sentinel-3\")"
+check "broken reload: old filter still applies ($B dropped)" test "$(reported "$B" still-excluded)" = 0
+check "broken reload: old filter still applies ($A reported)" test "$(reported "$A" still-reported)" = 1
+check "SIGTERM: exit 0" stop_pidtree
+for _ in $(seq 50); do grep -q 'STOPPING=1' "$T/notify.log" && break; sleep 0.05; done
+check "STOPPING=1 sent" grep -q 'STOPPING=1' "$T/notify.log"
+
+# ---- -w: an edit of an included file, saved by rename ---------------------
+mkdir -p "$T/w"
+printf 'tcp_connect:\n  includeports: [%s, %s, %s]\n  filters: !include filters.yml\n' "$A" "$B" "$C" >"$T/w/main.yml"
+printf -- '- subnet_name: two\n  network: 127.0.0.2/32\n' >"$T/w/filters.yml"
+OUT=$T/w.json
+start_pidtree "$OUT" -c "$T/w/main.yml" -w || { fail "daemon starts (-w)"; finish; }
+"$CONNECTOR" 127.0.0.2 "$A" marker-w-before
+"$CONNECTOR" 127.0.0.1 "$C" marker-w-sentinel1
+seen "$OUT" ".proctree[0].cmdline | endswith(\"marker-w-sentinel1\")"
+check "-w: 127.0.0.2 filtered by the included file" test "$(count "$OUT" ".daddr == \"127.0.0.2\"")" = 0
+printf -- '- subnet_name: three\n  network: 127.0.0.3/32\n' >"$T/w/filters.yml.tmp"
+mv "$T/w/filters.yml.tmp" "$T/w/filters.yml"
+for _ in $(seq 100); do grep -q 'configuration reloaded' "$T/pidtree.err" && break; sleep 0.05; done
+check "-w: change of the included file noticed" grep -q 'configuration reloaded' "$T/pidtree.err"
+"$CONNECTOR" 127.0.0.2 "$A" marker-w-after
+"$CONNECTOR" 127.0.0.3 "$B" marker-w-now-filtered
+"$CONNECTOR" 127.0.0.1 "$C" marker-w-sentinel2
+seen "$OUT" ".proctree[0].cmdline | endswith(\"marker-w-sentinel2\")"
+check "-w: 127.0.0.2 reported after the edit" test "$(count "$OUT" ".daddr == \"127.0.0.2\"")" = 1
+check "-w: 127.0.0.3 filtered after the edit" test "$(count "$OUT" ".daddr == \"127.0.0.3\"")" = 0
+check "SIGTERM: exit 0 (-w)" stop_pidtree
+
+# ---- exact loss accounting ------------------------------------------------
+P=$(rand_port)
+printf 'tcp_connect:\n  includeports: [%s]\n' "$P" >"$T/flood.yml"
+OUT=$T/flood.json
+start_pidtree "$OUT" -c "$T/flood.yml" --ringbuf-kib 4 --lost-event-telemetry 100 ||
+	{ fail "daemon starts (flood)"; finish; }
+made=$("$LOADGEN" -d 1 -t 1 -p "$P" | sed -n 's/connects=\([0-9]*\).*/\1/p')
+sleep 1
+check "SIGTERM: exit 0 (flood)" stop_pidtree
+written=$(count "$OUT" ".probe == \"tcp_connect\" and .port == $P")
+lost=$(sed -n 's/.*lost records: tcp_connect=\([0-9]*\).*/\1/p' "$T/pidtree.err" | tail -n 1)
+log "flood: connects made $made, events written $written, lost ${lost:-?}"
+check "flood: some records were lost (the ring is tiny)" test "${lost:-0}" -gt 0
+check "flood: connects made = events written + losses counted ($made = $written + ${lost:-?})" \
+	test "$made" -eq $((written + ${lost:-0}))
+check "flood: lost_event_telemetry records written" \
+	test "$(count "$OUT" ".type == \"lost_event_telemetry\" and (.count | type) == \"number\"")" -ge 1
+
+# ---- a configuration writable by others is refused ------------------------
+printf 'tcp_connect:\n' >"$T/ww.yml"
+chmod 666 "$T/ww.yml"
+"$PIDTREE" --check-config -c "$T/ww.yml" >/dev/null 2>"$T/ww.err"
+check "world-writable config: exit 78" test $? -eq 78
+check "world-writable config: clear message" grep -q 'writable by a non-root user' "$T/ww.err"
+mkdir -p "$T/inc"
+printf 'tcp_connect:\n  filters: !include inc/f.yml\n' >"$T/inc.yml"
+printf -- '- subnet_name: x\n  network: 10.0.0.0/8\n' >"$T/inc/f.yml"
+chmod 777 "$T/inc"
+"$PIDTREE" --check-config -c "$T/inc.yml" >/dev/null 2>"$T/inc.err"
+check "include in a world-writable directory: exit 78" test $? -eq 78
+mkdir -p "$T/hf"
+printf '127.0.0.1 trusted-name\n' >"$T/hf/hosts"
+chmod 666 "$T/hf/hosts"
+printf 'tcp_connect:\n  plugins:\n    sourceipmap:\n      hostfiles: ["%s"]\n' "$T/hf/hosts" >"$T/hf.yml"
+"$PIDTREE" --check-config -c "$T/hf.yml" >/dev/null 2>"$T/hf.err"
+check "world-writable hostfile: exit 78" test $? -eq 78
+check "world-writable hostfile: named with file:line" grep -q 'hf.yml:4:.*hosts is writable by a non-root user' "$T/hf.err"
+
+# ---- capabilities after start-up ------------------------------------------
+printf 'tcp_connect:\nnet_listen:\n  protocols: [tcp]\n' >"$T/caps.yml"
+OUT=$T/caps.json
+start_pidtree "$OUT" -c "$T/caps.yml" || { fail "daemon starts (caps)"; finish; }
+eff=$(awk '/^CapEff/ {print $2}' /proc/$PIDTREE_PID/status)
+bnd=$(awk '/^CapBnd/ {print $2}' /proc/$PIDTREE_PID/status)
+# bpf(39) perfmon(38) sys_resource(24) sys_ptrace(19) net_admin(12) dac_read_search(2)
+# (those of them this environment has at all: a container may lack some)
+mine=$(awk '/^CapBnd/ {print $2}' /proc/self/status)
+want=$(printf '%016x' $(( ((1<<39)|(1<<38)|(1<<24)|(1<<19)|(1<<12)|(1<<2)) & 0x$mine )))
+check "effective capabilities reduced to the documented set ($eff)" test "$eff" = "$want"
+check "bounding set reduced too ($bnd)" test "$bnd" = "$want"
+check "no_new_privs set" grep -q '^NoNewPrivs:[[:space:]]*1' /proc/$PIDTREE_PID/status
+# a reload that must re-open a probe (protocols changed) still works
+printf 'tcp_connect:\nnet_listen:\n  protocols: [tcp, udp]\n' >"$T/caps.yml"
+kill -HUP "$PIDTREE_PID"
+for _ in $(seq 100); do grep -q 'configuration reloaded' "$T/pidtree.err" && break; sleep 0.05; done
+PU=$(rand_port)
+python3 "$NETTOOL" listen udp 127.0.0.1 "$PU" 0 marker-caps >/dev/null
+check "after dropping capabilities, a re-opened probe reports (UDP bind)" \
+	seen "$OUT" ".port == $PU and .protocol == \"udp\""
+check "SIGTERM: exit 0 (caps)" stop_pidtree
+finish

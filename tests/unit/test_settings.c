@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Unit tests of pidtree.conf parsing (src/settings.c): defaults, every key,
+ * and the exact diagnostics (level, line, message) of a broken file.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "settings.h"
+#include "sink_fmt.h"
+
+#define DIR FIXTURES_DIR "/settings"
+
+struct expect {
+	char level; /* 'E' or 'W' */
+	int line;
+	const char *msg; /* fragment */
+};
+
+static void check_diags(const struct pt_diags *d, const struct expect *want, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		print_message("diag %zu: %c %d %s\n", i,
+			      d->v[i].level == PT_DIAG_ERROR ? 'E' : 'W', d->v[i].line, d->v[i].msg);
+	assert_int_equal(d->n, n);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(d->v[i].level == PT_DIAG_ERROR ? 'E' : 'W', want[i].level);
+		assert_int_equal(d->v[i].line, want[i].line);
+		if (!strstr(d->v[i].msg, want[i].msg))
+			fail_msg("diag %zu: '%s' does not contain '%s'", i, d->v[i].msg, want[i].msg);
+	}
+}
+
+/* Write text to a temporary file; returns its path (static buffer). */
+static const char *tmpfile_with(const char *text)
+{
+	static char path[64];
+	int fd;
+
+	strcpy(path, "/tmp/pt-settings-XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	return path;
+}
+
+static void test_defaults(void **state)
+{
+	struct pt_daemon_settings s;
+	struct pt_diags d = { 0 };
+
+	assert_int_equal(pt_settings_load(&s, DIR "/does-not-exist.conf", false, &d), 0);
+	assert_int_equal(d.n, 0);
+	assert_string_equal(s.path, "");
+	assert_string_equal(s.probes, "");
+	assert_int_equal(s.nsinks, 0);
+	assert_string_equal(s.sink.journald.identifier, "pidtree");
+	assert_int_equal(s.sink.journald.priority, 6);
+	assert_int_equal(s.sink.journald.field_max, 65536);
+	assert_string_equal(s.sink.syslog.target, "unix:/dev/log");
+	assert_int_equal(s.sink.syslog.facility, 10);
+	assert_int_equal(s.sink.syslog.severity, 6);
+	assert_string_equal(s.sink.syslog.sd_id, PT_SD_ID_EXAMPLE);
+	assert_string_equal(s.sink.syslog.app_name, "pidtree");
+	assert_string_equal(s.sink.syslog.hostname, "");
+	assert_int_equal(s.sink.syslog.max_size, 8192);
+	assert_int_equal(s.sink.syslog.bom, PT_BOM_AUTO);
+	assert_string_equal(s.sink.json_path, "");
+	pt_diags_free(&d);
+}
+
+static void test_missing_required(void **state)
+{
+	struct pt_daemon_settings s;
+	struct pt_diags d = { 0 };
+
+	assert_int_equal(pt_settings_load(&s, DIR "/does-not-exist.conf", true, &d), -ENOENT);
+	assert_int_equal(d.nerrors, 1);
+	assert_non_null(strstr(d.v[0].msg, "No such file"));
+	assert_string_equal(d.v[0].file, DIR "/does-not-exist.conf");
+	pt_diags_free(&d);
+}
+
+static void test_good(void **state)
+{
+	struct pt_daemon_settings s;
+	struct pt_diags d = { 0 };
+
+	assert_int_equal(pt_settings_load(&s, DIR "/good.conf", true, &d), 0);
+	check_diags(&d, NULL, 0);
+	assert_string_equal(s.path, DIR "/good.conf");
+	assert_string_equal(s.probes, DIR "/probes/pidtree.yml");
+	assert_int_equal(s.nsinks, 3);
+	assert_string_equal(s.sinks[0], "journald");
+	assert_string_equal(s.sinks[1], "syslog:tcp://[::1]:6514");
+	assert_string_equal(s.sinks[2], "json:/var/log/pidtree.json");
+	assert_string_equal(s.sink.journald.identifier, "pidtree-test");
+	assert_int_equal(s.sink.journald.priority, 5);
+	assert_int_equal(s.sink.journald.field_max, 2048);
+	assert_int_equal(s.sink.journald.queue_len, 16);
+	assert_string_equal(s.sink.syslog.target, "udp://127.0.0.1:5514");
+	assert_int_equal(s.sink.syslog.facility, 19);
+	assert_int_equal(s.sink.syslog.severity, 4);
+	assert_string_equal(s.sink.syslog.sd_id, "pidtree@99999.1");
+	assert_string_equal(s.sink.syslog.app_name, "pidtree-app");
+	assert_string_equal(s.sink.syslog.hostname, "host.example.com");
+	assert_int_equal(s.sink.syslog.max_size, 2048);
+	assert_int_equal(s.sink.syslog.bom, PT_BOM_NO);
+	assert_int_equal(s.sink.syslog.queue_len, 8);
+	assert_string_equal(s.sink.json_path, "/var/log/pidtree/events.json");
+	pt_diags_free(&d);
+}
+
+static void test_bad(void **state)
+{
+	static const struct expect want[] = {
+		{ 'E', 3, "probes: empty path" },
+		{ 'E', 5, "unknown output 'nosuch'" },
+		{ 'E', 5, "'syslog:tcp://host': missing :PORT" },
+		{ 'E', 7, "identifier: 'has space'" },
+		{ 'E', 8, "priority: unknown priority 'loud'" },
+		{ 'E', 9, "field_max: '12' is not a number in 1024-16777216" },
+		{ 'E', 10, "queue_size: '0' is not a number" },
+		{ 'E', 12, "target: 'tcp://nohostport': missing :PORT" },
+		{ 'E', 13, "facility: unknown facility 'nofacility'" },
+		{ 'E', 14, "severity: unknown severity '9'" },
+		{ 'E', 15, "sd_id: 'pidtree' is not NAME@ENTERPRISE-NUMBER" },
+		{ 'E', 16, "app_name: 'an-app-name" },
+		{ 'E', 17, "hostname: 'bad host'" },
+		{ 'E', 18, "max_size: '100' is not a number in 480-1048576" },
+		{ 'E', 19, "bom: 'sometimes' is not auto, yes or no" },
+		{ 'E', 20, "queue_size: '-1'" },
+		{ 'W', 21, "unknown key 'colour' in [syslog]" },
+		{ 'E', 23, "path: empty path" },
+		{ 'W', 25, "unknown section [extra]" },
+		{ 'W', 28, "[syslog] facility set more than once" },
+		{ 'W', 29, "[syslog] facility set more than once" },
+		{ 'E', 30, "syntax error" },
+	};
+	struct pt_daemon_settings s;
+	struct pt_diags d = { 0 };
+
+	assert_int_equal(pt_settings_load(&s, DIR "/bad.conf", true, &d), -EINVAL);
+	check_diags(&d, want, sizeof(want) / sizeof(want[0]));
+	assert_int_equal(s.sink.syslog.facility, 1); /* the last value wins */
+	pt_diags_free(&d);
+}
+
+static void test_minimal_crlf(void **state)
+{
+	struct pt_daemon_settings s;
+	struct pt_diags d = { 0 };
+
+	assert_int_equal(pt_settings_load(&s, DIR "/minimal.conf", true, &d), 0);
+	assert_int_equal(s.nsinks, 1);
+	assert_string_equal(s.sinks[0], "syslog");
+	assert_int_equal(pt_settings_load(&s, DIR "/crlf.conf", true, &d), 0);
+	assert_int_equal(d.n, 0);
+	assert_int_equal(s.sink.syslog.severity, 7);
+	assert_string_equal(s.sink.syslog.sd_id, ""); /* "-": no SD element */
+	pt_diags_free(&d);
+}
+
+static void test_long_line_and_limits(void **state)
+{
+	static const struct expect want[] = {
+		{ 'E', 2, "line too long" },
+		{ 'E', 4, "sink: at most 4 outputs" },
+	};
+	static const struct expect stray[] = {
+		{ 'W', 1, "'stray' outside of any [section] ignored" },
+	};
+	char text[1024];
+	struct pt_daemon_settings s;
+	struct pt_diags d = { 0 };
+	const char *path;
+
+	/* libinih reads lines of at most ~200 characters */
+	snprintf(text, sizeof(text),
+		 "[json]\npath = /%0400d\n[output]\nsink = json json json json json\n", 1);
+	path = tmpfile_with(text);
+	assert_int_equal(pt_settings_load(&s, path, true, &d), -EINVAL);
+	unlink(path);
+	check_diags(&d, want, 2);
+	assert_string_equal(s.sink.json_path, "");
+	pt_diags_free(&d);
+
+	path = tmpfile_with("stray = 1\n");
+	assert_int_equal(pt_settings_load(&s, path, true, &d), 0);
+	unlink(path);
+	check_diags(&d, stray, 1);
+	pt_diags_free(&d);
+}
+
+static void test_sd_id_rules(void **state)
+{
+	static const struct {
+		const char *v;
+		bool ok;
+	} cases[] = {
+		{ "pidtree@32473", true }, { "x@1", true },	  { "a@1.2.3", true },
+		{ "pidtree", false },	   { "@123", false },	  { "a@", false },
+		{ "a@b", false },	   { "a@1@2", false },	  { "a b@1", false },
+		{ "a=b@1", false },	   { "a]@1", false },	  { "a\"@1", false },
+		{ "a@1..2", false },	   { "a@.1", false },
+		{ "abcdefghijklmnopqrstuvwxyz@123456", false }, /* 33 characters */
+	};
+	char text[128];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct pt_daemon_settings s;
+		struct pt_diags d = { 0 };
+		const char *path;
+		int r;
+
+		snprintf(text, sizeof(text), "[syslog]\nsd_id = %s\n", cases[i].v);
+		path = tmpfile_with(text);
+		r = pt_settings_load(&s, path, true, &d);
+		unlink(path);
+		if (cases[i].ok != (r == 0))
+			fail_msg("sd_id '%s': expected %s", cases[i].v, cases[i].ok ? "ok" : "error");
+		if (r == 0)
+			assert_string_equal(s.sink.syslog.sd_id, cases[i].v);
+		pt_diags_free(&d);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_missing_required),
+		cmocka_unit_test(test_good),
+		cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_minimal_crlf),
+		cmocka_unit_test(test_long_line_and_limits),
+		cmocka_unit_test(test_sd_id_rules),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
