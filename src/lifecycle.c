@@ -101,14 +101,19 @@ void pt_lifecycle_totals(struct daemon *d, bool final)
 
 	if (final && d->opt.telemetry_every)
 		telemetry(d); /* the last word on losses, after the final drain */
+	char drops[256] = "";
+	size_t off = 0;
+
 	get_totals(d, &t);
+	for (int i = 0; i < d->nsinks && off < sizeof(drops); i++)
+		off += (size_t)snprintf(drops + off, sizeof(drops) - off, " %s=%" PRIu64,
+					d->sinks[i]->ops->name, d->sinks[i]->dropped);
 	pt_info("%s events %" PRIu64 "; lost records: tcp_connect=%" PRIu64 " net_listen=%" PRIu64
 		" udp_session=%" PRIu64 " process=%" PRIu64 "; udp sessions untracked %" PRIu64
-		"; output drops %" PRIu64 "; unresolved ancestors %" PRIu64,
+		"; output drops:%s; unresolved ancestors %" PRIu64,
 		final ? "exiting after" : "totals:", d->events, t.kernel[PT_LOSS_TCP_CONNECT],
 		t.kernel[PT_LOSS_NET_LISTEN], t.kernel[PT_LOSS_UDP_SESSION],
-		t.kernel[PT_LOSS_PROCESS], t.kernel[PT_LOSS_UDP_MAP_FULL], t.sink_drops,
-		t.unresolved);
+		t.kernel[PT_LOSS_PROCESS], t.kernel[PT_LOSS_UDP_MAP_FULL], drops, t.unresolved);
 }
 
 void pt_lifecycle_after_event(struct daemon *d)

@@ -2,9 +2,11 @@
 #include "probe.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -72,6 +74,44 @@ int pt_cgroup2_root(char *buf, size_t len)
 	}
 	fclose(mi);
 	return err;
+}
+
+int pt_cgroup2_open(const char *who)
+{
+	char root[4096];
+	int fd;
+
+	if (pt_cgroup2_root(root, sizeof(root))) {
+		pt_err("%s: no cgroup2 mount found in /proc/self/mountinfo", who);
+		return -ENOENT;
+	}
+	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		fd = -errno;
+		pt_err("%s: cannot open the cgroup2 root %s: %s", who, root, strerror(-fd));
+	}
+	return fd;
+}
+
+int pt_probe_load(struct pt_probe *p, const struct pt_probe_maps *m, const struct pt_shared *sh,
+		  const struct pt_probe_config *pc)
+{
+	int err;
+
+	err = pt_probe_share_maps(m->events, m->lost, sh);
+	if (err)
+		return err;
+	err = m->load(m->skel);
+	if (err) {
+		pt_err("%s: cannot load BPF programs (%s): %s", p->desc->name, p->desc->attach,
+		       strerror(-err));
+		return err;
+	}
+	p->filter_v4 = m->filter_v4;
+	p->filter_v6 = m->filter_v6;
+	p->ports = m->ports;
+	p->generation = (volatile uint32_t *)((char *)*m->bss + m->generation_off);
+	return pt_probe_install_filters(p, pc);
 }
 
 int pt_attach_cgroup(struct bpf_program *prog, int cgfd, struct bpf_link **link)

@@ -108,6 +108,28 @@ void pt_process_probe_destroy(struct pt_process_probe *p);
 
 /* Path of the cgroup2 root (from /proc/self/mountinfo) into buf.  0 or -ENOENT. */
 int pt_cgroup2_root(char *buf, size_t len);
+/* Open the cgroup2 root read-only for attaching (fd, or -errno after a log line). */
+int pt_cgroup2_open(const char *who);
+
+/* The maps every probe object has (filter.bpf.h, proctree.bpf.h). */
+struct pt_probe_maps {
+	void *skel;
+	int (*load)(void *skel); /* the skeleton's __load: loads and maps .bss/.rodata */
+	struct bpf_map *events, *lost, *filter_v4, *filter_v6, *ports;
+	/* where the skeleton keeps its .bss pointer (it moves at load) and the
+	 * offset of pt_generation in it */
+	void **bss;
+	size_t generation_off;
+};
+
+/*
+ * The steps shared by every probe's open(), once its read-only data is set:
+ * share the ring buffer and loss counters, load the object, and install the
+ * filters (before anything is attached, so nothing unfiltered leaks).
+ * 0 or -errno, logged.
+ */
+int pt_probe_load(struct pt_probe *p, const struct pt_probe_maps *m, const struct pt_shared *sh,
+		  const struct pt_probe_config *pc);
 /* Attach a cgroup program to the cgroup2 root; the link is stored in *link. */
 int pt_attach_cgroup(struct bpf_program *prog, int cgfd, struct bpf_link **link);
 

@@ -5,6 +5,7 @@
  * (snapshot_periodicity), resolved from sock_diag and /proc.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,7 +54,6 @@ static uint32_t self_netns(void)
 
 static int attach_all(struct pt_net_listen *skel, const struct pt_probe_config *pc)
 {
-	char root[4096];
 	int cgfd, err;
 
 	if (pc->protocols & PT_PROTO_TCP) {
@@ -67,17 +67,9 @@ static int attach_all(struct pt_net_listen *skel, const struct pt_probe_config *
 	}
 	if (!(pc->protocols & PT_PROTO_UDP))
 		return 0;
-	err = pt_cgroup2_root(root, sizeof(root));
-	if (err) {
-		pt_err("net_listen: no cgroup2 mount found in /proc/self/mountinfo (needed for UDP)");
-		return err;
-	}
-	cgfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (cgfd < 0) {
-		err = -errno;
-		pt_err("net_listen: cannot open cgroup2 root %s: %s", root, strerror(errno));
-		return err;
-	}
+	cgfd = pt_cgroup2_open("net_listen");
+	if (cgfd < 0)
+		return cgfd;
 	err = pt_attach_cgroup(skel->progs.pt_post_bind4, cgfd, &skel->links.pt_post_bind4);
 	if (!err)
 		err = pt_attach_cgroup(skel->progs.pt_post_bind6, cgfd, &skel->links.pt_post_bind6);
@@ -87,6 +79,11 @@ static int attach_all(struct pt_net_listen *skel, const struct pt_probe_config *
 		err = pt_attach_cgroup(skel->progs.pt_bind6, cgfd, &skel->links.pt_bind6);
 	close(cgfd);
 	return err;
+}
+
+static int load_skel(void *skel)
+{
+	return pt_net_listen__load(skel);
 }
 
 static int net_listen_open(struct pt_probe **out, const struct pt_shared *sh,
@@ -131,21 +128,15 @@ static int net_listen_open(struct pt_probe **out, const struct pt_shared *sh,
 	skel->rodata->pt_same_netns_only = pc->same_namespace_only;
 	skel->rodata->pt_exclude_random_bind = pc->exclude_random_bind;
 	skel->rodata->pt_self_netns = self_netns();
-	err = pt_probe_share_maps(skel->maps.pt_events, skel->maps.pt_lost, sh);
+	err = pt_probe_load(p, &(struct pt_probe_maps){
+		.skel = skel, .load = load_skel, .events = skel->maps.pt_events, .lost = skel->maps.pt_lost,
+		.filter_v4 = skel->maps.pt_filter_v4, .filter_v6 = skel->maps.pt_filter_v6,
+		.ports = skel->maps.pt_ports, .bss = (void **)&skel->bss,
+		.generation_off = offsetof(typeof(*skel->bss), pt_generation),
+	}, sh, pc);
 	if (err)
 		goto fail;
-	err = pt_net_listen__load(skel);
-	if (err) {
-		pt_err("net_listen: cannot load BPF programs: %s", strerror(-err));
-		goto fail;
-	}
-	p->filter_v4 = skel->maps.pt_filter_v4;
-	p->filter_v6 = skel->maps.pt_filter_v6;
-	p->ports = skel->maps.pt_ports;
-	p->generation = &skel->bss->pt_generation;
-	err = pt_probe_install_filters(p, pc);
-	if (!err)
-		err = attach_all(skel, pc);
+	err = attach_all(skel, pc);
 	if (err)
 		goto fail;
 	*out = p;

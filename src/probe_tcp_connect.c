@@ -4,6 +4,7 @@
  * and IPv6, from sock/inet_sock_set_state CLOSE -> SYN_SENT.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +17,11 @@
 static void tcp_connect_destroy(void *skel)
 {
 	pt_tcp_connect__destroy(skel);
+}
+
+static int load_skel(void *skel)
+{
+	return pt_tcp_connect__load(skel);
 }
 
 static int tcp_connect_open(struct pt_probe **out, const struct pt_shared *sh,
@@ -39,21 +45,12 @@ static int tcp_connect_open(struct pt_probe **out, const struct pt_shared *sh,
 	p->skel = skel;
 	skel->rodata->pt_max_depth = sh->max_depth;
 	skel->rodata->pt_wakeup_bytes = sh->wakeup_bytes;
-	err = pt_probe_share_maps(skel->maps.pt_events, skel->maps.pt_lost, sh);
-	if (err)
-		goto fail;
-	err = pt_tcp_connect__load(skel);
-	if (err) {
-		pt_err("tcp_connect: cannot load BPF program (tp_btf/inet_sock_set_state): %s",
-		       strerror(-err));
-		goto fail;
-	}
-	p->filter_v4 = skel->maps.pt_filter_v4;
-	p->filter_v6 = skel->maps.pt_filter_v6;
-	p->ports = skel->maps.pt_ports;
-	p->generation = &skel->bss->pt_generation;
-	/* filters go in before the program is attached: nothing leaks */
-	err = pt_probe_install_filters(p, pc);
+	err = pt_probe_load(p, &(struct pt_probe_maps){
+		.skel = skel, .load = load_skel, .events = skel->maps.pt_events, .lost = skel->maps.pt_lost,
+		.filter_v4 = skel->maps.pt_filter_v4, .filter_v6 = skel->maps.pt_filter_v6,
+		.ports = skel->maps.pt_ports, .bss = (void **)&skel->bss,
+		.generation_off = offsetof(typeof(*skel->bss), pt_generation),
+	}, sh, pc);
 	if (err)
 		goto fail;
 	err = pt_tcp_connect__attach(skel);

@@ -16,6 +16,7 @@
  * evicted and counted when a start record finds the table full).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,24 +123,20 @@ static int attach_all(struct pt_udp_session *skel)
 		{ skel->progs.pt_udp_egress, &skel->links.pt_udp_egress },
 		{ skel->progs.pt_udp_release, &skel->links.pt_udp_release },
 	};
-	char root[4096];
 	int cgfd, err = 0;
 
-	err = pt_cgroup2_root(root, sizeof(root));
-	if (err) {
-		pt_err("udp_session: no cgroup2 mount found in /proc/self/mountinfo");
-		return err;
-	}
-	cgfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (cgfd < 0) {
-		err = -errno;
-		pt_err("udp_session: cannot open cgroup2 root %s: %s", root, strerror(errno));
-		return err;
-	}
+	cgfd = pt_cgroup2_open("udp_session");
+	if (cgfd < 0)
+		return cgfd;
 	for (size_t i = 0; !err && i < sizeof(progs) / sizeof(progs[0]); i++)
 		err = pt_attach_cgroup(progs[i].prog, cgfd, progs[i].link);
 	close(cgfd);
 	return err;
+}
+
+static int load_skel(void *skel)
+{
+	return pt_udp_session__load(skel);
 }
 
 static int udp_open(struct pt_probe **out, const struct pt_shared *sh,
@@ -174,23 +171,20 @@ static int udp_open(struct pt_probe **out, const struct pt_shared *sh,
 	skel->rodata->pt_max_depth = sh->max_depth;
 	skel->rodata->pt_wakeup_bytes = sh->wakeup_bytes;
 	err = bpf_map__set_max_entries(skel->maps.pt_udp_sessions, u->max_sessions);
-	if (!err)
-		err = pt_probe_share_maps(skel->maps.pt_events, skel->maps.pt_lost, sh);
-	if (err)
-		goto fail;
-	err = pt_udp_session__load(skel);
 	if (err) {
-		pt_err("udp_session: cannot load BPF programs: %s", strerror(-err));
+		pt_err("udp_session: max_sessions %zu: %s", u->max_sessions, strerror(-err));
 		goto fail;
 	}
+	err = pt_probe_load(p, &(struct pt_probe_maps){
+		.skel = skel, .load = load_skel, .events = skel->maps.pt_events, .lost = skel->maps.pt_lost,
+		.filter_v4 = skel->maps.pt_filter_v4, .filter_v6 = skel->maps.pt_filter_v6,
+		.ports = skel->maps.pt_ports, .bss = (void **)&skel->bss,
+		.generation_off = offsetof(typeof(*skel->bss), pt_generation),
+	}, sh, pc);
+	if (err)
+		goto fail;
 	u->map_fd = bpf_map__fd(skel->maps.pt_udp_sessions);
-	p->filter_v4 = skel->maps.pt_filter_v4;
-	p->filter_v6 = skel->maps.pt_filter_v6;
-	p->ports = skel->maps.pt_ports;
-	p->generation = &skel->bss->pt_generation;
-	err = pt_probe_install_filters(p, pc);
-	if (!err)
-		err = attach_all(skel);
+	err = attach_all(skel);
 	if (err)
 		goto fail;
 	*out = p;
