@@ -9,7 +9,8 @@
       HOLD seconds, then closes it.  --fork: a child process creates the
       socket and sends, then exits; the parent closes its copy later.
   nettool.py udpsink ADDR PORT SECONDS
-      receive UDP datagrams for SECONDS, print how many arrived
+      print "ready" once bound, receive UDP datagrams for SECONDS, then
+      print how many arrived
 MARKER is only there to appear in this process's command line.
 """
 import os
@@ -75,6 +76,7 @@ def send(args):
 def udpsink(addr, port, seconds):
     s = socket.socket(family_of(addr), socket.SOCK_DGRAM)
     s.bind((addr, int(port)))
+    print("ready", flush=True)
     s.settimeout(0.2)
     n = 0
     end = time.time() + float(seconds)

@@ -30,20 +30,22 @@ trap cleanup EXIT
 
 log() { printf '# %s\n' "$*"; }
 
+# pass/fail WHAT: one check that passed or failed
 fail() {
 	printf 'FAIL: %s\n' "$*"
+	CHECKS=$((CHECKS + 1))
 	FAILURES=$((FAILURES + 1))
 }
 
 pass() {
 	printf 'ok: %s\n' "$*"
+	CHECKS=$((CHECKS + 1))
 }
 
 # check DESCRIPTION COMMAND... : run a command, count it as one check
 check() {
 	local what=$1
 	shift
-	CHECKS=$((CHECKS + 1))
 	if "$@"; then pass "$what"; else fail "$what"; fi
 }
 

@@ -49,8 +49,10 @@ here=$(cd "$(dirname "$0")" && pwd -P)
 top_srcdir=$(cd "${top_srcdir:-$here/../..}" && pwd -P)
 top_builddir=$(cd "${top_builddir:-$top_srcdir}" && pwd -P)
 CACHE=${PIDTREE_VM_CACHE:-/var/cache/pidtree-vm}
-VM_TIMEOUT=${PIDTREE_VM_TIMEOUT:-1800}
-VM_TEST_TIMEOUT=${PIDTREE_VM_TEST_TIMEOUT:-600}
+# Bounds for a hang, not for speed: a run takes about 10 minutes on an idle
+# 2-core machine, several times that when other VMs share the CPUs.
+VM_TIMEOUT=${PIDTREE_VM_TIMEOUT:-2700}
+VM_TEST_TIMEOUT=${PIDTREE_VM_TEST_TIMEOUT:-1200}
 VM_MEM=${PIDTREE_VM_MEM:-2048}
 VM_CPUS=${PIDTREE_VM_CPUS:-2}
 ANCESTRY_RUNS=${ANCESTRY_RUNS:-500}
