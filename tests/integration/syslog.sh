@@ -90,7 +90,10 @@ for i in $(seq 1 $NDOWN); do "$CONNECTOR" 127.0.0.1 "$PDOWN" marker-down-$i; don
 check "events while the collector is down reach the JSON sink" \
 	seen "$OUT" ".port == $PDOWN and (.proctree[0].cmdline | endswith(\"marker-down-$NDOWN\"))"
 check "pidtree keeps running without its collector" kill -0 "$PIDTREE_PID"
+# (the writer thread notices when it next sends: wait for it)
 check "the outage is logged" \
+	wait_file "$T/pidtree.err" "syslog sink tcp://127.0.0.1:$RP: cannot deliver (" 15
+check "  ... and says events are held for a retry" \
 	grep -q "syslog sink tcp://127.0.0.1:$RP: cannot deliver (.*); holding events and retrying" "$T/pidtree.err"
 check "losses are reported while it lasts" \
 	wait_file "$T/pidtree.err" "syslog sink tcp://127.0.0.1:$RP: " 5
@@ -105,7 +108,7 @@ check "unix: the events held in the queue arrive after the restart" \
 "$CONNECTOR" 127.0.0.1 "$PEND" marker-end
 check "tcp: after the restart later events arrive (reconnect)" wait_file "$T/tcp.log" "port=\"$PEND\"" 30
 check "unix: after the restart later events arrive" wait_file "$T/unix.log" "port=\"$PEND\"" 30
-check "the recovery is logged" grep -q "syslog sink tcp://127.0.0.1:$RP: delivering again" "$T/pidtree.err"
+check "the recovery is logged" wait_file "$T/pidtree.err" "syslog sink tcp://127.0.0.1:$RP: delivering again" 5
 check "SIGTERM: exit 0" stop_pidtree
 stop_rsyslog collector
 TOTAL=$(wc -l <"$OUT")
