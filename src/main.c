@@ -112,7 +112,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	static char json_spec[4096];
+	static char json_spec[MAX_SINKS][4096]; /* one per -f: each stays valid */
 	char why[PT_SINK_SPEC_MAX + 200];
 	int c, verbose = 0;
 
@@ -133,8 +133,12 @@ static int parse_args(int argc, char **argv, struct options *o)
 			if (!strcmp(optarg, "-")) {
 				optarg = "json:-"; /* bare "json" would follow [json] path= */
 			} else {
-				snprintf(json_spec, sizeof(json_spec), "json:%s", optarg);
-				optarg = json_spec;
+				if (o->nsinks == MAX_SINKS) {
+					fprintf(stderr, "pidtree: at most %d outputs\n", MAX_SINKS);
+					return -EINVAL;
+				}
+				snprintf(json_spec[o->nsinks], sizeof(json_spec[0]), "json:%s", optarg);
+				optarg = json_spec[o->nsinks];
 			}
 			/* fall through */
 		case 'o':

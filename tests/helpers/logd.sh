@@ -27,6 +27,13 @@ start_journald() {
 		log "using the running systemd-journald"
 		return 0
 	fi
+	if [ -z "${JOURNALD_STARTED:-}" ]; then
+		# remembered once: what to remove when the test is over
+		JOURNALD_STARTED=1
+		JOURNAL_NEW_DIRS=
+		[ -d /run/systemd/journal ] || JOURNAL_NEW_DIRS="/run/systemd/journal"
+		[ -d /run/log/journal ] || JOURNAL_NEW_DIRS="$JOURNAL_NEW_DIRS /run/log/journal"
+	fi
 	if [ ! -x "$JOURNALD_BIN" ]; then
 		echo "no $JOURNALD_BIN: install the Debian package systemd" >&2
 		return 1
@@ -125,6 +132,10 @@ stop_all_logd() {
 		stop_rsyslog "$n"
 	done
 	stop_journald
+	# a journald started here leaves the host as it found it
+	# shellcheck disable=SC2086
+	[ -n "${JOURNALD_STARTED:-}" ] && [ -n "$JOURNAL_NEW_DIRS" ] && rm -rf $JOURNAL_NEW_DIRS
+	return 0
 }
 
 # records FILE JQ-FILTER: parse FILE's RFC 5424 records (every one must be

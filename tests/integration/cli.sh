@@ -12,6 +12,8 @@ check "bad --max-depth exits 64" test "$(rc_of "$PIDTREE" --max-depth 99 --check
 check "unknown sink exits 64" test "$(rc_of "$PIDTREE" -o nosuch -c "$FIXTURES/config/pidtree-bcc-example.yml" -p)" = 64
 check "unknown sink: the message names it" grep -q "unknown output 'nosuch'" "$T/err"
 check "bad syslog target exits 64" test "$(rc_of "$PIDTREE" -o syslog:tcp://host -p)" = 64
+check "two -f outputs stay distinct in the plan" \
+	bash -c "'$PIDTREE' -p -c '$FIXTURES/config/pidtree-bcc-example.yml' -f '$T/a.json' -f '$T/b.json' | grep -q 'output: json:$T/a.json'"
 check "--version" bash -c "'$PIDTREE' --version | grep -q '^pidtree '"
 
 # pidtree-bcc's example configuration loads unchanged

@@ -26,8 +26,10 @@ CONF
 # the forwarder: a minimal rsyslog.conf (as Debian's, imuxsock loaded) plus the snippet
 sed -e "s|siem\.example\.net|127.0.0.1|g" -e "s|port=\"6514\"|port=\"$CP\"|g" \
 	-e "s|/run/rsyslog/pidtree\.sock|$T/pidtree.sock|g" "$SNIPPET" >"$T/snippet.conf"
+grep -v '^#' "$SNIPPET" >"$T/orig.nc"
+grep -v '^#' "$T/snippet.conf" >"$T/snippet.nc"
 check "only the two lines with placeholders changed (comments aside)" \
-	test "$(diff <(grep -v '^#' "$SNIPPET") <(grep -v '^#' "$T/snippet.conf") | grep -c '^>')" = 2
+	test "$(diff "$T/orig.nc" "$T/snippet.nc" | grep -c '^>')" = 2
 cat >"$T/forwarder.conf" <<CONF
 global(workDirectory="$T/fwd")
 module(load="imuxsock" SysSock.Use="off")
