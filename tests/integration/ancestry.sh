@@ -85,10 +85,18 @@ check ">= 99.9% of $N trees complete ($complete)" test $((complete * 1000)) -ge 
 #    stopped; each record must name the processes that really connected
 # ---------------------------------------------------------------------------
 NSLAST=/proc/sys/kernel/ns_last_pid
+PID_MAX=$(cat /proc/sys/kernel/pid_max)
+# free_pid: a pid X with X and X+1 unused, a little ahead of the last one
+# handed out, wrapping below pid_max as the kernel does (pids restart at 300;
+# ns_last_pid refuses values >= pid_max)
 free_pid() {
-	local x
+	local x n
 	x=$(( $(cat $NSLAST) + 500 ))
-	while [ -e /proc/$x ] || [ -e /proc/$((x + 1)) ]; do x=$((x + 2)); done
+	for n in $(seq 1 2000); do
+		[ $((x + 2)) -lt "$PID_MAX" ] || x=$((301 + x % 1000))
+		[ -e /proc/$x ] || [ -e /proc/$((x + 1)) ] || break
+		x=$((x + 2))
+	done
 	echo "$x"
 }
 # run_at PID CMD...: start CMD in the background as PID (retries); sets RUN_PID
