@@ -120,7 +120,8 @@ static __always_inline void track(struct bpf_sock_addr *ctx, __u16 family, __u8 
 		if (i >= n)
 			break;
 		if (d->port == port && d->family == family && same_addr(d->addr, addr)) {
-			if (count)
+			/* to the connected destination: counted in egress */
+			if (count && s->connected != i + 1)
 				__sync_fetch_and_add(&d->count, 1);
 			d->last_ns = now;
 			if (connected)
@@ -200,16 +201,52 @@ int pt_connect6(struct bpf_sock_addr *ctx)
 }
 
 /*
+ * The destination of a UDP packet: IPv4, or IPv6 without extension headers.
+ * cgroup egress programs run before fragmentation (ip_finish_output), so the
+ * UDP header is there; the fragment check is a guard, not a path.
+ */
+static __always_inline bool udp_dest(struct __sk_buff *skb, const __u8 *hdr, __u16 *family,
+				     __u8 *addr, __u16 *port)
+{
+	__u8 ip6[40];
+	__be16 dport;
+	__u32 off;
+
+	if ((hdr[0] >> 4) == 4) {
+		if ((hdr[6] & 0x1f) || hdr[7]) /* not a first fragment */
+			return false;
+		__builtin_memcpy(addr, hdr + 16, 4);
+		*family = AF_INET;
+		off = (hdr[0] & 0x0f) * 4 + 2;
+	} else {
+		if (bpf_skb_load_bytes(skb, 0, ip6, sizeof(ip6)))
+			return false;
+		__builtin_memcpy(addr, ip6 + 24, 16);
+		*family = AF_INET6;
+		off = 40 + 2;
+	}
+	if (bpf_skb_load_bytes(skb, off, &dport, sizeof(dport)))
+		return false;
+	*port = bpf_ntohs(dport);
+	return true;
+}
+
+/*
  * Datagrams on a connected socket do not pass the sendmsg hook; count them
- * here, for tracked sockets only.  Runs for every egress packet of the host,
- * so anything but UDP leaves after one 10-byte header read.
+ * here, for tracked sockets only, when they go to the connected destination
+ * (a sendto() with another address on a connected socket was counted by the
+ * sendmsg hook, and one to the connected address is left to this program).
+ * Runs for every egress packet of the host, so anything but UDP leaves after
+ * one 20-byte header read.
  */
 SEC("cgroup_skb/egress")
 int pt_udp_egress(struct __sk_buff *skb)
 {
+	struct pt_udp_kdest *d;
 	struct pt_udp_state *s;
-	__u8 hdr[10];
-	__u64 cookie;
+	__u8 hdr[20], addr[16] = {};
+	__u16 family, port;
+	__u64 cookie, now;
 	__u32 i;
 
 	/* UDP only: IPv4 protocol byte, or IPv6 next header (no extension headers) */
@@ -225,11 +262,17 @@ int pt_udp_egress(struct __sk_buff *skb)
 	if (!s || !s->connected)
 		return 1;
 	i = s->connected - 1;
-	if (i < PT_UDP_MAX_DESTS) {
-		__sync_fetch_and_add(&s->dests[i].count, 1);
-		s->dests[i].last_ns = bpf_ktime_get_boot_ns();
-		s->last_ns = s->dests[i].last_ns;
-	}
+	if (i >= PT_UDP_MAX_DESTS)
+		return 1;
+	d = &s->dests[i];
+	if (!udp_dest(skb, hdr, &family, addr, &port))
+		return 1;
+	if (d->port != port || d->family != family || !same_addr(d->addr, addr))
+		return 1;
+	now = bpf_ktime_get_boot_ns();
+	__sync_fetch_and_add(&d->count, 1);
+	d->last_ns = now;
+	s->last_ns = now;
 	return 1;
 }
 

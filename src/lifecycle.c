@@ -218,8 +218,17 @@ void pt_lifecycle_watch_event(struct daemon *d)
  * New settings, YAML and plugins are loaded and validated completely before
  * anything running is touched; any error leaves the running configuration
  * in force.  Then probes are updated (see pt_probes_reload) and the new
- * configuration replaces the old one.  Outputs are not re-opened.
+ * configuration replaces the old one.  Output settings stay as they were
+ * (a changed sink= needs a restart), but output files are re-opened by name
+ * on every reload, good or bad, for log rotation.
  */
+static void reopen_sinks(struct daemon *d)
+{
+	for (int i = 0; i < d->nsinks; i++)
+		if (d->sinks[i]->ops->reopen)
+			d->sinks[i]->ops->reopen(d->sinks[i]);
+}
+
 void pt_lifecycle_reload(struct daemon *d)
 {
 	struct pt_daemon_settings ns;
@@ -230,6 +239,7 @@ void pt_lifecycle_reload(struct daemon *d)
 
 	pt_notify_reloading();
 	pt_info("reloading the configuration");
+	reopen_sinks(d);
 	if (pt_daemon_load_settings(d, &ns) || pt_daemon_load_config(d, &ns, &ncfg))
 		goto keep;
 	if (pt_plugins_reconfigure(d->plugins, &ncfg, &diags)) {

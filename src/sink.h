@@ -21,6 +21,8 @@ struct pt_sink_ops {
 	int (*emit)(struct pt_sink *s, const struct pt_event *ev, const char *json, size_t len);
 	int (*flush)(struct pt_sink *s);
 	void (*destroy)(struct pt_sink *s);
+	/* optional: re-open the destination (SIGHUP, log rotation) */
+	int (*reopen)(struct pt_sink *s);
 };
 
 struct pt_sink {

@@ -3,6 +3,7 @@
  * JSON lines sink: one event per line on stdout or appended to a file.
  * Lines are collected in a buffer and written with one write(2) per batch
  * (flush), so `tail -f` sees every event as soon as its batch is handled.
+ * SIGHUP re-opens the file by name (reopen), for log rotation by rename.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -85,11 +86,43 @@ static void json_destroy(struct pt_sink *s)
 	free(js);
 }
 
+static int json_open_path(const char *path)
+{
+	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+}
+
+/*
+ * Everything buffered goes to the old file first; the old descriptor is
+ * only given up once the new one is open, so a failed re-open (directory
+ * gone, no permission) keeps writing where it wrote before.
+ */
+static int json_reopen(struct pt_sink *s)
+{
+	struct json_sink *js = (struct json_sink *)s;
+	int fd, err;
+
+	if (!js->own_fd)
+		return 0;
+	json_flush(s);
+	fd = json_open_path(js->path);
+	if (fd < 0) {
+		err = -errno;
+		pt_err("json sink: cannot re-open %s: %s (still writing to the old file)",
+		       js->path, strerror(errno));
+		return err;
+	}
+	close(js->fd);
+	js->fd = fd;
+	pt_dbg("json sink: re-opened %s", js->path);
+	return 0;
+}
+
 static const struct pt_sink_ops json_ops = {
 	.name = "json",
 	.emit = json_emit,
 	.flush = json_flush,
 	.destroy = json_destroy,
+	.reopen = json_reopen,
 };
 
 int pt_sink_json_open(struct pt_sink **out, const char *path)
@@ -106,7 +139,7 @@ int pt_sink_json_open(struct pt_sink **out, const char *path)
 		js->fd = STDOUT_FILENO;
 		js->path = strdup("<stdout>");
 	} else {
-		js->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+		js->fd = json_open_path(path);
 		if (js->fd < 0) {
 			err = -errno;
 			pt_err("json sink: cannot open %s: %s", path, strerror(errno));

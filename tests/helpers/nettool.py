@@ -8,6 +8,10 @@
       first and use send() with --connect: one destination only), waits
       HOLD seconds, then closes it.  --fork: a child process creates the
       socket and sends, then exits; the parent closes its copy later.
+      --connect-first: connect(2) to the first destination, send COUNT
+      datagrams there with send() and COUNT more with sendto() naming it;
+      the other destinations get theirs with sendto() on that connected
+      socket.
   nettool.py udpsink ADDR PORT SECONDS
       print "ready" once bound, receive UDP datagrams for SECONDS, then
       print how many arrived
@@ -35,7 +39,7 @@ def listen(proto, addr, port, hold, _marker):
 
 
 def send(args):
-    connect = fork = False
+    connect = fork = connect_first = False
     hold = 0.0
     while args and args[0].startswith("--"):
         opt = args.pop(0)
@@ -43,6 +47,8 @@ def send(args):
             connect = True
         elif opt == "--fork":
             fork = True
+        elif opt == "--connect-first":
+            connect_first = True
         elif opt == "--hold":
             hold = float(args.pop(0))
     args.pop(0)  # marker
@@ -50,6 +56,17 @@ def send(args):
     s = socket.socket(family_of(dests[0][0]), socket.SOCK_DGRAM)
 
     def work():
+        if connect_first:
+            addr, port, count = dests[0]
+            s.connect((addr, port))
+            for _ in range(count):
+                s.send(b"pidtree-test")
+            for _ in range(count):
+                s.sendto(b"pidtree-test", (addr, port))
+            for addr, port, count in dests[1:]:
+                for _ in range(count):
+                    s.sendto(b"pidtree-test", (addr, port))
+            return
         for addr, port, count in dests:
             if connect:
                 s.connect((addr, port))

@@ -58,15 +58,21 @@ require_root() {
 	mountpoint -q /sys/fs/bpf 2>/dev/null || mount -t bpf bpf /sys/fs/bpf 2>/dev/null || true
 }
 
-# A free-looking TCP port in a range unlikely to clash (not bound by anyone).
+# A port nobody uses (TCP or UDP), below the ephemeral range so that no
+# socket the test opens later is given it by the kernel, and never handed out
+# twice in one script (rand_port runs in $(...) subshells: remembered in a file).
 rand_port() {
-	local p
+	local p lo span
+	lo=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+	span=$((lo - 10000))
+	[ "$span" -gt 1000 ] || span=20000
 	while :; do
-		p=$((20000 + RANDOM % 30000))
-		if ! ss -Htan "sport = :$p" 2>/dev/null | grep -q .; then
-			echo "$p"
-			return
-		fi
+		p=$((10000 + (RANDOM * 32768 + RANDOM) % span))
+		grep -qx "$p" "$T/.ports" 2>/dev/null && continue
+		ss -Htuan "sport = :$p" 2>/dev/null | grep -q . && continue
+		echo "$p" >>"$T/.ports"
+		echo "$p"
+		return
 	done
 }
 

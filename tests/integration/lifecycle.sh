@@ -140,6 +140,37 @@ printf 'tcp_connect:\n  plugins:\n    sourceipmap:\n      hostfiles: ["%s"]\n' "
 check "world-writable hostfile: exit 78" test $? -eq 78
 check "world-writable hostfile: named with file:line" grep -q 'hf.yml:4:.*hosts is writable by a non-root user' "$T/hf.err"
 
+# ---- log rotation: SIGHUP re-opens the JSON file by name -------------------
+printf 'tcp_connect:\n  includeports: [%s]\n' "$P" >"$T/rot.yml"
+OUT=$T/rot.json
+start_pidtree "$OUT" -c "$T/rot.yml" || { fail "daemon starts (rotation)"; finish; }
+reloads() { grep -c 'configuration reloaded' "$T/pidtree.err"; }
+"$CONNECTOR" 127.0.0.1 "$P" marker-rot-1
+seen "$OUT" '.proctree[0].cmdline | endswith("marker-rot-1")' || true
+mv "$OUT" "$T/rot.json.1"
+"$CONNECTOR" 127.0.0.1 "$P" marker-rot-2
+# written after the rename, before the signal: still to the renamed file
+check "rotation: until SIGHUP, events go to the renamed file" \
+	seen "$T/rot.json.1" '.proctree[0].cmdline | endswith("marker-rot-2")'
+kill -HUP "$PIDTREE_PID"
+for _ in $(seq 100); do [ "$(reloads)" -ge 1 ] && break; sleep 0.05; done
+"$CONNECTOR" 127.0.0.1 "$P" marker-rot-3
+check "rotation: a new file is created at the old path" seen "$OUT" '.proctree[0].cmdline | endswith("marker-rot-3")'
+check "rotation: both events before SIGHUP in the renamed file" \
+	test "$(count "$T/rot.json.1" '.proctree[0].cmdline | test("marker-rot-[12]$")')" = 2
+check "rotation: nothing after SIGHUP in the renamed file" \
+	test "$(count "$T/rot.json.1" '.proctree[0].cmdline | endswith("marker-rot-3")')" = 0
+# a re-open that fails (the path is now a directory) keeps the old file
+mv "$OUT" "$T/rot.json.2"
+mkdir "$OUT"
+kill -HUP "$PIDTREE_PID"
+for _ in $(seq 100); do [ "$(reloads)" -ge 2 ] && break; sleep 0.05; done
+"$CONNECTOR" 127.0.0.1 "$P" marker-rot-4
+check "failed re-open: logged with the path" grep -q "cannot re-open $OUT" "$T/pidtree.err"
+check "failed re-open: events still written to the old file" \
+	seen "$T/rot.json.2" '.proctree[0].cmdline | endswith("marker-rot-4")'
+check "SIGTERM: exit 0 (rotation)" stop_pidtree
+
 # ---- capabilities after start-up ------------------------------------------
 printf 'tcp_connect:\nnet_listen:\n  protocols: [tcp]\n' >"$T/caps.yml"
 OUT=$T/caps.json

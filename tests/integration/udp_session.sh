@@ -8,6 +8,7 @@ require_root
 
 P1=$(rand_port) P2=$(rand_port) P3=$(rand_port) P4=$(rand_port) P_EXCL=$(rand_port)
 P6=$(rand_port) P7=$(rand_port) P8=$(rand_port) P9=$(rand_port) P_END=$(rand_port)
+PM1=$(rand_port) PM2=$(rand_port) PM3=$(rand_port) PM4=$(rand_port)
 trap 'kill $(jobs -p) 2>/dev/null; cleanup' EXIT
 
 send() { python3 "$NETTOOL" send "$@"; }
@@ -26,6 +27,12 @@ start_pidtree "$OUT" -c "$T/a.yml" || { fail "daemon starts"; finish; }
 # a UDP server for the connected socket (so no ICMP errors interrupt sends)
 python3 "$NETTOOL" udpsink 127.0.0.1 "$P7" 30 >"$T/sink7" &
 for _ in $(seq 100); do grep -q ready "$T/sink7" && break; sleep 0.1; done
+for m in "127.0.0.1 $PM1" "127.0.0.1 $PM2" "::1 $PM3" "::1 $PM4"; do
+	python3 "$NETTOOL" udpsink $m 30 >"$T/sink-${m##* }" &
+done
+for m in $PM1 $PM2 $PM3 $PM4; do
+	for _ in $(seq 100); do grep -q ready "$T/sink-$m" && break; sleep 0.1; done
+done
 
 S1=$(send marker-two-dests 127.0.0.1 "$P1" 3 127.0.0.2 "$P2" 2)
 send marker-filtered 127.0.0.9 "$P3" 4 >/dev/null
@@ -34,6 +41,8 @@ send marker-excl 127.0.0.1 "$P_EXCL" 2 >/dev/null
 S5=$(send marker-v6 ::1 "$P6" 2)
 S6=$(send --connect marker-connected 127.0.0.1 "$P7" 4)
 S7=$(send --fork marker-fork 127.0.0.1 "$P8" 1)
+S_CS4=$(send --connect-first marker-conn-sendto 127.0.0.1 "$PM1" 3 127.0.0.1 "$PM2" 2)
+S_CS6=$(send --connect-first marker-conn-sendto6 ::1 "$PM3" 2 ::1 "$PM4" 5)
 S_END=$(send marker-end 127.0.0.1 "$P_END" 1)
 check "sentinel session reported" seen "$OUT" ".destinations[0].port == $P_END"
 
@@ -62,6 +71,12 @@ check "IPv6 destination ::1" \
 	test "$(count "$OUT" ".pid == $S5 and .destinations[0].daddr == \"::1\" and .destinations[0].msg_count == 2")" = 1
 check "connected socket: 4 datagrams counted" \
 	test "$(count "$OUT" ".pid == $S6 and .destinations[0].port == $P7 and .destinations[0].msg_count == 4")" = 1
+EV=$(wait_for "$OUT" ".pid == $S_CS4")
+check "connected socket, send() + sendto() to its peer + sendto() elsewhere: each datagram once" \
+	test "$(jq -c '[.destinations[] | [.daddr, .port, .msg_count]]' <<<"$EV")" = "[[\"127.0.0.1\",$PM1,6],[\"127.0.0.1\",$PM2,2]]"
+EV=$(wait_for "$OUT" ".pid == $S_CS6")
+check "  the same over IPv6" \
+	test "$(jq -c '[.destinations[] | [.daddr, .port, .msg_count]]' <<<"$EV")" = "[[\"::1\",$PM3,4],[\"::1\",$PM4,5]]"
 EV=$(wait_for "$OUT" ".destinations[0].port == $P8")
 check "ancestry from the sender that started the session (child $S7, closed by its parent)" \
 	test "$(jq -r '"\(.pid) \(.proctree[0].pid)"' <<<"$EV")" = "$S7 $S7"
