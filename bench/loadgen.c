@@ -2,7 +2,7 @@
 /*
  * loadgen - connect load from a process tree of a given depth.
  *
- *   loadgen -d DEPTH -t SECONDS [-r RATE] [-a ADDR] [-p PORT]
+ *   loadgen -d DEPTH -t SECONDS [-r RATE] [-a ADDR] [-p PORT] [-u]
  *
  * Builds a chain of DEPTH-1 processes above the connecting one (each level
  * re-executes loadgen with "-L N", so every ancestor has its own
@@ -10,6 +10,10 @@
  * 127.0.0.1, a closed port: SYN then RST, the cheapest full connect) as fast
  * as it can or at RATE connects/s, for SECONDS.  Prints
  * "connects=N seconds=S rate=R/s" on stdout.  Loopback only.
+ *
+ * -u: UDP instead: the deepest process binds a receiver on ADDR (port 0,
+ * never read, so datagrams are dropped there without ICMP), connects one
+ * UDP socket to it and send()s 64-byte datagrams; prints "sends=N ...".
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -76,17 +80,56 @@ static int connect_loop(const char *addr, int port, double seconds, double rate)
 	return 0;
 }
 
+static int udp_loop(const char *addr, double seconds)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sin);
+	unsigned long n = 0;
+	char buf[64] = "pidtree-bench";
+	double start, t;
+	int rx, tx;
+
+	if (inet_pton(AF_INET, addr, &sin.sin_addr) != 1 ||
+	    (ntohl(sin.sin_addr.s_addr) >> 24) != 127) {
+		fprintf(stderr, "loadgen: %s: only 127.0.0.0/8 addresses are allowed\n", addr);
+		return 2;
+	}
+	rx = socket(AF_INET, SOCK_DGRAM, 0);
+	tx = socket(AF_INET, SOCK_DGRAM, 0);
+	if (rx < 0 || tx < 0 || bind(rx, (struct sockaddr *)&sin, sizeof(sin)) ||
+	    getsockname(rx, (struct sockaddr *)&sin, &len) ||
+	    connect(tx, (struct sockaddr *)&sin, sizeof(sin))) {
+		perror("udp socket");
+		return 1;
+	}
+	start = now();
+	for (;;) {
+		if (send(tx, buf, sizeof(buf), 0) < 0 && errno != ENOBUFS && errno != EAGAIN) {
+			perror("send");
+			return 1;
+		}
+		n++;
+		if ((n & 255) == 0 && now() - start >= seconds)
+			break;
+	}
+	t = now() - start;
+	close(tx);
+	close(rx);
+	printf("sends=%lu seconds=%.3f rate=%.0f/s\n", n, t, n / t);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *addr = "127.0.0.1";
-	int depth = 7, port = 9, level = 1, c, status;
+	int depth = 7, port = 9, level = 1, udp = 0, c, status;
 	double seconds = 5, rate = 0;
 	char lvl[16], dep[16], sec[32], rt[32], prt[16];
 	pid_t pid;
 
 	static const char *const usage =
-		"usage: loadgen [-d DEPTH] [-t SECONDS] [-r RATE] [-a 127.x.y.z] [-p PORT]\n";
-	while ((c = getopt(argc, argv, "d:t:r:a:p:L:")) != -1) {
+		"usage: loadgen [-d DEPTH] [-t SECONDS] [-r RATE] [-a 127.x.y.z] [-p PORT] [-u]\n";
+	while ((c = getopt(argc, argv, "d:t:r:a:p:L:u")) != -1) {
 		switch (c) {
 		case 'd': depth = atoi(optarg); break;
 		case 't': seconds = atof(optarg); break;
@@ -94,6 +137,7 @@ int main(int argc, char **argv)
 		case 'a': addr = optarg; break;
 		case 'p': port = atoi(optarg); break;
 		case 'L': level = atoi(optarg); break;
+		case 'u': udp = 1; break;
 		default: fputs(usage, stderr); return 2;
 		}
 	}
@@ -104,7 +148,7 @@ int main(int argc, char **argv)
 	/* the ancestors above us (the shell that ran us, ...) also count; the
 	 * chain built here adds depth-1 levels on top of the caller's tree */
 	if (level >= depth)
-		return connect_loop(addr, port, seconds, rate);
+		return udp ? udp_loop(addr, seconds) : connect_loop(addr, port, seconds, rate);
 
 	pid = fork();
 	if (pid < 0) {
@@ -118,7 +162,7 @@ int main(int argc, char **argv)
 		snprintf(rt, sizeof(rt), "%g", rate);
 		snprintf(prt, sizeof(prt), "%d", port);
 		execl("/proc/self/exe", "loadgen", "-L", lvl, "-d", dep, "-t", sec, "-r", rt, "-a",
-		      addr, "-p", prt, (char *)NULL);
+		      addr, "-p", prt, udp ? "-u" : (char *)NULL, (char *)NULL);
 		perror("exec");
 		_exit(1);
 	}

@@ -9,6 +9,9 @@
 #   3. in-kernel cost per program from bpf_stats (run_time_ns / run_cnt),
 #      measured in separate runs (bpf_stats itself costs time per run)
 #   4. events/s actually written to a JSON file, and the daemon's RSS
+#   5. udp_session: send() rate on a connected UDP socket with and without
+#      the probe, and pt_udp_egress's cost on TCP packets and on counted
+#      datagrams (bpf_stats)
 set -eu
 B=${top_builddir:-$(cd "$(dirname "$0")/.." && pwd)}
 SECS=${SECS:-5}
@@ -97,5 +100,37 @@ loop1 >/dev/null
 echo "  filtering every connect:"
 bpftool -j prog show | jq -r '.[] | select(.name=="pt_tcp_connect") | select(.run_cnt > 0) |
 	"    pt_tcp_connect: \(.run_time_ns / .run_cnt | floor) ns/run over \(.run_cnt) runs (2 runs per connect)"'
+stop
+sysctl -q kernel.bpf_stats_enabled=0
+
+# udp_session: its cgroup_skb/egress program sees every egress packet of the
+# host; what it costs on packets it does not count (TCP here) and on the
+# datagrams of a tracked connected socket
+udp1() { "$B/bench/loadgen" -u -d $LG_DEPTH -t "$SECS" | sed -n 's/.*rate=\([0-9]*\).*/\1/p'; }
+udp() { for _ in $(seq "$ROUNDS"); do udp1; done | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+egress() {
+	bpftool -j prog show | jq -r --arg what "$1" '.[] | select(.name=="pt_udp_egress") | select(.run_cnt > 0) |
+		"    pt_udp_egress, \($what): \(.run_time_ns / .run_cnt | floor) ns/run over \(.run_cnt) runs"'
+}
+printf 'udp_session:\n' >"$T/udp.yml"
+echo "== udp_session: one connected socket, send() loop, median of $ROUNDS x ${SECS}s"
+ubase=$(udp)
+echo "no daemon:            $ubase datagrams/s"
+start "$T/udp.yml"
+sleep 1
+urep=$(udp)
+echo "udp_session counting: $urep datagrams/s  ($(awk "BEGIN{printf \"%.3f\", $urep/$ubase}")x)"
+stop
+echo "== udp_session in-kernel cost (bpf_stats on; separate ${SECS}s runs)"
+sysctl -q kernel.bpf_stats_enabled=1
+start "$T/udp.yml"
+sleep 1
+loop1 >/dev/null
+egress "TCP connect loop (not UDP)"
+stop
+start "$T/udp.yml"
+sleep 1
+udp1 >/dev/null
+egress "connected UDP datagrams (counted)"
 stop
 sysctl -q kernel.bpf_stats_enabled=0

@@ -217,6 +217,10 @@ static __always_inline bool udp_dest(struct __sk_buff *skb, const __u8 *hdr, __u
 			return false;
 		__builtin_memcpy(addr, hdr + 16, 4);
 		*family = AF_INET;
+		if ((hdr[0] & 0x0f) == 5) { /* no options: the port is in hdr already */
+			*port = ((__u16)hdr[22] << 8) | hdr[23];
+			return true;
+		}
 		off = (hdr[0] & 0x0f) * 4 + 2;
 	} else {
 		if (bpf_skb_load_bytes(skb, 0, ip6, sizeof(ip6)))
@@ -237,14 +241,14 @@ static __always_inline bool udp_dest(struct __sk_buff *skb, const __u8 *hdr, __u
  * (a sendto() with another address on a connected socket was counted by the
  * sendmsg hook, and one to the connected address is left to this program).
  * Runs for every egress packet of the host, so anything but UDP leaves after
- * one 20-byte header read.
+ * one 24-byte header read.
  */
 SEC("cgroup_skb/egress")
 int pt_udp_egress(struct __sk_buff *skb)
 {
 	struct pt_udp_kdest *d;
 	struct pt_udp_state *s;
-	__u8 hdr[20], addr[16] = {};
+	__u8 hdr[24], addr[16] = {}; /* IPv4 header and UDP ports, or IPv6's start */
 	__u16 family, port;
 	__u64 cookie, now;
 	__u32 i;

@@ -91,6 +91,27 @@ unshare -m sh -c "mount --bind '$ROOT/var/lib/systemd/catalog' /var/lib/systemd/
 check "journalctl -x explains the entry, with its fields" \
 	grep -qF "Subject: Outbound TCP connection to 127.0.0.1 port $P by pid $CPID" "$T/x.txt"
 
+# ---- pidtree's own log under systemd: each line at its priority ---------------
+# systemd connects stderr to a journald stream and names it in JOURNAL_STREAM;
+# systemd-cat makes such a stream here (it does not set the variable itself)
+printf '[daemon]\nbogus_key = 1\n' >"$T/warn.conf"
+SELF=pidtree-selflog-$$
+systemd-cat -t "$SELF" sh -c 'JOURNAL_STREAM=$(stat -L -c %d:%i /proc/self/fd/2) exec "$@"' sh \
+	"$PIDTREE" -v -C "$T/warn.conf" -c "$T/probes.yml" -o json:/dev/null &
+SPID=$!
+check "own log: the ready line reaches the journal" \
+	wait_journal 1 20 -t "$SELF" MESSAGE="ready"
+kill -TERM "$SPID" 2>/dev/null
+wait "$SPID"
+check "own log: a warning at PRIORITY=4, without the prefix" \
+	test "$(journal_entries -t "$SELF" PRIORITY=4 | jq -r .MESSAGE | grep -c "^$T/warn.conf:2: unknown key 'bogus_key'")" = 1
+check "own log: info at PRIORITY=6" \
+	test "$(journal_entries -t "$SELF" PRIORITY=6 | jq -r .MESSAGE | grep -c '^probe tcp_connect attached$')" = 1
+check "own log: -v debug lines at PRIORITY=7" \
+	test "$(journal_entries -t "$SELF" PRIORITY=7 | jq -r .MESSAGE | grep -c '^process cache: ')" = 1
+check "own log: no line kept a '<N>' or 'pidtree: ' prefix" \
+	test "$(journal_entries -t "$SELF" | jq -r .MESSAGE | grep -c '^<[0-7]>\|^pidtree: ')" = 0
+
 if [ -z "$JOURNALD_PID" ]; then
 	log "journald not started by this test: restart and stall checks skipped"
 	stop_pidtree
