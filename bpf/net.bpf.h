@@ -15,6 +15,16 @@
 #define TCP_LISTEN 10
 
 /*
+ * Copy an IPv6 address out of a socket program's context (__u32[4]): the
+ * verifier allows only 32-bit loads of those fields, so word by word.
+ */
+#define pt_ctx_ip6(dst, words)                                                                    \
+	do {                                                                                      \
+		__u32 w_[4] = { (words)[0], (words)[1], (words)[2], (words)[3] };                 \
+		__builtin_memcpy((dst), w_, 16);                                                  \
+	} while (0)
+
+/*
  * An IPv4-mapped IPv6 address (::ffff:a.b.c.d) is an IPv4 address: move the
  * four bytes to the front, clear the rest, return AF_INET.  Else family.
  */

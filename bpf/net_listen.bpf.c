@@ -42,13 +42,9 @@ static __always_inline void emit_listen(__u16 family, const __u8 *laddr, __u16 p
 		return;
 	if (pt_filter_drops(family, laddr, port))
 		return;
-	r = bpf_ringbuf_reserve(&pt_events, sizeof(*r), 0);
-	if (!r) {
-		pt_count_loss(PT_LOSS_NET_LISTEN);
+	r = pt_reserve(sizeof(*r), PT_REC_NET_LISTEN, PT_LOSS_NET_LISTEN);
+	if (!r)
 		return;
-	}
-	r->hdr.type = PT_REC_NET_LISTEN;
-	r->hdr.ts_ns = bpf_ktime_get_boot_ns();
 	r->family = family;
 	r->protocol = proto;
 	r->sport = port;
@@ -57,8 +53,7 @@ static __always_inline void emit_listen(__u16 family, const __u8 *laddr, __u16 p
 	__builtin_memset(r->daddr, 0, 16);
 	r->netns = netns;
 	r->pad = 0;
-	r->hdr.flags = pt_snapshot_ancestry(&r->tree, task);
-	r->hdr.flags |= pt_read_argv(task, r->tree.argv, PT_LEAF_ARGV_LEN, &r->tree.argv_len);
+	r->hdr.flags = pt_capture_tree(&r->tree, task);
 	pt_submit(r, sizeof(*r));
 }
 
@@ -147,13 +142,8 @@ SEC("cgroup/post_bind6")
 int pt_post_bind6(struct bpf_sock *sk)
 {
 	__u8 laddr[16];
-	__u32 w[4];
 
-	w[0] = sk->src_ip6[0];
-	w[1] = sk->src_ip6[1];
-	w[2] = sk->src_ip6[2];
-	w[3] = sk->src_ip6[3];
-	__builtin_memcpy(laddr, w, 16);
+	pt_ctx_ip6(laddr, sk->src_ip6);
 	udp_bound(sk, pt_unmap_v4(laddr, AF_INET6), laddr);
 	return 1;
 }

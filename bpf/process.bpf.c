@@ -19,13 +19,9 @@ int BPF_PROG(pt_exec, struct task_struct *p, pid_t old_pid, void *bprm)
 {
 	struct pt_exec_record *r;
 
-	r = bpf_ringbuf_reserve(&pt_events, sizeof(*r), 0);
-	if (!r) {
-		pt_count_loss(PT_LOSS_PROCESS);
+	r = pt_reserve(sizeof(*r), PT_REC_EXEC, PT_LOSS_PROCESS);
+	if (!r)
 		return 0;
-	}
-	r->hdr.type = PT_REC_EXEC;
-	r->hdr.ts_ns = bpf_ktime_get_boot_ns();
 	pt_fill_ancestor(&r->proc, p);
 	r->pad = 0;
 	r->hdr.flags = pt_read_argv(p, r->argv, PT_EXEC_ARGV_LEN, &r->argv_len);
@@ -40,14 +36,9 @@ int BPF_PROG(pt_fork, struct task_struct *parent, struct task_struct *child)
 
 	if (child->pid != child->tgid)
 		return 0; /* a new thread, not a new process */
-	r = bpf_ringbuf_reserve(&pt_events, sizeof(*r), 0);
-	if (!r) {
-		pt_count_loss(PT_LOSS_PROCESS);
+	r = pt_reserve(sizeof(*r), PT_REC_FORK, PT_LOSS_PROCESS);
+	if (!r)
 		return 0;
-	}
-	r->hdr.type = PT_REC_FORK;
-	r->hdr.flags = 0;
-	r->hdr.ts_ns = bpf_ktime_get_boot_ns();
 	pt_fill_ancestor(&r->child, child);
 	r->parent_tgid = parent->tgid;
 	r->pad = 0;
@@ -63,14 +54,9 @@ int BPF_PROG(pt_exit, struct task_struct *p)
 
 	if (p->pid != p->tgid)
 		return 0; /* a thread; the process lives on */
-	r = bpf_ringbuf_reserve(&pt_events, sizeof(*r), 0);
-	if (!r) {
-		pt_count_loss(PT_LOSS_PROCESS);
+	r = pt_reserve(sizeof(*r), PT_REC_EXIT, PT_LOSS_PROCESS);
+	if (!r)
 		return 0;
-	}
-	r->hdr.type = PT_REC_EXIT;
-	r->hdr.flags = 0;
-	r->hdr.ts_ns = bpf_ktime_get_boot_ns();
 	r->tgid = p->tgid;
 	r->pad = 0;
 	r->start_ns = p->start_boottime;

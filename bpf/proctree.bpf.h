@@ -45,6 +45,25 @@ static __always_inline void pt_count_loss(__u32 idx)
 }
 
 /*
+ * Reserve a record of size bytes (a compile-time constant) in the shared
+ * ring, its header set: type, no flags, the boot-based time.  NULL, with
+ * the loss counted at loss_idx, when the ring is full.
+ */
+static __always_inline void *pt_reserve(__u64 size, __u32 type, __u32 loss_idx)
+{
+	struct pt_record_hdr *h = bpf_ringbuf_reserve(&pt_events, size, 0);
+
+	if (!h) {
+		pt_count_loss(loss_idx);
+		return NULL;
+	}
+	h->type = type;
+	h->flags = 0;
+	h->ts_ns = bpf_ktime_get_boot_ns();
+	return h;
+}
+
+/*
  * Submit a record without the per-record wakeup.  The default (wake the
  * consumer whenever it had caught up) costs an irq_work per event, which
  * under load is most of the program's run time (a self-IPI, and a VM exit
@@ -135,6 +154,13 @@ static __always_inline __u32 pt_read_argv(struct task_struct *t, char *buf, __u3
 		return flags | PT_F_ARGV_FAULT;
 	*len = n;
 	return flags;
+}
+
+/* The ancestry of task and its argv into tree: the record's PT_F_* flags. */
+static __always_inline __u32 pt_capture_tree(struct pt_ancestry *tree, struct task_struct *task)
+{
+	return pt_snapshot_ancestry(tree, task) |
+	       pt_read_argv(task, tree->argv, PT_LEAF_ARGV_LEN, &tree->argv_len);
 }
 
 #endif

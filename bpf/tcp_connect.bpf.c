@@ -49,14 +49,10 @@ int BPF_PROG(pt_tcp_connect, const struct sock *sk, const int oldstate, const in
 	if (pt_filter_drops(family, daddr, dport))
 		return 0;
 
-	r = bpf_ringbuf_reserve(&pt_events, sizeof(*r), 0);
-	if (!r) {
-		pt_count_loss(PT_LOSS_TCP_CONNECT);
+	r = pt_reserve(sizeof(*r), PT_REC_TCP_CONNECT, PT_LOSS_TCP_CONNECT);
+	if (!r)
 		return 0;
-	}
 	task = bpf_get_current_task_btf();
-	r->hdr.type = PT_REC_TCP_CONNECT;
-	r->hdr.ts_ns = bpf_ktime_get_boot_ns();
 	r->family = family;
 	r->protocol = IPPROTO_TCP;
 	r->dport = dport;
@@ -65,8 +61,7 @@ int BPF_PROG(pt_tcp_connect, const struct sock *sk, const int oldstate, const in
 	__builtin_memcpy(r->saddr, saddr, 16);
 	r->netns = sk->__sk_common.skc_net.net->ns.inum;
 	r->pad = 0;
-	r->hdr.flags = pt_snapshot_ancestry(&r->tree, task);
-	r->hdr.flags |= pt_read_argv(task, r->tree.argv, PT_LEAF_ARGV_LEN, &r->tree.argv_len);
+	r->hdr.flags = pt_capture_tree(&r->tree, task);
 	pt_submit(r, sizeof(*r));
 	return 0;
 }

@@ -47,16 +47,11 @@ static __always_inline void emit_start(__u64 cookie)
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct pt_udp_start_record *r;
 
-	r = bpf_ringbuf_reserve(&pt_events, sizeof(*r), 0);
-	if (!r) {
-		pt_count_loss(PT_LOSS_UDP_SESSION);
+	r = pt_reserve(sizeof(*r), PT_REC_UDP_START, PT_LOSS_UDP_SESSION);
+	if (!r)
 		return;
-	}
-	r->hdr.type = PT_REC_UDP_START;
-	r->hdr.ts_ns = bpf_ktime_get_boot_ns();
 	r->cookie = cookie;
-	r->hdr.flags = pt_snapshot_ancestry(&r->tree, task);
-	r->hdr.flags |= pt_read_argv(task, r->tree.argv, PT_LEAF_ARGV_LEN, &r->tree.argv_len);
+	r->hdr.flags = pt_capture_tree(&r->tree, task);
 	pt_submit(r, sizeof(*r));
 }
 
@@ -162,13 +157,8 @@ static __always_inline void track4(struct bpf_sock_addr *ctx, __u32 count, bool 
 static __always_inline void track6(struct bpf_sock_addr *ctx, __u32 count, bool connected)
 {
 	__u8 addr[16];
-	__u32 w[4];
 
-	w[0] = ctx->user_ip6[0];
-	w[1] = ctx->user_ip6[1];
-	w[2] = ctx->user_ip6[2];
-	w[3] = ctx->user_ip6[3];
-	__builtin_memcpy(addr, w, 16);
+	pt_ctx_ip6(addr, ctx->user_ip6);
 	track(ctx, AF_INET6, addr, bpf_ntohs(ctx->user_port), count, connected);
 }
 
@@ -293,16 +283,11 @@ int pt_udp_release(struct bpf_sock *sk)
 	s = bpf_map_lookup_elem(&pt_udp_sessions, &cookie);
 	if (!s)
 		return 1;
-	r = bpf_ringbuf_reserve(&pt_events, sizeof(*r), 0);
+	r = pt_reserve(sizeof(*r), PT_REC_UDP_SESSION, PT_LOSS_UDP_SESSION);
 	if (r) {
-		r->hdr.type = PT_REC_UDP_SESSION;
-		r->hdr.flags = 0;
-		r->hdr.ts_ns = bpf_ktime_get_boot_ns();
 		r->cookie = cookie;
 		__builtin_memcpy(&r->s, s, sizeof(*s));
 		pt_submit(r, sizeof(*r));
-	} else {
-		pt_count_loss(PT_LOSS_UDP_SESSION);
 	}
 	bpf_map_delete_elem(&pt_udp_sessions, &cookie);
 	return 1;

@@ -239,6 +239,26 @@ out:
 	return err;
 }
 
+struct pt_probe *pt_probe_alloc(const struct pt_probe_desc *desc, void (*destroy)(void *skel),
+				size_t priv_size, void (*free_priv)(void *priv))
+{
+	struct pt_probe *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	if (priv_size) {
+		p->priv = calloc(1, priv_size);
+		if (!p->priv) {
+			free(p);
+			return NULL;
+		}
+	}
+	p->desc = desc;
+	p->destroy = destroy;
+	p->free_priv = free_priv;
+	return p;
+}
+
 void pt_probe_destroy(struct pt_probe *p)
 {
 	if (!p)

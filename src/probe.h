@@ -123,6 +123,60 @@ struct pt_probe_maps {
 };
 
 /*
+ * Skeletons have no common type; these generate what a probe hands to the
+ * shared code.  PT_PROBE_SKEL_ADAPTERS(NAME): NAME_skel_destroy() and
+ * NAME_skel_load() over skeleton pt_NAME.  PT_PROBE_OPEN_SKEL: open the
+ * skeleton into s and p->skel and set the read-only data every probe object
+ * has (ancestry depth, wake-up threshold); 0 or -errno, logged.
+ * PT_PROBE_MAPS: the pt_probe_maps of skeleton s.
+ */
+#define PT_PROBE_SKEL_ADAPTERS(NAME)                                                              \
+	static void NAME##_skel_destroy(void *skel)                                               \
+	{                                                                                         \
+		pt_##NAME##__destroy(skel);                                                       \
+	}                                                                                         \
+	static int NAME##_skel_load(void *skel)                                                   \
+	{                                                                                         \
+		return pt_##NAME##__load(skel);                                                   \
+	}
+
+#define PT_PROBE_OPEN_SKEL(p, s, NAME, sh)                                                        \
+	({                                                                                        \
+		int err_ = 0;                                                                     \
+		(s) = pt_##NAME##__open();                                                        \
+		if (s) {                                                                          \
+			(p)->skel = (s);                                                          \
+			(s)->rodata->pt_max_depth = (sh)->max_depth;                              \
+			(s)->rodata->pt_wakeup_bytes = (sh)->wakeup_bytes;                        \
+		} else {                                                                          \
+			err_ = -errno;                                                            \
+			pt_err("%s: cannot open BPF object: %s", #NAME, strerror(errno));         \
+		}                                                                                 \
+		err_;                                                                             \
+	})
+
+#define PT_PROBE_MAPS(s, NAME)                                                                    \
+	(&(struct pt_probe_maps){                                                                 \
+		.skel = (s),                                                                      \
+		.load = NAME##_skel_load,                                                         \
+		.events = (s)->maps.pt_events,                                                    \
+		.lost = (s)->maps.pt_lost,                                                        \
+		.filter_v4 = (s)->maps.pt_filter_v4,                                              \
+		.filter_v6 = (s)->maps.pt_filter_v6,                                              \
+		.ports = (s)->maps.pt_ports,                                                      \
+		.bss = (void **)&(s)->bss,                                                        \
+		.generation_off = offsetof(typeof(*(s)->bss), pt_generation),                     \
+	})
+
+/*
+ * A new probe of desc whose skeleton is freed with destroy, with priv_size
+ * zeroed bytes of private state (0: none) freed by free_priv.  NULL when out
+ * of memory.
+ */
+struct pt_probe *pt_probe_alloc(const struct pt_probe_desc *desc, void (*destroy)(void *skel),
+				size_t priv_size, void (*free_priv)(void *priv));
+
+/*
  * The steps shared by every probe's open(), once its read-only data is set:
  * share the ring buffer and loss counters, load the object, and install the
  * filters (before anything is attached, so nothing unfiltered leaks).

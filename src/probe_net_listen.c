@@ -32,10 +32,7 @@ struct net_listen {
 	struct pt_ancestry tree;
 };
 
-static void net_listen_destroy(void *skel)
-{
-	pt_net_listen__destroy(skel);
-}
+PT_PROBE_SKEL_ADAPTERS(net_listen)
 
 static void free_priv(void *priv)
 {
@@ -81,11 +78,6 @@ static int attach_all(struct pt_net_listen *skel, const struct pt_probe_config *
 	return err;
 }
 
-static int load_skel(void *skel)
-{
-	return pt_net_listen__load(skel);
-}
-
 static int net_listen_open(struct pt_probe **out, const struct pt_shared *sh,
 			   const struct pt_probe_config *pc)
 {
@@ -94,17 +86,10 @@ static int net_listen_open(struct pt_probe **out, const struct pt_shared *sh,
 	struct pt_probe *p;
 	int err;
 
-	p = calloc(1, sizeof(*p));
-	nl = calloc(1, sizeof(*nl));
-	if (!p || !nl) {
-		free(p);
-		free(nl);
+	p = pt_probe_alloc(&pt_net_listen_desc, net_listen_skel_destroy, sizeof(*nl), free_priv);
+	if (!p)
 		return -ENOMEM;
-	}
-	p->desc = &pt_net_listen_desc;
-	p->destroy = net_listen_destroy;
-	p->priv = nl;
-	p->free_priv = free_priv;
+	nl = p->priv;
 	nl->protocols = (pc->protocols & PT_PROTO_TCP ? PT_LISTEN_TCP : 0) |
 			(pc->protocols & PT_PROTO_UDP ? PT_LISTEN_UDP : 0);
 	nl->max_depth = sh->max_depth;
@@ -115,25 +100,14 @@ static int net_listen_open(struct pt_probe **out, const struct pt_shared *sh,
 	if (err)
 		goto fail;
 
-	skel = pt_net_listen__open();
-	if (!skel) {
-		err = -errno;
-		pt_err("net_listen: cannot open BPF object: %s", strerror(errno));
+	err = PT_PROBE_OPEN_SKEL(p, skel, net_listen, sh);
+	if (err)
 		goto fail;
-	}
-	p->skel = skel;
-	skel->rodata->pt_max_depth = sh->max_depth;
-	skel->rodata->pt_wakeup_bytes = sh->wakeup_bytes;
 	skel->rodata->pt_protocols = nl->protocols;
 	skel->rodata->pt_same_netns_only = pc->same_namespace_only;
 	skel->rodata->pt_exclude_random_bind = pc->exclude_random_bind;
 	skel->rodata->pt_self_netns = self_netns();
-	err = pt_probe_load(p, &(struct pt_probe_maps){
-		.skel = skel, .load = load_skel, .events = skel->maps.pt_events, .lost = skel->maps.pt_lost,
-		.filter_v4 = skel->maps.pt_filter_v4, .filter_v6 = skel->maps.pt_filter_v6,
-		.ports = skel->maps.pt_ports, .bss = (void **)&skel->bss,
-		.generation_off = offsetof(typeof(*skel->bss), pt_generation),
-	}, sh, pc);
+	err = pt_probe_load(p, PT_PROBE_MAPS(skel, net_listen), sh, pc);
 	if (err)
 		goto fail;
 	err = attach_all(skel, pc);

@@ -14,15 +14,7 @@
 #include "probe.h"
 #include "tcp_connect.skel.h"
 
-static void tcp_connect_destroy(void *skel)
-{
-	pt_tcp_connect__destroy(skel);
-}
-
-static int load_skel(void *skel)
-{
-	return pt_tcp_connect__load(skel);
-}
+PT_PROBE_SKEL_ADAPTERS(tcp_connect)
 
 static int tcp_connect_open(struct pt_probe **out, const struct pt_shared *sh,
 			    const struct pt_probe_config *pc)
@@ -31,26 +23,12 @@ static int tcp_connect_open(struct pt_probe **out, const struct pt_shared *sh,
 	struct pt_probe *p;
 	int err;
 
-	p = calloc(1, sizeof(*p));
+	p = pt_probe_alloc(&pt_tcp_connect_desc, tcp_connect_skel_destroy, 0, NULL);
 	if (!p)
 		return -ENOMEM;
-	p->desc = &pt_tcp_connect_desc;
-	p->destroy = tcp_connect_destroy;
-	skel = pt_tcp_connect__open();
-	if (!skel) {
-		err = -errno;
-		pt_err("tcp_connect: cannot open BPF object: %s", strerror(errno));
-		goto fail;
-	}
-	p->skel = skel;
-	skel->rodata->pt_max_depth = sh->max_depth;
-	skel->rodata->pt_wakeup_bytes = sh->wakeup_bytes;
-	err = pt_probe_load(p, &(struct pt_probe_maps){
-		.skel = skel, .load = load_skel, .events = skel->maps.pt_events, .lost = skel->maps.pt_lost,
-		.filter_v4 = skel->maps.pt_filter_v4, .filter_v6 = skel->maps.pt_filter_v6,
-		.ports = skel->maps.pt_ports, .bss = (void **)&skel->bss,
-		.generation_off = offsetof(typeof(*skel->bss), pt_generation),
-	}, sh, pc);
+	err = PT_PROBE_OPEN_SKEL(p, skel, tcp_connect, sh);
+	if (!err)
+		err = pt_probe_load(p, PT_PROBE_MAPS(skel, tcp_connect), sh, pc);
 	if (err)
 		goto fail;
 	err = pt_tcp_connect__attach(skel);

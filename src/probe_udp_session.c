@@ -105,10 +105,7 @@ static void state_free(void *priv)
 	free(u);
 }
 
-static void udp_destroy(void *skel)
-{
-	pt_udp_session__destroy(skel);
-}
+PT_PROBE_SKEL_ADAPTERS(udp_session)
 
 static int attach_all(struct pt_udp_session *skel)
 {
@@ -134,11 +131,6 @@ static int attach_all(struct pt_udp_session *skel)
 	return err;
 }
 
-static int load_skel(void *skel)
-{
-	return pt_udp_session__load(skel);
-}
-
 static int udp_open(struct pt_probe **out, const struct pt_shared *sh,
 		    const struct pt_probe_config *pc)
 {
@@ -147,40 +139,22 @@ static int udp_open(struct pt_probe **out, const struct pt_shared *sh,
 	struct pt_probe *p;
 	int err;
 
-	p = calloc(1, sizeof(*p));
-	u = calloc(1, sizeof(*u));
-	if (!p || !u) {
-		free(p);
-		free(u);
+	p = pt_probe_alloc(&pt_udp_session_desc, udp_session_skel_destroy, sizeof(*u), state_free);
+	if (!p)
 		return -ENOMEM;
-	}
-	p->desc = &pt_udp_session_desc;
-	p->destroy = udp_destroy;
-	p->priv = u;
-	p->free_priv = state_free;
+	u = p->priv;
 	u->max_idle_ns = (uint64_t)pc->session_max_duration * 1000000000ull;
 	u->max_sessions = (size_t)pc->max_sessions;
 
-	skel = pt_udp_session__open();
-	if (!skel) {
-		err = -errno;
-		pt_err("udp_session: cannot open BPF object: %s", strerror(errno));
+	err = PT_PROBE_OPEN_SKEL(p, skel, udp_session, sh);
+	if (err)
 		goto fail;
-	}
-	p->skel = skel;
-	skel->rodata->pt_max_depth = sh->max_depth;
-	skel->rodata->pt_wakeup_bytes = sh->wakeup_bytes;
 	err = bpf_map__set_max_entries(skel->maps.pt_udp_sessions, u->max_sessions);
 	if (err) {
 		pt_err("udp_session: max_sessions %zu: %s", u->max_sessions, strerror(-err));
 		goto fail;
 	}
-	err = pt_probe_load(p, &(struct pt_probe_maps){
-		.skel = skel, .load = load_skel, .events = skel->maps.pt_events, .lost = skel->maps.pt_lost,
-		.filter_v4 = skel->maps.pt_filter_v4, .filter_v6 = skel->maps.pt_filter_v6,
-		.ports = skel->maps.pt_ports, .bss = (void **)&skel->bss,
-		.generation_off = offsetof(typeof(*skel->bss), pt_generation),
-	}, sh, pc);
+	err = pt_probe_load(p, PT_PROBE_MAPS(skel, udp_session), sh, pc);
 	if (err)
 		goto fail;
 	u->map_fd = bpf_map__fd(skel->maps.pt_udp_sessions);

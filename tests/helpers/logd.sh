@@ -90,6 +90,28 @@ wait_journal() {
 # The template a collector writes: the RFC 5424 record as received, one line.
 RSYSLOG_TEMPLATE='template(name="rfc5424" type="string" string="<%PRI%>1 %TIMESTAMP:::date-rfc3339% %HOSTNAME% %APP-NAME% %PROCID% %MSGID% %STRUCTURED-DATA% %msg%\n")'
 
+# collector_conf PORT: $T/rsyslog.conf for a collector receiving on
+# 127.0.0.1:PORT (imtcp and imudp) and on the unix socket $T/log.sock, each
+# input's records written as received to $T/tcp.log, udp.log and unix.log.
+collector_conf() {
+	local port=$1
+	mkdir -p "$T/rs"
+	cat >"$T/rsyslog.conf" <<CONF
+global(workDirectory="$T/rs")
+module(load="imuxsock" SysSock.Use="off")
+module(load="imtcp")
+module(load="imudp")
+$RSYSLOG_TEMPLATE
+input(type="imtcp" address="127.0.0.1" port="$port" ruleset="tcp")
+input(type="imudp" address="127.0.0.1" port="$port" ruleset="udp")
+input(type="imuxsock" Socket="$T/log.sock" UseSpecialParser="off" ParseHostname="on"
+      UseSysTimeStamp="off" IgnoreTimestamp="off" RateLimit.Interval="0" ruleset="unix")
+ruleset(name="tcp") { action(type="omfile" file="$T/tcp.log" template="rfc5424") }
+ruleset(name="udp") { action(type="omfile" file="$T/udp.log" template="rfc5424") }
+ruleset(name="unix") { action(type="omfile" file="$T/unix.log" template="rfc5424") }
+CONF
+}
+
 # start_rsyslog NAME CONF [WAIT...]: rsyslogd -n -f CONF in the background,
 # its pid in RSYSLOG_PIDS[NAME]; waits for each WAIT: a TCP port number to
 # listen on 127.0.0.1, or a unix socket path to exist.

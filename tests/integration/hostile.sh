@@ -13,21 +13,7 @@ start_journald || { fail "systemd-journald runs"; finish; }
 RP=$(rand_port)
 P=$(rand_port)
 IDENT=pidtree-hostile-$$
-mkdir -p "$T/rs"
-cat >"$T/rsyslog.conf" <<CONF
-global(workDirectory="$T/rs")
-module(load="imuxsock" SysSock.Use="off")
-module(load="imtcp")
-module(load="imudp")
-$RSYSLOG_TEMPLATE
-input(type="imtcp" address="127.0.0.1" port="$RP" ruleset="tcp")
-input(type="imudp" address="127.0.0.1" port="$RP" ruleset="udp")
-input(type="imuxsock" Socket="$T/log.sock" UseSpecialParser="off" ParseHostname="on"
-      UseSysTimeStamp="off" IgnoreTimestamp="off" RateLimit.Interval="0" ruleset="unix")
-ruleset(name="tcp") { action(type="omfile" file="$T/tcp.log" template="rfc5424") }
-ruleset(name="udp") { action(type="omfile" file="$T/udp.log" template="rfc5424") }
-ruleset(name="unix") { action(type="omfile" file="$T/unix.log" template="rfc5424") }
-CONF
+collector_conf "$RP"
 start_rsyslog collector "$T/rsyslog.conf" "$RP" "$T/log.sock" || { fail "rsyslogd starts"; finish; }
 
 cat >"$T/probes.yml" <<YML
