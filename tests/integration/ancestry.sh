@@ -9,12 +9,13 @@ P=$(rand_port)
 error_has() { jq -r .error <<<"$1" | grep -qF -- "$2"; }
 printf 'tcp_connect:\n  includeports: [%s]\n' "$P" >"$T/probes.yml"
 
-# read_above PID: PID and its ancestors up to pid 1 as JSON [{pid, cmdline}],
+# read_above PID: PID and its ancestors up to pid 1 as JSON
+# [{pid, cmdline, username}] (username: of the real uid),
 # each cmdline as pidtree shows it with its default limit (4096 bytes: the
 # arguments joined by spaces, or the first 4092 bytes and "...")
 read_above() {
 	python3 - "$1" <<'PY'
-import json, sys
+import json, pwd, sys
 pid = int(sys.argv[1]); chain = []
 while pid > 0:
     with open(f"/proc/{pid}/cmdline", "rb") as f:
@@ -23,7 +24,14 @@ while pid > 0:
         raw = raw[:4092] + b"..."
     with open(f"/proc/{pid}/stat") as f:
         ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-    chain.append({"pid": pid, "cmdline": raw.replace(b"\0", b" ").decode("utf-8", "replace")})
+    with open(f"/proc/{pid}/status") as f:
+        uid = int(next(l for l in f if l.startswith("Uid:")).split()[1])
+    try:
+        user = pwd.getpwuid(uid).pw_name
+    except KeyError:
+        user = str(uid)
+    chain.append({"pid": pid, "username": user,
+                  "cmdline": raw.replace(b"\0", b" ").decode("utf-8", "replace")})
     pid = ppid
 print(json.dumps(chain))
 PY
@@ -80,7 +88,8 @@ for i in range(1, n + 1):
     pids_above = [p["pid"] for p in ev["proctree"][3:]]
     ok = len(got) == len(want) and all(same(g, w) for g, w in zip(got, want)) \
         and pids_above == [a["pid"] for a in above] \
-        and all(p["username"] == "root" for p in ev["proctree"]) and ev["error"] == ""
+        and [p["username"] for p in ev["proctree"]] == ["root"] * 3 + [a["username"] for a in above] \
+        and ev["error"] == ""
     if ok:
         complete += 1
         continue
