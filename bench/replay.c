@@ -108,7 +108,7 @@ int main(int argc, char **argv)
 	t = now() - t0;
 	printf("replay: events=%lu depth=%d seconds=%.3f rate=%.0f events/s (%.0f ns/event) bytes/event=%zu\n",
 	       n, depth, t, n / t, t * 1e9 / n, json.len + 1);
-	sink->ops->destroy(sink);
+	(void)sink->ops->destroy(sink);
 	pt_buf_free(&json);
 	pt_proc_cache_free(cache);
 	return 0;

@@ -46,7 +46,9 @@ struct daemon {
 	struct pt_config cfg;
 	struct pt_daemon_settings settings;
 	struct pt_sink *sinks[MAX_SINKS];
+	char sink_specs[MAX_SINKS][PT_SINK_SPEC_MAX]; /* what each was opened as */
 	int nsinks;
+	uint64_t retired_drops; /* events lost by sinks closed on reload */
 	struct pt_proc_cache *cache;
 	struct pt_plugins *plugins;
 	struct pt_process_probe *process;
@@ -79,6 +81,26 @@ int pt_daemon_load_plugins(struct daemon *d, const struct pt_daemon_settings *s,
 			   const struct pt_config *cfg, struct pt_plugins **out);
 /* Send a non-event JSON record (telemetry) to every sink. */
 void pt_daemon_emit_record(struct daemon *d, const char *json, size_t len);
+
+/* outputs.c: the set of sinks, opened at start-up and changed on reload */
+struct pt_outputs {
+	struct pt_sink *sinks[MAX_SINKS];
+	char specs[MAX_SINKS][PT_SINK_SPEC_MAX];
+	int n;
+	bool opened[MAX_SINKS]; /* sinks[i] is new */
+	bool kept[MAX_SINKS];   /* the running d->sinks[j] carries on */
+};
+/* The specifications in force with settings s: -o/-f, [output] sink=, json. */
+int pt_outputs_specs(const struct daemon *d, const struct pt_daemon_settings *s,
+		     const char **specs);
+int pt_outputs_open(struct daemon *d); /* start-up, with d->settings */
+/* The set for settings s, running sinks reused where unchanged; 0 or -1. */
+int pt_outputs_prepare(struct daemon *d, const struct pt_daemon_settings *s,
+		       struct pt_outputs *next);
+void pt_outputs_discard(struct daemon *d, struct pt_outputs *next); /* close the new ones */
+/* Put next in force; close (drain) the running sinks it does not keep. */
+void pt_outputs_switch(struct daemon *d, struct pt_outputs *next);
+void pt_outputs_close(struct daemon *d); /* exit */
 
 /* lifecycle.c */
 int pt_lifecycle_start(struct daemon *d);    /* after attach: caps, -w, READY=1 */

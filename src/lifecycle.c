@@ -45,6 +45,7 @@ static void get_totals(struct daemon *d, struct totals *t)
 		if (i != PT_LOSS_PROCESS)
 			t->kernel_events += t->kernel[i];
 	}
+	t->sink_drops = d->retired_drops;
 	for (int i = 0; i < d->nsinks; i++)
 		t->sink_drops += d->sinks[i]->dropped;
 	pt_proc_cache_get_stats(d->cache, &st);
@@ -108,6 +109,8 @@ void pt_lifecycle_totals(struct daemon *d, bool final)
 	for (int i = 0; i < d->nsinks && off < sizeof(drops); i++)
 		off += (size_t)snprintf(drops + off, sizeof(drops) - off, " %s=%" PRIu64,
 					d->sinks[i]->ops->name, d->sinks[i]->dropped);
+	if (d->retired_drops && off < sizeof(drops))
+		snprintf(drops + off, sizeof(drops) - off, " closed outputs=%" PRIu64, d->retired_drops);
 	pt_info("%s events %" PRIu64 "; lost records: tcp_connect=%" PRIu64 " net_listen=%" PRIu64
 		" udp_session=%" PRIu64 " process=%" PRIu64 "; udp sessions untracked %" PRIu64
 		"; output drops:%s; unresolved ancestors %" PRIu64,
@@ -217,10 +220,11 @@ void pt_lifecycle_watch_event(struct daemon *d)
 /*
  * New settings, YAML and plugins are loaded and validated completely before
  * anything running is touched; any error leaves the running configuration
- * in force.  Then probes are updated (see pt_probes_reload) and the new
- * configuration replaces the old one.  Output settings stay as they were
- * (a changed sink= needs a restart), but output files are re-opened by name
- * on every reload, good or bad, for log rotation.
+ * in force; so are new outputs (outputs.c: changed sinks are opened before
+ * anything is switched).  Then probes are updated (see pt_probes_reload),
+ * the outputs switched, and the new configuration replaces the old one.
+ * Output files that stay are re-opened by name on every reload, good or
+ * bad, for log rotation.
  */
 static void reopen_sinks(struct daemon *d)
 {
@@ -234,6 +238,7 @@ void pt_lifecycle_reload(struct daemon *d)
 	struct pt_daemon_settings ns;
 	struct pt_config ncfg = { 0 };
 	struct pt_diags diags = { 0 };
+	struct pt_outputs outs;
 	char status[256];
 	int failures;
 
@@ -242,9 +247,14 @@ void pt_lifecycle_reload(struct daemon *d)
 	reopen_sinks(d);
 	if (pt_daemon_load_settings(d, &ns) || pt_daemon_load_config(d, &ns, &ncfg))
 		goto keep;
+	if (pt_outputs_prepare(d, &ns, &outs)) {
+		pt_config_free(&ncfg);
+		goto keep;
+	}
 	if (pt_plugins_reconfigure(d->plugins, &ncfg, &diags)) {
 		pt_diags_print(&diags);
 		pt_diags_free(&diags);
+		pt_outputs_discard(d, &outs);
 		pt_config_free(&ncfg);
 		goto keep;
 	}
@@ -253,10 +263,7 @@ void pt_lifecycle_reload(struct daemon *d)
 	failures = pt_probes_reload(d->probes, &d->shared, &d->cfg, &ncfg);
 	pt_config_free(&d->cfg);
 	d->cfg = ncfg;
-	/* outputs keep their settings; everything else follows the new file */
-	ns.nsinks = d->settings.nsinks;
-	memcpy(ns.sinks, d->settings.sinks, sizeof(ns.sinks));
-	ns.sink = d->settings.sink;
+	pt_outputs_switch(d, &outs);
 	d->settings = ns;
 	pt_plugins_reload(d->plugins);
 	pt_username_cache_drop(d->cache);

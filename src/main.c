@@ -246,23 +246,6 @@ int pt_daemon_load_settings(struct daemon *d, struct pt_daemon_settings *s)
 	return err;
 }
 
-/* The outputs: -o/-f, else [output] sink=, else json on stdout. */
-static int sink_specs(struct daemon *d, const char **specs)
-{
-	int i;
-
-	for (i = 0; i < d->opt.nsinks; i++)
-		specs[i] = d->opt.sinks[i];
-	if (i)
-		return i;
-	for (i = 0; i < d->settings.nsinks && i < MAX_SINKS; i++)
-		specs[i] = d->settings.sinks[i];
-	if (i)
-		return i;
-	specs[0] = "json";
-	return 1;
-}
-
 int pt_daemon_load_config(struct daemon *d, const struct pt_daemon_settings *s,
 			  struct pt_config *cfg)
 {
@@ -353,7 +336,7 @@ static void print_plan(struct daemon *d)
 		}
 	}
 	const char *specs[MAX_SINKS];
-	int nspecs = sink_specs(d, specs);
+	int nspecs = pt_outputs_specs(d, &d->settings, specs);
 
 	for (int i = 0; i < nspecs; i++)
 		printf("output: %s\n", specs[i]);
@@ -515,21 +498,6 @@ static void check_losses(struct daemon *d)
 
 /* ---- start-up ------------------------------------------------------------ */
 
-static int open_sinks(struct daemon *d)
-{
-	const char *specs[MAX_SINKS];
-	int n = sink_specs(d, specs);
-
-	for (int i = 0; i < n; i++) {
-		int err = pt_sink_open(&d->sinks[i], specs[i], &d->settings.sink);
-
-		if (err)
-			return err;
-		d->nsinks++;
-	}
-	return 0;
-}
-
 static int open_probes(struct daemon *d)
 {
 	int err, nopen = 0;
@@ -679,8 +647,7 @@ static void cleanup(struct daemon *d)
 		pt_probe_destroy(d->probes[k]);
 	ring_buffer__free(d->rb);
 	pt_process_probe_destroy(d->process);
-	for (int i = 0; i < d->nsinks; i++)
-		d->sinks[i]->ops->destroy(d->sinks[i]);
+	pt_outputs_close(d);
 	pt_proc_cache_free(d->cache);
 	pt_plugins_free(d->plugins);
 	pt_lifecycle_free(d);
@@ -723,7 +690,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	if (open_sinks(&d))
+	if (pt_outputs_open(&d))
 		goto out;
 
 	copts.max_entries = d.opt.cache_entries;

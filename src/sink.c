@@ -67,7 +67,7 @@ void pt_sink_report(struct pt_sink *s, const char *name, const struct pt_async_s
 	s->dropped = lost;
 	if (final) {
 		if (lost)
-			pt_warn("%s: %llu events written, %llu lost (%llu queue full, %llu undeliverable, %llu not sent at exit)",
+			pt_warn("%s: %llu events written, %llu lost (%llu queue full, %llu undeliverable, %llu not sent when closed)",
 				name, (unsigned long long)st->delivered, (unsigned long long)lost,
 				(unsigned long long)st->full,
 				(unsigned long long)(st->rejected + extra_lost),

@@ -20,7 +20,9 @@ struct pt_sink_ops {
 	const char *name;
 	int (*emit)(struct pt_sink *s, const struct pt_event *ev, const char *json, size_t len);
 	int (*flush)(struct pt_sink *s);
-	void (*destroy)(struct pt_sink *s);
+	/* deliver what is held (at most PT_SINK_DRAIN_MS), free: the events
+	 * this sink lost in all */
+	uint64_t (*destroy)(struct pt_sink *s);
 	/* optional: re-open the destination (SIGHUP, log rotation) */
 	int (*reopen)(struct pt_sink *s);
 };
@@ -115,6 +117,12 @@ int pt_sink_open_spec(struct pt_sink **out, const char *spec);
 int pt_sink_open(struct pt_sink **out, const char *spec, const struct pt_sink_opts *opts);
 
 /*
+ * Does the (valid) spec opened with opts a write the same output, in the
+ * same way, as opened with opts b?  Only the settings that sink uses count.
+ */
+bool pt_sink_same(const char *spec, const struct pt_sink_opts *a, const struct pt_sink_opts *b);
+
+/*
  * Loss reporting shared by the queued sinks (journald, syslog), called from
  * flush() on the event loop: copies the queue's counters into s->written /
  * s->dropped and logs new losses at most every 10 s.  final: the summary
@@ -128,7 +136,7 @@ struct pt_loss_report {
 void pt_sink_report(struct pt_sink *s, const char *name, const struct pt_async_stats *st,
 		    uint64_t extra_lost, struct pt_loss_report *r, bool final);
 
-/* How long destroy() keeps delivering queued records at exit. */
+/* How long destroy() keeps delivering queued records (exit, reload). */
 #define PT_SINK_DRAIN_MS 2000
 
 int pt_sink_journald_open(struct pt_sink **out, const struct pt_journald_opts *o);

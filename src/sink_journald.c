@@ -319,17 +319,20 @@ static int jd_flush(struct pt_sink *base)
 	return 0;
 }
 
-static void jd_destroy(struct pt_sink *base)
+static uint64_t jd_destroy(struct pt_sink *base)
 {
 	struct jd_sink *s = (struct jd_sink *)base;
 	struct pt_async_stats st;
+	uint64_t dropped;
 
 	pt_async_stop(s->q, PT_SINK_DRAIN_MS, &st);
 	pt_link_report(&s->link, "journald sink");
 	pt_sink_report(base, "journald sink", &st, s->not_built, &s->rep, true);
+	dropped = base->dropped;
 	pt_buf_free(&s->data);
 	pt_buf_free(&s->tmp);
 	free(s);
+	return dropped;
 }
 
 static const struct pt_sink_ops jd_ops = {

@@ -74,16 +74,19 @@ static int json_emit(struct pt_sink *s, const struct pt_event *ev, const char *j
 	return 0;
 }
 
-static void json_destroy(struct pt_sink *s)
+static uint64_t json_destroy(struct pt_sink *s)
 {
 	struct json_sink *js = (struct json_sink *)s;
+	uint64_t dropped;
 
 	json_flush(s);
+	dropped = js->base.dropped;
 	if (js->own_fd)
 		close(js->fd);
 	pt_buf_free(&js->buf);
 	free(js->path);
 	free(js);
+	return dropped;
 }
 
 static int json_open_path(const char *path)

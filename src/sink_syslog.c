@@ -281,16 +281,19 @@ static int sl_flush(struct pt_sink *base)
 	return 0;
 }
 
-static void sl_destroy(struct pt_sink *base)
+static uint64_t sl_destroy(struct pt_sink *base)
 {
 	struct sl_sink *s = (struct sl_sink *)base;
 	struct pt_async_stats st;
+	uint64_t dropped;
 
 	pt_async_stop(s->q, PT_SINK_DRAIN_MS, &st);
 	pt_link_report(&s->link, s->name);
 	pt_sink_report(base, s->name, &st, s->not_built, &s->rep, true);
+	dropped = base->dropped;
 	pt_buf_free(&s->buf);
 	free(s);
+	return dropped;
 }
 
 static const struct pt_sink_ops sl_ops = {

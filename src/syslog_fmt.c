@@ -414,3 +414,29 @@ void pt_sink_opts_init(struct pt_sink_opts *o)
 	o->syslog.bom = PT_BOM_AUTO;
 	o->syslog.queue_len = 4096;
 }
+
+static bool journald_same(const struct pt_journald_opts *a, const struct pt_journald_opts *b)
+{
+	return !strcmp(a->identifier, b->identifier) && a->priority == b->priority &&
+	       a->field_max == b->field_max && a->queue_len == b->queue_len;
+}
+
+static bool syslog_same(const struct pt_syslog_opts *a, const struct pt_syslog_opts *b,
+			bool target)
+{
+	return (!target || !strcmp(a->target, b->target)) && a->facility == b->facility &&
+	       a->severity == b->severity && !strcmp(a->sd_id, b->sd_id) &&
+	       !strcmp(a->app_name, b->app_name) && !strcmp(a->hostname, b->hostname) &&
+	       a->max_size == b->max_size && a->bom == b->bom && a->queue_len == b->queue_len;
+}
+
+bool pt_sink_same(const char *spec, const struct pt_sink_opts *a, const struct pt_sink_opts *b)
+{
+	if (!strcmp(spec, "json"))
+		return !strcmp(a->json_path, b->json_path);
+	if (!strncmp(spec, "json:", 5))
+		return true;
+	if (!strcmp(spec, "journald"))
+		return journald_same(&a->journald, &b->journald);
+	return syslog_same(&a->syslog, &b->syslog, !strcmp(spec, "syslog"));
+}

@@ -3,7 +3,8 @@
 # RELOADING/READY on SIGHUP, STOPPING), reload with a changed filter, a
 # broken reload that keeps the old configuration, -w on an included file,
 # exact loss accounting with a tiny ring buffer, refusal of a writable
-# configuration, and the capabilities left after start-up.
+# configuration, log rotation, outputs changed on reload, and the
+# capabilities left after start-up.
 . "$(dirname "$0")/lib.sh"
 require_root
 LOADGEN=$top_builddir/bench/loadgen
@@ -170,6 +171,76 @@ check "failed re-open: logged with the path" grep -q "cannot re-open $OUT" "$T/p
 check "failed re-open: events still written to the old file" \
 	seen "$T/rot.json.2" '.proctree[0].cmdline | endswith("marker-rot-4")'
 check "SIGTERM: exit 0 (rotation)" stop_pidtree
+
+# ---- outputs follow pidtree.conf on SIGHUP --------------------------------
+# a JSON file and a syslog socket from [output] sink=; a reload switches to
+# a new file and a new facility, keeps an unchanged output as it is, and a
+# broken output keeps the running set
+printf 'tcp_connect:\n  includeports: [%s]\n' "$P" >"$T/out.yml"
+outconf() {
+	printf '[output]\nsink = json:%s, syslog:unix:%s\n[syslog]\nfacility = %s\n' \
+		"$1" "$T/out.sock" "$2" >"$T/out.conf"
+}
+python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+with open(sys.argv[2], "ab", 0) as f:
+    while True:
+        f.write(s.recv(65536) + b"\n")' "$T/out.sock" "$T/out.syslog" &
+for _ in $(seq 100); do [ -S "$T/out.sock" ] && break; sleep 0.05; done
+outconf "$T/out-a.json" local1
+: >"$T/out-a.json"
+start_pidtree "" -C "$T/out.conf" -c "$T/out.yml" || { fail "daemon starts (outputs)"; finish; }
+done_reloads() { grep -c 'configuration reloaded\|reload failed' "$T/pidtree.err"; }
+hup() {
+	local n
+	n=$(done_reloads)
+	kill -HUP "$PIDTREE_PID"
+	for _ in $(seq 100); do [ "$(done_reloads)" -gt "$n" ] && break; sleep 0.05; done
+}
+# syslog_pri MARKER: the PRI of the syslog record of that connect
+syslog_pri() {
+	local i
+	for i in $(seq 100); do
+		grep -a "marker-$1\"" "$T/out.syslog" | sed -n 's/^<\([0-9]*\)>1 .*/\1/p' | grep . && return
+		sleep 0.05
+	done
+}
+in_file() { count "$1" ".proctree[0].cmdline | test(\"marker-$2\$\")"; }
+not() { ! "$@"; }
+fd_of() { ls -l /proc/$PIDTREE_PID/fd | grep -F "$1" | awk '{print $9}'; }
+"$CONNECTOR" 127.0.0.1 "$P" marker-out-1
+check "outputs: JSON file from sink=" seen "$T/out-a.json" '.proctree[0].cmdline | endswith("marker-out-1")'
+check "outputs: syslog local1.info (142)" test "$(syslog_pri out-1)" = 142
+outconf "$T/out-b.json" local2
+hup
+"$CONNECTOR" 127.0.0.1 "$P" marker-out-2
+check "outputs: after SIGHUP, events go to the new file" seen "$T/out-b.json" '.proctree[0].cmdline | endswith("marker-out-2")'
+check "outputs: and not to the old one" test "$(in_file "$T/out-a.json" out-2)" = 0
+check "outputs: the old file is closed" test -z "$(fd_of "$T/out-a.json")"
+check "outputs: syslog with the new facility, local2.info (150)" test "$(syslog_pri out-2)" = 150
+check "outputs: changes logged" grep -q "output json:$T/out-b.json opened" "$T/pidtree.err"
+check "outputs: closing logged" grep -q "output json:$T/out-a.json closed" "$T/pidtree.err"
+outconf "$T/out-b.json" local1
+hup
+"$CONNECTOR" 127.0.0.1 "$P" marker-out-3
+check "outputs: syslog facility changed back (142)" test "$(syslog_pri out-3)" = 142
+check "outputs: the changed syslog output is replaced" \
+	test "$(grep -c "output syslog:unix:$T/out.sock opened" "$T/pidtree.err")" = 2
+check "outputs: the unchanged JSON output carries on" \
+	not grep -q "output json:$T/out-b.json closed" "$T/pidtree.err"
+outconf "$T/no/such/dir/out-c.json" local3
+hup
+"$CONNECTOR" 127.0.0.1 "$P" marker-out-4
+check "outputs: a broken output fails the reload" grep -q "output json:$T/no/such/dir/out-c.json cannot be opened" "$T/pidtree.err"
+check "outputs: ... and the running outputs stay" seen "$T/out-b.json" '.proctree[0].cmdline | endswith("marker-out-4")'
+check "outputs: ... with their settings (142)" test "$(syslog_pri out-4)" = 142
+check "SIGTERM: exit 0 (outputs)" stop_pidtree
+check "outputs: every event written once, to the file in force" test \
+	"$(in_file "$T/out-a.json" 'out-[1-4]'),$(in_file "$T/out-b.json" 'out-[1-4]')" = "1,3"
+check "outputs: every event sent once to syslog" \
+	test "$(grep -ac 'marker-out-[1-4]"' "$T/out.syslog")" = 4
 
 # ---- capabilities after start-up ------------------------------------------
 printf 'tcp_connect:\nnet_listen:\n  protocols: [tcp]\n' >"$T/caps.yml"

@@ -240,6 +240,53 @@ static void test_sd_id_rules(void **state)
 	}
 }
 
+/* Which outputs a reload must re-open: only those whose own settings changed. */
+static void test_sink_same(void **state)
+{
+	static const char *const confs[] = {
+		/* 0 */ "[syslog]\nfacility = local1\n[json]\npath = /a.json\n",
+		/* 1: the same, spelt differently */ "[json]\npath=/a.json\n[syslog]\nfacility=17\n",
+		/* 2: syslog facility */ "[syslog]\nfacility = local2\n[json]\npath = /a.json\n",
+		/* 3: json path */ "[syslog]\nfacility = local1\n[json]\npath = /b.json\n",
+		/* 4: syslog target */ "[syslog]\nfacility = local1\ntarget = udp://127.0.0.1:514\n"
+				       "[json]\npath = /a.json\n",
+		/* 5: journald identifier */ "[syslog]\nfacility = local1\n[json]\npath = /a.json\n"
+					     "[journald]\nidentifier = other\n",
+	};
+	struct pt_daemon_settings s[6];
+	struct pt_diags d = { 0 };
+
+	(void)state;
+	for (size_t i = 0; i < 6; i++) {
+		assert_int_equal(pt_settings_load(&s[i], tmpfile_with(confs[i]), true, &d), 0);
+		unlink(s[i].path);
+	}
+	check_diags(&d, NULL, 0);
+	for (size_t i = 0; i < 6; i++) {
+		assert_true(pt_sink_same("json:/x", &s[0].sink, &s[i].sink));
+		assert_true(pt_sink_same("syslog:unix:/dev/log", &s[0].sink, &s[0].sink));
+	}
+	assert_true(pt_sink_same("json", &s[0].sink, &s[1].sink));
+	assert_true(pt_sink_same("syslog", &s[0].sink, &s[1].sink));
+	assert_true(pt_sink_same("journald", &s[0].sink, &s[1].sink));
+	/* a syslog setting: every syslog output, nothing else */
+	assert_false(pt_sink_same("syslog", &s[0].sink, &s[2].sink));
+	assert_false(pt_sink_same("syslog:udp://[::1]:514", &s[0].sink, &s[2].sink));
+	assert_true(pt_sink_same("json", &s[0].sink, &s[2].sink));
+	assert_true(pt_sink_same("journald", &s[0].sink, &s[2].sink));
+	/* [json] path: the bare json output only */
+	assert_false(pt_sink_same("json", &s[0].sink, &s[3].sink));
+	assert_true(pt_sink_same("syslog", &s[0].sink, &s[3].sink));
+	/* [syslog] target: the bare syslog output only */
+	assert_false(pt_sink_same("syslog", &s[0].sink, &s[4].sink));
+	assert_true(pt_sink_same("syslog:tcp://127.0.0.1:6514", &s[0].sink, &s[4].sink));
+	/* [journald] */
+	assert_false(pt_sink_same("journald", &s[0].sink, &s[5].sink));
+	assert_true(pt_sink_same("syslog", &s[0].sink, &s[5].sink));
+	assert_true(pt_sink_same("json", &s[0].sink, &s[5].sink));
+	pt_diags_free(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -250,6 +297,7 @@ int main(void)
 		cmocka_unit_test(test_minimal_crlf),
 		cmocka_unit_test(test_long_line_and_limits),
 		cmocka_unit_test(test_sd_id_rules),
+		cmocka_unit_test(test_sink_same),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
