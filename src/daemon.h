@@ -77,6 +77,8 @@ uint64_t pt_clock_ns(clockid_t id);
 int pt_daemon_load_settings(struct daemon *d, struct pt_daemon_settings *s);
 int pt_daemon_load_config(struct daemon *d, const struct pt_daemon_settings *s,
 			  struct pt_config *cfg);
+/* --extra-plugin-path, else [daemon] extra_plugin_path= of s, else NULL */
+const char *pt_daemon_plugin_path(const struct daemon *d, const struct pt_daemon_settings *s);
 int pt_daemon_load_plugins(struct daemon *d, const struct pt_daemon_settings *s,
 			   const struct pt_config *cfg, struct pt_plugins **out);
 /* Send a non-event JSON record (telemetry) to every sink. */

@@ -251,7 +251,7 @@ void pt_lifecycle_reload(struct daemon *d)
 		pt_config_free(&ncfg);
 		goto keep;
 	}
-	if (pt_plugins_reconfigure(d->plugins, &ncfg, &diags)) {
+	if (pt_plugins_reconfigure_path(d->plugins, &ncfg, pt_daemon_plugin_path(d, &ns), &diags)) {
 		pt_diags_print(&diags);
 		pt_diags_free(&diags);
 		pt_outputs_discard(d, &outs);

@@ -282,16 +282,21 @@ int pt_daemon_load_config(struct daemon *d, const struct pt_daemon_settings *s,
 	return err;
 }
 
+const char *pt_daemon_plugin_path(const struct daemon *d, const struct pt_daemon_settings *s)
+{
+	if (d->opt.plugin_path)
+		return d->opt.plugin_path;
+	return s->plugin_path[0] ? s->plugin_path : NULL;
+}
+
 /* Plugins of the probe configuration (pidtree-plugins(7)); errors mean exit 78. */
 int pt_daemon_load_plugins(struct daemon *d, const struct pt_daemon_settings *s,
 			   const struct pt_config *cfg, struct pt_plugins **out)
 {
-	struct pt_plugins_opts po = { .extra_path = d->opt.plugin_path };
+	struct pt_plugins_opts po = { .extra_path = pt_daemon_plugin_path(d, s) };
 	struct pt_diags diags = { 0 };
 	int err;
 
-	if (!po.extra_path && s->plugin_path[0])
-		po.extra_path = s->plugin_path;
 	err = pt_plugins_load(out, cfg, &po, &diags);
 	pt_diags_print(&diags);
 	pt_diags_free(&diags);

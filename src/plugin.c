@@ -647,6 +647,8 @@ int pt_plugins_reconfigure(struct pt_plugins *m, const struct pt_config *cfg,
 				break;
 			}
 			in = reusable(&old[k], plc, fp);
+			if (in && in->dl && m->path_changed)
+				in = NULL; /* loaded from the previous directory */
 			if (in) {
 				/* unchanged: keep it (and its data); SIGHUP's reload re-reads */
 				free(fp);
@@ -683,6 +685,38 @@ int pt_plugins_reconfigure(struct pt_plugins *m, const struct pt_config *cfg,
 		for (size_t i = 0; i < m->set[k].n; i++)
 			m->set[k].v[i]->reused = false;
 	}
+	return 0;
+}
+
+static bool same_path(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+int pt_plugins_reconfigure_path(struct pt_plugins *m, const struct pt_config *cfg,
+				const char *extra_path, struct pt_diags *diags)
+{
+	char *old = m->extra_path, *np = NULL;
+	int err;
+
+	if (same_path(old, extra_path))
+		return pt_plugins_reconfigure(m, cfg, diags);
+	if (extra_path && !(np = strdup(extra_path))) {
+		pt_diag_add(diags, PT_DIAG_ERROR, NULL, 0, "out of memory loading plugins");
+		return -ENOMEM;
+	}
+	m->extra_path = np;
+	m->path_changed = true;
+	err = pt_plugins_reconfigure(m, cfg, diags);
+	m->path_changed = false;
+	if (err) {
+		m->extra_path = old;
+		free(np);
+		return err;
+	}
+	pt_info("external plugins: %s%s", np ? "loaded from " : "none (no extra plugin path)",
+		np ? np : "");
+	free(old);
 	return 0;
 }
 

@@ -54,6 +54,13 @@ int pt_plugins_new(struct pt_plugins **out, const struct pt_plugins_opts *opts);
  */
 int pt_plugins_reconfigure(struct pt_plugins *m, const struct pt_config *cfg,
 			   struct pt_diags *diags);
+/*
+ * The same, with external plugins looked up in extra_path (NULL = none) from
+ * now on; when it changed, external plugins are loaded anew from there.  On
+ * failure the current set and directory are kept.
+ */
+int pt_plugins_reconfigure_path(struct pt_plugins *m, const struct pt_config *cfg,
+				const char *extra_path, struct pt_diags *diags);
 /* pt_plugins_new + pt_plugins_reconfigure; *out is NULL on failure. */
 int pt_plugins_load(struct pt_plugins **out, const struct pt_config *cfg,
 		    const struct pt_plugins_opts *opts, struct pt_diags *diags);

@@ -88,6 +88,7 @@ struct pt_plugins {
 	size_t nwatches, capwatches;
 	int ifd;
 	char *extra_path;
+	bool path_changed; /* reconfigure: extra_path is new, external plugins reload */
 	struct pt_users users;
 	size_t arena_used;
 	char arena[ARENA_SIZE];
