@@ -100,8 +100,12 @@ int pt_outputs_open(struct daemon *d); /* start-up, with d->settings */
 int pt_outputs_prepare(struct daemon *d, const struct pt_daemon_settings *s,
 		       struct pt_outputs *next);
 void pt_outputs_discard(struct daemon *d, struct pt_outputs *next); /* close the new ones */
-/* Put next in force; close (drain) the running sinks it does not keep. */
+/*
+ * Put next in force; the sinks it keeps re-open their files by name (log
+ * rotation); close (drain) the running sinks it does not keep.
+ */
 void pt_outputs_switch(struct daemon *d, struct pt_outputs *next);
+void pt_outputs_reopen(struct daemon *d); /* every sink: re-open by name */
 void pt_outputs_close(struct daemon *d); /* exit */
 
 /* lifecycle.c */

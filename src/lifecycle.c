@@ -226,13 +226,6 @@ void pt_lifecycle_watch_event(struct daemon *d)
  * Output files that stay are re-opened by name on every reload, good or
  * bad, for log rotation.
  */
-static void reopen_sinks(struct daemon *d)
-{
-	for (int i = 0; i < d->nsinks; i++)
-		if (d->sinks[i]->ops->reopen)
-			d->sinks[i]->ops->reopen(d->sinks[i]);
-}
-
 void pt_lifecycle_reload(struct daemon *d)
 {
 	struct pt_daemon_settings ns;
@@ -244,7 +237,6 @@ void pt_lifecycle_reload(struct daemon *d)
 
 	pt_notify_reloading();
 	pt_info("reloading the configuration");
-	reopen_sinks(d);
 	if (pt_daemon_load_settings(d, &ns) || pt_daemon_load_config(d, &ns, &ncfg))
 		goto keep;
 	if (pt_outputs_prepare(d, &ns, &outs)) {
@@ -263,7 +255,7 @@ void pt_lifecycle_reload(struct daemon *d)
 	failures = pt_probes_reload(d->probes, &d->shared, &d->cfg, &ncfg);
 	pt_config_free(&d->cfg);
 	d->cfg = ncfg;
-	pt_outputs_switch(d, &outs);
+	pt_outputs_switch(d, &outs); /* re-opens the files it keeps */
 	d->settings = ns;
 	pt_plugins_reload(d->plugins);
 	pt_username_cache_drop(d->cache);
@@ -275,6 +267,7 @@ void pt_lifecycle_reload(struct daemon *d)
 	goto ready;
 keep:
 	pt_err("reload failed: the running configuration stays in force");
+	pt_outputs_reopen(d); /* log rotation does not wait for a good file */
 	pt_plugins_reload(d->plugins); /* hostfiles are data: refresh them anyway */
 	pt_username_cache_drop(d->cache);
 	watch_files(d);

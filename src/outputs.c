@@ -11,7 +11,8 @@
  * they replace are closed, delivering what they still hold (at most
  * PT_SINK_DRAIN_MS each).  Events are handled on the loop's thread only, so
  * each event goes to exactly one of the two sets; what a closed sink lost is
- * kept in the loss totals.
+ * kept in the loss totals.  The outputs kept re-open their files by name
+ * (log rotation), as do all of them after a failed reload.
  */
 #include <stdio.h>
 #include <string.h>
@@ -114,6 +115,9 @@ void pt_outputs_switch(struct daemon *d, struct pt_outputs *next)
 			pt_info("output %s opened", next->specs[i]);
 	}
 	d->nsinks = next->n;
+	for (int i = 0; i < next->n; i++)
+		if (!next->opened[i] && d->sinks[i]->ops->reopen)
+			d->sinks[i]->ops->reopen(d->sinks[i]);
 	for (int j = 0; j < nold; j++) {
 		if (next->kept[j])
 			continue;
@@ -123,6 +127,13 @@ void pt_outputs_switch(struct daemon *d, struct pt_outputs *next)
 		pt_info("output %s closed", old_specs[j]);
 	}
 	memset(next, 0, sizeof(*next));
+}
+
+void pt_outputs_reopen(struct daemon *d)
+{
+	for (int i = 0; i < d->nsinks; i++)
+		if (d->sinks[i]->ops->reopen)
+			d->sinks[i]->ops->reopen(d->sinks[i]);
 }
 
 void pt_outputs_close(struct daemon *d)
