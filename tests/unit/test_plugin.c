@@ -739,6 +739,79 @@ static void test_external(void **st)
 	rmdir(pdir);
 }
 
+/* Is a file of this path mapped into this process? */
+static bool mapped(const char *path)
+{
+	char line[PATH_MAX + 128];
+	bool found = false;
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	assert_non_null(f);
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, path) != NULL;
+	fclose(f);
+	return found;
+}
+
+/* A reload naming another plugin directory: all or nothing. */
+static void test_external_path(void **st)
+{
+	char pa[PATH_MAX], pb[PATH_MAX], so_a[PATH_MAX + 16], so_b[PATH_MAX + 16], path[PATH_MAX];
+	static const char yml[] = "tcp_connect:\n  plugins:\n    example:\n      value: one\n";
+	struct pt_diags d = { 0 };
+	struct pt_config cfg;
+	struct pt_event ev;
+	struct setup s;
+
+	if (access(EXAMPLE_PLUGIN, R_OK)) {
+		print_message("%s not built: skipped\n", EXAMPLE_PLUGIN);
+		skip();
+	}
+	snprintf(pa, sizeof(pa), "%s/pa", dir);
+	snprintf(pb, sizeof(pb), "%s/pb", dir);
+	assert_int_equal(mkdir(pa, 0755), 0);
+	assert_int_equal(mkdir(pb, 0755), 0);
+	chmod(pa, 0755);
+	chmod(pb, 0755);
+	snprintf(so_a, sizeof(so_a), "%s/example.so", pa);
+	snprintf(so_b, sizeof(so_b), "%s/example.so", pb);
+	assert_int_equal(copy_file(EXAMPLE_PLUGIN, so_a, 0644), 0);
+	load(&s, yml, pa);
+	assert_int_equal(s.err, 0);
+	assert_true(mapped(so_a));
+	snprintf(path, sizeof(path), "%s/probes.yml", dir);
+	assert_int_equal(pt_config_load(&cfg, path, &d), 0);
+	/* not in the new directory: refused, the running plugin stays */
+	assert_int_equal(pt_plugins_reconfigure_path(s.m, &cfg, pb, &d), -EINVAL);
+	assert_diag(&d, 'E', 3, "pb/example.so: No such file or directory");
+	event(&ev, "tcp_connect");
+	pt_plugins_process(s.m, &ev);
+	assert_string_equal(field(&ev, "example_field")->str, "one");
+	assert_true(mapped(so_a));
+	/* ... and the directory too: the same path again is no change */
+	assert_int_equal(pt_plugins_reconfigure_path(s.m, &cfg, pa, &d), 0);
+	assert_true(mapped(so_a));
+	/* there now: loaded from the new directory, the old copy unloaded */
+	assert_int_equal(copy_file(EXAMPLE_PLUGIN, so_b, 0644), 0);
+	assert_int_equal(pt_plugins_reconfigure_path(s.m, &cfg, pb, &d), 0);
+	assert_true(mapped(so_b));
+	assert_false(mapped(so_a));
+	event(&ev, "tcp_connect");
+	pt_plugins_process(s.m, &ev);
+	assert_string_equal(field(&ev, "example_field")->str, "one");
+	/* no directory at all: the external plugin is unknown, refused */
+	assert_int_equal(pt_plugins_reconfigure_path(s.m, &cfg, NULL, &d), -EINVAL);
+	assert_true(mapped(so_b));
+	pt_config_free(&cfg);
+	pt_diags_free(&d);
+	unload(&s);
+	assert_false(mapped(so_b));
+	unlink(so_a);
+	unlink(so_b);
+	rmdir(pa);
+	rmdir(pb);
+}
+
 static void test_path_check(void **st)
 {
 	char why[512], sub[PATH_MAX];
@@ -802,6 +875,7 @@ int main(void)
 		cmocka_unit_test(test_enabled_and_unload),
 		cmocka_unit_test(test_reconfigure_keeps_old),
 		cmocka_unit_test(test_external),
+		cmocka_unit_test(test_external_path),
 		cmocka_unit_test(test_path_check),
 		cmocka_unit_test(test_key_ok),
 	};
