@@ -99,7 +99,7 @@ int pt_outputs_open(struct daemon *d); /* start-up, with d->settings */
 /* The set for settings s, running sinks reused where unchanged; 0 or -1. */
 int pt_outputs_prepare(struct daemon *d, const struct pt_daemon_settings *s,
 		       struct pt_outputs *next);
-void pt_outputs_discard(struct daemon *d, struct pt_outputs *next); /* close the new ones */
+void pt_outputs_discard(struct pt_outputs *next); /* close the new ones */
 /*
  * Put next in force; the sinks it keeps re-open their files by name (log
  * rotation); close (drain) the running sinks it does not keep.

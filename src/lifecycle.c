@@ -246,7 +246,7 @@ void pt_lifecycle_reload(struct daemon *d)
 	if (pt_plugins_reconfigure_path(d->plugins, &ncfg, pt_daemon_plugin_path(d, &ns), &diags)) {
 		pt_diags_print(&diags);
 		pt_diags_free(&diags);
-		pt_outputs_discard(d, &outs);
+		pt_outputs_discard(&outs);
 		pt_config_free(&ncfg);
 		goto keep;
 	}

@@ -53,6 +53,12 @@ int pt_outputs_open(struct daemon *d)
 	return 0;
 }
 
+static void reopen(struct pt_sink *s)
+{
+	if (s->ops->reopen)
+		s->ops->reopen(s);
+}
+
 /* A running sink, not yet claimed, that writes what spec with s would. */
 static int find_same(const struct daemon *d, const struct pt_outputs *next, const char *spec,
 		     const struct pt_daemon_settings *s)
@@ -80,7 +86,7 @@ int pt_outputs_prepare(struct daemon *d, const struct pt_daemon_settings *s,
 		} else if (pt_sink_open(&next->sinks[i], specs[i], &s->sink)) {
 			pt_err("output %s cannot be opened", specs[i]);
 			next->n = i;
-			pt_outputs_discard(d, next);
+			pt_outputs_discard(next);
 			return -1;
 		} else {
 			next->opened[i] = true;
@@ -91,9 +97,8 @@ int pt_outputs_prepare(struct daemon *d, const struct pt_daemon_settings *s,
 	return 0;
 }
 
-void pt_outputs_discard(struct daemon *d, struct pt_outputs *next)
+void pt_outputs_discard(struct pt_outputs *next)
 {
-	(void)d;
 	for (int i = 0; i < next->n; i++)
 		if (next->opened[i])
 			next->sinks[i]->ops->destroy(next->sinks[i]);
@@ -116,8 +121,8 @@ void pt_outputs_switch(struct daemon *d, struct pt_outputs *next)
 	}
 	d->nsinks = next->n;
 	for (int i = 0; i < next->n; i++)
-		if (!next->opened[i] && d->sinks[i]->ops->reopen)
-			d->sinks[i]->ops->reopen(d->sinks[i]);
+		if (!next->opened[i])
+			reopen(d->sinks[i]);
 	for (int j = 0; j < nold; j++) {
 		if (next->kept[j])
 			continue;
@@ -132,8 +137,7 @@ void pt_outputs_switch(struct daemon *d, struct pt_outputs *next)
 void pt_outputs_reopen(struct daemon *d)
 {
 	for (int i = 0; i < d->nsinks; i++)
-		if (d->sinks[i]->ops->reopen)
-			d->sinks[i]->ops->reopen(d->sinks[i]);
+		reopen(d->sinks[i]);
 }
 
 void pt_outputs_close(struct daemon *d)

@@ -106,6 +106,21 @@ start_pidtree() {
 	return 1
 }
 
+# reload_pidtree: SIGHUP, and wait until the daemon logs the reload's outcome
+# (accepted or failed)
+reload_pidtree() {
+	local n
+	n=$(grep -c 'configuration reloaded\|reload failed' "$T/pidtree.err")
+	kill -HUP "$PIDTREE_PID"
+	for _ in $(seq 100); do
+		[ "$(grep -c 'configuration reloaded\|reload failed' "$T/pidtree.err")" -gt "$n" ] && return
+		sleep 0.05
+	done
+}
+
+# not CMD...: CMD fails (for check)
+not() { ! "$@"; }
+
 # stop_pidtree: SIGTERM, expect exit status 0
 stop_pidtree() {
 	local rc=0

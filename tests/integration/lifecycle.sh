@@ -192,13 +192,6 @@ for _ in $(seq 100); do [ -S "$T/out.sock" ] && break; sleep 0.05; done
 outconf "$T/out-a.json" local1
 : >"$T/out-a.json"
 start_pidtree "" -C "$T/out.conf" -c "$T/out.yml" || { fail "daemon starts (outputs)"; finish; }
-done_reloads() { grep -c 'configuration reloaded\|reload failed' "$T/pidtree.err"; }
-hup() {
-	local n
-	n=$(done_reloads)
-	kill -HUP "$PIDTREE_PID"
-	for _ in $(seq 100); do [ "$(done_reloads)" -gt "$n" ] && break; sleep 0.05; done
-}
 # syslog_pri MARKER: the PRI of the syslog record of that connect
 syslog_pri() {
 	local i
@@ -208,14 +201,13 @@ syslog_pri() {
 	done
 }
 in_file() { count "$1" ".proctree[0].cmdline | test(\"marker-$2\$\")"; }
-not() { ! "$@"; }
 fd_of() { ls -l /proc/$PIDTREE_PID/fd | grep -F "$1" | awk '{print $9}'; }
 "$CONNECTOR" 127.0.0.1 "$P" marker-out-1
 check "outputs: JSON file from sink=" seen "$T/out-a.json" '.proctree[0].cmdline | endswith("marker-out-1")'
 check "outputs: syslog local1.info (142)" test "$(syslog_pri out-1)" = 142
 outconf "$T/out-b.json" local2
 mv "$T/out-a.json" "$T/out-a.json.1" # rotated as well: not re-created
-hup
+reload_pidtree
 "$CONNECTOR" 127.0.0.1 "$P" marker-out-2
 check "outputs: after SIGHUP, events go to the new file" seen "$T/out-b.json" '.proctree[0].cmdline | endswith("marker-out-2")'
 check "outputs: the replaced file is not re-created" test ! -e "$T/out-a.json"
@@ -224,7 +216,7 @@ check "outputs: syslog with the new facility, local2.info (150)" test "$(syslog_
 check "outputs: changes logged" grep -q "output json:$T/out-b.json opened" "$T/pidtree.err"
 check "outputs: closing logged" grep -q "output json:$T/out-a.json closed" "$T/pidtree.err"
 outconf "$T/out-b.json" local1
-hup
+reload_pidtree
 "$CONNECTOR" 127.0.0.1 "$P" marker-out-3
 check "outputs: syslog facility changed back (142)" test "$(syslog_pri out-3)" = 142
 check "outputs: the changed syslog output is replaced" \
@@ -232,7 +224,7 @@ check "outputs: the changed syslog output is replaced" \
 check "outputs: the unchanged JSON output carries on" \
 	not grep -q "output json:$T/out-b.json closed" "$T/pidtree.err"
 outconf "$T/no/such/dir/out-c.json" local3
-hup
+reload_pidtree
 "$CONNECTOR" 127.0.0.1 "$P" marker-out-4
 check "outputs: a broken output fails the reload" grep -q "output json:$T/no/such/dir/out-c.json cannot be opened" "$T/pidtree.err"
 check "outputs: ... and the running outputs stay" seen "$T/out-b.json" '.proctree[0].cmdline | endswith("marker-out-4")'

@@ -22,7 +22,6 @@ connect() {
 }
 # field EVENT JQ: one value of the event
 field() { jq -r "$2" <<<"$1"; }
-not() { ! "$@"; }
 # reloads: how many times the daemon re-read a plugin file after a change
 reloads() { grep -c 'a watched file changed' "$T/pidtree.err"; }
 wait_reloads_above() {
@@ -273,25 +272,18 @@ pconf "extra_plugin_path = $T/pdir1"
 start_pidtree "$OUT" -C "$T/path.conf" -c "$T/path.yml" || { fail "daemon starts (plugin path)"; finish; }
 # mapped SO: whether the daemon has that file loaded
 mapped() { grep -qF "$1" /proc/$PIDTREE_PID/maps; }
-done_reloads() { grep -c 'configuration reloaded\|reload failed' "$T/pidtree.err"; }
-hup() {
-	local n
-	n=$(done_reloads)
-	kill -HUP "$PIDTREE_PID"
-	for _ in $(seq 100); do [ "$(done_reloads)" -gt "$n" ] && break; sleep 0.05; done
-}
 EV=$(connect ppath)
 check "plugin path from pidtree.conf: example runs" test "$(field "$EV" .example_field)" = v
 check "plugin path from pidtree.conf: loaded from pdir1" mapped "$T/pdir1/example.so"
 pconf "extra_plugin_path = $T/pdir2"
-hup
+reload_pidtree
 EV=$(connect ppath)
 check "new plugin path on SIGHUP: example runs" test "$(field "$EV" .example_field)" = v
 check "new plugin path on SIGHUP: loaded from pdir2" mapped "$T/pdir2/example.so"
 check "new plugin path on SIGHUP: pdir1's copy unloaded" not mapped "$T/pdir1/example.so"
 check "new plugin path logged" grep -q "external plugins: loaded from $T/pdir2" "$T/pidtree.err"
 pconf "extra_plugin_path = $T/pdir3"
-hup
+reload_pidtree
 EV=$(connect ppath)
 check "world-writable new plugin path: refused" \
 	grep -q "refusing to load $T/pdir3/example.so: $T/pdir3 is writable by a non-root user" "$T/pidtree.err"
@@ -299,7 +291,7 @@ check "world-writable new plugin path: pdir2's plugin still runs" \
 	test "$(field "$EV" .example_field)" = v
 check "world-writable new plugin path: nothing loaded from it" not mapped "$T/pdir3/example.so"
 pconf ""
-hup
+reload_pidtree
 EV=$(connect ppath)
 check "plugin path removed: reload fails (example unknown)" \
 	test "$(grep -c "plugin example: unknown plugin" "$T/pidtree.err")" -ge 1
