@@ -19,7 +19,8 @@
 
 #include "event.h"
 #include "json.h"
-#include "proctree.h"
+#include "proccache.h"
+#include "probe.h"
 #include "sink.h"
 
 static double now(void)
@@ -91,7 +92,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < n; i++) {
 		ev.error[0] = '\0';
 		ev.nfields = 0;
-		ev.probe = "tcp_connect";
+		ev.probe = &pt_probe_find("tcp_connect")->info;
 		pt_addr_to_str(rec.family, rec.daddr, ev.daddr, sizeof(ev.daddr));
 		pt_addr_to_str(rec.family, rec.saddr, ev.saddr, sizeof(ev.saddr));
 		ev.port = rec.dport;

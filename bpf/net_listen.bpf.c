@@ -12,7 +12,8 @@
 #include <bpf/bpf_endian.h>
 
 #include "pidtree.h"
-#include "proctree.bpf.h"
+#include "ancestry.bpf.h"
+#include "net_listen.h"
 #include "filter.bpf.h"
 #include "net.bpf.h"
 
@@ -42,7 +43,7 @@ static __always_inline void emit_listen(__u16 family, const __u8 *laddr, __u16 p
 		return;
 	if (pt_filter_drops(family, laddr, port))
 		return;
-	r = pt_reserve(sizeof(*r), PT_REC_NET_LISTEN, PT_LOSS_NET_LISTEN);
+	r = pt_reserve(sizeof(*r), PT_REC(0), PT_LOSS(0));
 	if (!r)
 		return;
 	r->family = family;

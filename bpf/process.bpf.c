@@ -3,14 +3,14 @@
  * Process lifecycle records that keep userland's process cache current:
  * exec (the new argv, read from the task's own mm right after the image
  * switch), fork (a new process, not a thread) and exit (of the thread-group
- * leader).  This object owns the shared ring buffer and loss counters.
+ * leader).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
 #include "pidtree.h"
-#include "proctree.bpf.h"
+#include "ancestry.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -19,7 +19,7 @@ int BPF_PROG(pt_exec, struct task_struct *p, pid_t old_pid, void *bprm)
 {
 	struct pt_exec_record *r;
 
-	r = pt_reserve(sizeof(*r), PT_REC_EXEC, PT_LOSS_PROCESS);
+	r = pt_reserve(sizeof(*r), PT_REC(PT_PROC_REC_EXEC), PT_LOSS(0));
 	if (!r)
 		return 0;
 	pt_fill_ancestor(&r->proc, p);
@@ -36,7 +36,7 @@ int BPF_PROG(pt_fork, struct task_struct *parent, struct task_struct *child)
 
 	if (child->pid != child->tgid)
 		return 0; /* a new thread, not a new process */
-	r = pt_reserve(sizeof(*r), PT_REC_FORK, PT_LOSS_PROCESS);
+	r = pt_reserve(sizeof(*r), PT_REC(PT_PROC_REC_FORK), PT_LOSS(0));
 	if (!r)
 		return 0;
 	pt_fill_ancestor(&r->child, child);
@@ -54,7 +54,7 @@ int BPF_PROG(pt_exit, struct task_struct *p)
 
 	if (p->pid != p->tgid)
 		return 0; /* a thread; the process lives on */
-	r = pt_reserve(sizeof(*r), PT_REC_EXIT, PT_LOSS_PROCESS);
+	r = pt_reserve(sizeof(*r), PT_REC(PT_PROC_REC_EXIT), PT_LOSS(0));
 	if (!r)
 		return 0;
 	r->tgid = p->tgid;

@@ -11,7 +11,7 @@
 #include <bpf/bpf_endian.h>
 
 #include "pidtree.h"
-#include "proctree.bpf.h"
+#include "ancestry.bpf.h"
 #include "filter.bpf.h"
 #include "net.bpf.h"
 
@@ -49,7 +49,7 @@ int BPF_PROG(pt_tcp_connect, const struct sock *sk, const int oldstate, const in
 	if (pt_filter_drops(family, daddr, dport))
 		return 0;
 
-	r = pt_reserve(sizeof(*r), PT_REC_TCP_CONNECT, PT_LOSS_TCP_CONNECT);
+	r = pt_reserve(sizeof(*r), PT_REC(0), PT_LOSS(0));
 	if (!r)
 		return 0;
 	task = bpf_get_current_task_btf();

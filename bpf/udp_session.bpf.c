@@ -18,7 +18,8 @@
 #include <bpf/bpf_endian.h>
 
 #include "pidtree.h"
-#include "proctree.bpf.h"
+#include "ancestry.bpf.h"
+#include "udp_session.h"
 #include "filter.bpf.h"
 #include "net.bpf.h"
 
@@ -47,7 +48,7 @@ static __always_inline void emit_start(__u64 cookie)
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct pt_udp_start_record *r;
 
-	r = pt_reserve(sizeof(*r), PT_REC_UDP_START, PT_LOSS_UDP_SESSION);
+	r = pt_reserve(sizeof(*r), PT_REC(PT_UDP_REC_START), PT_LOSS(PT_UDP_LOSS_RING));
 	if (!r)
 		return;
 	r->cookie = cookie;
@@ -73,7 +74,7 @@ static __always_inline struct pt_udp_state *session_get(__u64 cookie, __u64 now)
 	if (bpf_map_update_elem(&pt_udp_sessions, &cookie, s, BPF_NOEXIST)) {
 		s = bpf_map_lookup_elem(&pt_udp_sessions, &cookie); /* a racing thread won */
 		if (!s)
-			pt_count_loss(PT_LOSS_UDP_MAP_FULL);
+			pt_count_loss(PT_LOSS(PT_UDP_LOSS_UNTRACKED));
 		return s;
 	}
 	emit_start(cookie);
@@ -283,7 +284,7 @@ int pt_udp_release(struct bpf_sock *sk)
 	s = bpf_map_lookup_elem(&pt_udp_sessions, &cookie);
 	if (!s)
 		return 1;
-	r = pt_reserve(sizeof(*r), PT_REC_UDP_SESSION, PT_LOSS_UDP_SESSION);
+	r = pt_reserve(sizeof(*r), PT_REC(PT_UDP_REC_END), PT_LOSS(PT_UDP_LOSS_RING));
 	if (r) {
 		r->cookie = cookie;
 		__builtin_memcpy(&r->s, s, sizeof(*s));

@@ -26,7 +26,8 @@
 #include <string.h>
 
 #include "hostmap.h"
-#include "plugin.h"
+#include "plugins.h"
+#include "trust.h"
 
 struct sim {
 	const struct pidtree_api *api;
@@ -159,7 +160,7 @@ static int init(const struct pidtree_api *api, struct pidtree_ctx *ctx,
 			return -ENOMEM;
 		}
 		/* whoever could edit it could give their own traffic a trusted name */
-		if (pt_plugin_path_check(path, why, sizeof(why)) == -EPERM) {
+		if (pt_trust_path_check(path, why, sizeof(why)) == -EPERM) {
 			api->report(ctx, PIDTREE_ERR, it, "refusing hostfile %s", why);
 			bad = true;
 			continue;
@@ -210,7 +211,7 @@ static int reload(void *state)
 	for (size_t i = 0; i < s->nfiles; i++) {
 		char why[PATH_MAX + 128];
 
-		err = pt_plugin_path_check(s->paths[i], why, sizeof(why));
+		err = pt_trust_path_check(s->paths[i], why, sizeof(why));
 		if (err == -EPERM)
 			s->api->log(s->ctx, PIDTREE_ERR, "refusing hostfile %s", why);
 		else

@@ -18,6 +18,8 @@
 #include <cmocka.h>
 
 #include "event.h"
+#include "event_json.h"
+#include "schemas.h"
 #include "json.h"
 #include "json_check.h"
 
@@ -31,7 +33,7 @@ static void init_event(struct pt_event *ev)
 	size_t i;
 
 	memset(ev, 0, sizeof(*ev));
-	ev->probe = "tcp_connect";
+	ev->probe = probe_info("tcp_connect");
 	ev->ts_us = 1795858965759464ull;
 	ev->pid = 1775;
 	ev->nproc = 3;
@@ -128,7 +130,7 @@ static void test_event_net_listen(void **state)
 	struct pt_buf b;
 
 	init_event(&ev);
-	ev.probe = "net_listen";
+	ev.probe = probe_info("net_listen");
 	ev.ts_us = 0;
 	ev.nproc = 1;
 	strcpy(ev.laddr, "0.0.0.0");
@@ -174,7 +176,7 @@ static void test_event_udp_session(void **state)
 	d[2].msg_count = 0;
 
 	init_event(&ev);
-	ev.probe = "udp_session";
+	ev.probe = probe_info("udp_session");
 	ev.nproc = 1;
 	ev.dests = d;
 	ev.ndests = 1;

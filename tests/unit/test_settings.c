@@ -18,7 +18,11 @@
 #include <cmocka.h>
 
 #include "settings.h"
-#include "sink_fmt.h"
+#include "json_fit.h"
+#include "rfc5424.h"
+#include "summary.h"
+#include "text.h"
+#include "utf8.h"
 
 #define DIR FIXTURES_DIR "/settings"
 

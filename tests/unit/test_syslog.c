@@ -16,8 +16,15 @@
 
 #include <cmocka.h>
 
+#include "schemas.h"
+
 #include "json.h"
-#include "sink_fmt.h"
+#include "event_json.h"
+#include "json_fit.h"
+#include "rfc5424.h"
+#include "summary.h"
+#include "text.h"
+#include "utf8.h"
 
 #define TS_US 1795862036525391ull /* 2026-11-28T10:33:56.525391Z */
 
@@ -127,7 +134,7 @@ static void make_event(struct pt_event *ev)
 	static const uint32_t pids[] = { 1775, 1700, 600, 1 };
 
 	memset(ev, 0, sizeof(*ev));
-	ev->probe = "tcp_connect";
+	ev->probe = probe_info("tcp_connect");
 	ev->ts_us = TS_US;
 	ev->pid = 1775;
 	ev->nproc = 4;
@@ -250,7 +257,12 @@ static void test_header_limits(void **state)
 	f.hostname = host;
 	f.procid = 0;
 	f.sd_id = "";
-	ev.probe = "a_probe_name_longer_than_thirty_two_characters";
+	static const struct pt_probe_info long_name = {
+		.name = "a_probe_name_longer_than_thirty_two_characters",
+		.shape = PT_SHAPE_CONNECT,
+	};
+
+	ev.probe = &long_name;
 	pt_buf_init(&b);
 	format(&b, &f, &ev);
 	/* HOSTNAME <= 255 (space -> '_'), APP-NAME <= 48, PROCID and SD NILVALUE, MSGID <= 32 */
@@ -499,6 +511,7 @@ static void test_summary(void **state)
 			    "tcp_connect: curl\\n-s[1775] user backup connected to 192.0.2.7:443 "
 			    "from 10.1.2.3; tree: curl\\n-s[1775] < bash[1700] < cron[600] < init[1]");
 	pt_buf_reset(&b);
+	ev.probe = probe_info("net_listen");
 	ev.daddr[0] = '\0';
 	strcpy(ev.laddr, "::");
 	ev.protocol = "tcp";
@@ -507,7 +520,7 @@ static void test_summary(void **state)
 	strcpy(ev.error, "process gone");
 	pt_event_summary(&b, &ev);
 	assert_string_equal(pt_buf_str(&b),
-			    "tcp_connect: ?[1775] user backup listening on tcp [::]:443 (process gone)");
+			    "net_listen: ?[1775] user backup listening on tcp [::]:443 (process gone)");
 	pt_buf_free(&b);
 }
 

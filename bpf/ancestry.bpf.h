@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The ancestry snapshot taken in the kernel at event time: every ancestor's
+ * identity (tgid, start time, exec id, uid, loginuid, comm) up to pid 1, and
+ * the leaf's argv, so the record is right even when the processes have
+ * already exited by the time userland reads it.
+ */
+#ifndef PIDTREE_ANCESTRY_BPF_H
+#define PIDTREE_ANCESTRY_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+
+#include "pidtree.h"
+#include "ringbuf.bpf.h"
+
+static __always_inline void pt_fill_ancestor(struct pt_ancestor *a, struct task_struct *t)
+{
+	struct task_struct *leader = t->group_leader;
+
+	a->tgid = t->tgid;
+	a->ppid = t->real_parent->tgid;
+	a->uid = t->real_cred->uid.val;
+	a->loginuid = t->loginuid.val;
+	a->start_ns = leader->start_boottime;
+	a->exec_id = t->self_exec_id;
+	bpf_probe_read_kernel(a->comm, sizeof(a->comm), leader->comm);
+}
+
+/*
+ * Walk real_parent from t up to pid 1 (whose parent is the idle task, pid 0),
+ * at most pt_consts.max_depth steps.  Runs in BTF-enabled programs (tp_btf), where
+ * these pointer walks are plain probe-mem loads.  Returns PT_F_TRUNCATED when
+ * the limit stopped the walk before pid 1.
+ */
+static __always_inline __u32 pt_snapshot_ancestry(struct pt_ancestry *tree, struct task_struct *t)
+{
+	struct task_struct *parent;
+	__u32 i, flags = PT_F_TRUNCATED;
+
+	tree->depth = 0;
+	for (i = 0; i < PT_MAX_DEPTH; i++) {
+		if (i >= pt_consts.max_depth)
+			break;
+		pt_fill_ancestor(&tree->anc[i], t);
+		tree->depth = i + 1;
+		parent = t->real_parent;
+		if (!parent || parent == t || parent->tgid == 0) {
+			flags = 0; /* reached pid 1 (or a task without parent) */
+			break;
+		}
+		t = parent;
+	}
+	return flags;
+}
+
+/*
+ * Copy the argv of t's mm (NUL separated) into buf of size cap (a power of
+ * two).  Must run in t's own context.  Returns the PT_F_ARGV_* flags and the
+ * number of bytes copied in *len.
+ */
+static __always_inline __u32 pt_read_argv(struct task_struct *t, char *buf, __u32 cap, __u32 *len)
+{
+	struct mm_struct *mm = t->mm;
+	unsigned long start, end;
+	__u64 n;
+	__u32 flags = 0;
+
+	*len = 0;
+	if (!mm)
+		return 0; /* kernel thread: no argv */
+	start = mm->arg_start;
+	end = mm->arg_end;
+	if (end <= start)
+		return 0;
+	n = end - start;
+	if (n > cap) {
+		n = cap;
+		flags |= PT_F_ARGV_TRUNCATED;
+	}
+	/* keep the verifier's bound explicit: 1 <= n <= cap */
+	n &= (cap << 1) - 1;
+	if (n == 0 || n > cap)
+		return flags;
+	if (bpf_probe_read_user(buf, n, (const void *)start) < 0)
+		return flags | PT_F_ARGV_FAULT;
+	*len = n;
+	return flags;
+}
+
+/* The ancestry of task and its argv into tree: the record's PT_F_* flags. */
+static __always_inline __u32 pt_capture_tree(struct pt_ancestry *tree, struct task_struct *task)
+{
+	return pt_snapshot_ancestry(tree, task) |
+	       pt_read_argv(task, tree->argv, PT_LEAF_ARGV_LEN, &tree->argv_len);
+}
+
+#endif

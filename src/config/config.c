@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Probe configuration: the top level of the file (probe names), one
+ * pt_probe_config per known probe.  The YAML itself is read by yaml.c, each
+ * probe's mapping is interpreted by probe_keys.c.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void probe_free(struct pt_probe_config *pc)
+{
+	size_t i;
+
+	pt_filter_spec_free(&pc->filter);
+	for (i = 0; i < pc->nplugins; i++)
+		free(pc->plugins[i].name);
+	free(pc->plugins);
+	if (pc->opts && pc->schema->opts_free)
+		pc->schema->opts_free(pc->opts);
+	free(pc->opts);
+}
+
+int pt_config_defaults(struct pt_config *cfg, const struct pt_probe_schema *const *schemas)
+{
+	size_t n = 0, i;
+
+	memset(cfg, 0, sizeof(*cfg));
+	while (schemas[n])
+		n++;
+	cfg->probes = calloc(n ? n : 1, sizeof(*cfg->probes));
+	if (!cfg->probes)
+		return -ENOMEM;
+	cfg->nprobes = n;
+	for (i = 0; i < n; i++) {
+		struct pt_probe_config *pc = &cfg->probes[i];
+
+		pc->schema = schemas[i];
+		pc->filter.port_mode = PT_PORTS_NONE;
+		if (!schemas[i]->opts_size)
+			continue;
+		pc->opts = calloc(1, schemas[i]->opts_size);
+		if (!pc->opts) {
+			pt_config_free(cfg);
+			return -ENOMEM;
+		}
+		if (schemas[i]->opts_defaults)
+			schemas[i]->opts_defaults(pc->opts);
+	}
+	return 0;
+}
+
+struct pt_probe_config *pt_config_probe(const struct pt_config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->nprobes; i++)
+		if (!strcmp(cfg->probes[i].schema->name, name))
+			return &cfg->probes[i];
+	return NULL;
+}
+
+static int parse_root(struct pt_config *cfg, const struct pt_probe_schema *const *schemas,
+		      struct pt_diags *d)
+{
+	const struct pt_ynode *root = cfg->tree.root;
+	struct pt_probe_config *pc;
+	size_t i;
+	int ret;
+
+	if (!root || root->type == PT_Y_NULL)
+		return 0; /* empty file: no probes */
+	if (root->type != PT_Y_MAPPING) {
+		pt_diag_add(d, PT_DIAG_ERROR, root->file, root->line,
+			    "the configuration must be a mapping of probe names");
+		return 0;
+	}
+	for (i = 0; i < root->n; i++) {
+		const struct pt_ynode *k = root->keys[i], *v = root->values[i];
+
+		if (k->type != PT_Y_SCALAR) {
+			pt_diag_add(d, PT_DIAG_ERROR, k->file, k->line,
+				    "top-level keys must be probe names");
+			continue;
+		}
+		if (k->scalar[0] == '_')
+			continue; /* anchors and the like */
+		pc = pt_config_probe(cfg, k->scalar);
+		if (!pc) {
+			pt_diag_add(d, PT_DIAG_WARNING, k->file, k->line,
+				    "unknown probe '%s' ignored", k->scalar);
+			continue;
+		}
+		ret = pt_config_parse_probe(pc, k, v, schemas, d);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int pt_config_load(struct pt_config *cfg, const char *path,
+		   const struct pt_probe_schema *const *schemas, struct pt_diags *diags)
+{
+	size_t nerrors = diags->nerrors;
+	int ret;
+
+	ret = pt_config_defaults(cfg, schemas);
+	if (ret)
+		return ret;
+	ret = pt_ytree_load(&cfg->tree, path, diags);
+	if (ret && ret != -EINVAL)
+		goto out; /* unreadable main file or ENOMEM */
+	/* even after YAML errors in an include, report what else is wrong */
+	ret = parse_root(cfg, schemas, diags);
+	if (!ret && diags->nerrors > nerrors)
+		ret = -EINVAL;
+out:
+	if (ret)
+		pt_config_free(cfg);
+	return ret;
+}
+
+void pt_config_free(struct pt_config *cfg)
+{
+	for (size_t i = 0; cfg->probes && i < cfg->nprobes; i++)
+		probe_free(&cfg->probes[i]);
+	free(cfg->probes);
+	pt_ytree_free(&cfg->tree);
+	memset(cfg, 0, sizeof(*cfg));
+}

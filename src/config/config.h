@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Probe configuration (the YAML file, pidtree-bcc compatible): the top-level
+ * keys are probe names, each a mapping of that probe's settings.
+ *
+ * The loader knows no probe by name.  It is handed the schemas of the probes
+ * that exist (the probe table, src/probes/table.c): each names its YAML key
+ * and parses the keys that are its own into a block of options only the
+ * probe reads.  The keys every network probe shares (filters, includeports,
+ * excludeports, plugins) are parsed here, into struct pt_probe_config.
+ */
+#ifndef PIDTREE_CONFIG_H
+#define PIDTREE_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "filter.h"
+#include "ytree.h"
+
+struct pt_plugin_config {
+	char *name;
+	bool enabled;                  /* default true */
+	bool unload_on_init_exception; /* default false */
+	const struct pt_ynode *args;   /* the plugin's mapping (points into the ytree) */
+	const char *file;
+	int line;
+};
+
+/* What the loader knows of one probe: its key and its own settings. */
+struct pt_probe_schema {
+	const char *name;          /* top-level YAML key */
+	const char *const *keys;   /* its own keys, NULL-terminated (for messages) */
+	bool network;              /* takes filters, includeports/excludeports, plugins */
+	size_t opts_size;          /* bytes of probe-specific options, 0: none */
+	void (*opts_defaults)(void *opts);
+	/*
+	 * Parse k (one of keys) with value v into opts; problems go to d as
+	 * file:line diagnostics.  0 or -ENOMEM.
+	 */
+	int (*parse_key)(void *opts, const struct pt_ynode *k, const struct pt_ynode *v,
+			 struct pt_diags *d);
+	/* Release what parse_key allocated in opts (optional). */
+	void (*opts_free)(void *opts);
+	/* Whether two option blocks are equal (reload: nothing to do). */
+	bool (*opts_equal)(const void *a, const void *b);
+};
+
+struct pt_probe_config {
+	const struct pt_probe_schema *schema;
+	bool present; /* the probe's key is in the file */
+	const char *file;
+	int line;
+	struct pt_filter_spec filter;
+	struct pt_plugin_config *plugins;
+	size_t nplugins;
+	void *opts; /* schema->opts_size bytes (NULL when 0) */
+};
+
+struct pt_config {
+	struct pt_probe_config *probes; /* one per schema, in the schemas' order */
+	size_t nprobes;
+	struct pt_ytree tree; /* kept alive for plugin args */
+};
+
+/*
+ * Load and validate the probe configuration of path for the probes of
+ * schemas (NULL-terminated).  Every problem found is added to diags (errors
+ * and warnings with file:line); returns 0 when there are no errors, -EINVAL
+ * otherwise (the caller exits 78).  An unreadable file gives -errno.  On
+ * error *cfg is freed and zeroed.
+ */
+int pt_config_load(struct pt_config *cfg, const char *path,
+		   const struct pt_probe_schema *const *schemas, struct pt_diags *diags);
+/* Every probe with its defaults, none present (no configuration file). */
+int pt_config_defaults(struct pt_config *cfg, const struct pt_probe_schema *const *schemas);
+void pt_config_free(struct pt_config *cfg);
+/* The configuration of the probe named name, NULL if no such probe. */
+struct pt_probe_config *pt_config_probe(const struct pt_config *cfg, const char *name);
+
+/*
+ * Internal to the loader (probe_keys.c): interpret one probe's value
+ * (mapping or null) into pc, which holds the defaults.  Problems go to
+ * diags; returns 0 or -ENOMEM.  others: every schema, for messages about a
+ * key that belongs to another probe.
+ */
+int pt_config_parse_probe(struct pt_probe_config *pc, const struct pt_ynode *key,
+			  const struct pt_ynode *val, const struct pt_probe_schema *const *others,
+			  struct pt_diags *diags);
+/* filters.c: a "filters:" list into spec->filters.  0 or -ENOMEM. */
+int pt_config_parse_filters(struct pt_diags *d, struct pt_filter_spec *spec,
+			    const struct pt_ynode *v);
+
+#endif

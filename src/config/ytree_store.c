@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* What a YAML tree owns: its arena and the list of files read (see ytree_store.h). */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "ytree_store.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ARENA_BLOCK_SIZE 16384
+
+/* Zeroed memory that lives as long as the tree; NULL on overflow/ENOMEM. */
+void *pt_ya_alloc(struct ytree_priv *p, size_t size)
+{
+	const size_t align = _Alignof(max_align_t);
+	struct arena_block *b = p->blocks;
+	size_t bsize;
+	void *r;
+
+	if (size > SIZE_MAX / 4)
+		return NULL;
+	size = size ? (size + align - 1) & ~(align - 1) : align;
+	if (b && b->size - b->used >= size) {
+		r = (char *)b->data + b->used;
+		b->used += size;
+		return r;
+	}
+	bsize = size > ARENA_BLOCK_SIZE ? size : ARENA_BLOCK_SIZE;
+	b = calloc(1, sizeof(*b) + bsize);
+	if (!b)
+		return NULL;
+	b->size = bsize;
+	b->used = size;
+	if (p->blocks && size > ARENA_BLOCK_SIZE) {
+		/* one-off big block: keep filling the current one */
+		b->next = p->blocks->next;
+		p->blocks->next = b;
+	} else {
+		b->next = p->blocks;
+		p->blocks = b;
+	}
+	return b->data;
+}
+
+void *pt_ya_array(struct ytree_priv *p, size_t n, size_t elsize)
+{
+	if (elsize && n > SIZE_MAX / 4 / elsize)
+		return NULL;
+	return pt_ya_alloc(p, n * elsize);
+}
+
+char *pt_ya_strndup(struct ytree_priv *p, const char *s, size_t len)
+{
+	char *r = pt_ya_alloc(p, len + 1);
+
+	if (r)
+		memcpy(r, s, len);
+	return r;
+}
+
+bool pt_yfiles_find(const struct pt_ytree *t, const char *real, size_t *idx)
+{
+	size_t i;
+
+	for (i = 0; i < t->nfiles; i++) {
+		if (!strcmp(t->files[i], real)) {
+			*idx = i;
+			return true;
+		}
+	}
+	return false;
+}
+
+int pt_yfiles_add(struct pt_ytree *t, struct ytree_priv *p, char *real, size_t *idx)
+{
+	if (t->nfiles == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 8;
+		char **files = reallocarray(t->files, cap, sizeof(*files));
+		struct pt_ynode **roots;
+		int *heights;
+
+		if (!files)
+			return -ENOMEM;
+		t->files = files;
+		roots = reallocarray(p->roots, cap, sizeof(*roots));
+		if (!roots)
+			return -ENOMEM;
+		p->roots = roots;
+		heights = reallocarray(p->heights, cap, sizeof(*heights));
+		if (!heights)
+			return -ENOMEM;
+		p->heights = heights;
+		p->cap = cap;
+	}
+	*idx = t->nfiles;
+	t->files[t->nfiles] = real;
+	p->roots[t->nfiles] = NULL;
+	p->heights[t->nfiles] = 1;
+	t->nfiles++;
+	return 0;
+}
+
+void pt_ytree_free(struct pt_ytree *t)
+{
+	struct ytree_priv *p = t->priv;
+	struct arena_block *b, *next;
+	size_t i;
+
+	for (i = 0; i < t->nfiles; i++)
+		free(t->files[i]);
+	free(t->files);
+	if (p) {
+		for (b = p->blocks; b; b = next) {
+			next = b->next;
+			free(b);
+		}
+		free(p->roots);
+		free(p->heights);
+		free(p);
+	}
+	memset(t, 0, sizeof(*t));
+}
+
+const struct pt_ynode *pt_ynode_get(const struct pt_ynode *map, const char *key)
+{
+	size_t i;
+
+	if (!map || map->type != PT_Y_MAPPING)
+		return NULL;
+	for (i = 0; i < map->n; i++)
+		if (map->keys[i]->type == PT_Y_SCALAR && !strcmp(map->keys[i]->scalar, key))
+			return map->values[i];
+	return NULL;
+}

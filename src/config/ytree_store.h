@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * What a pt_ytree owns, for the loader (ytree.c): every node and string in
+ * an arena freed with the tree, and the files read, each once, with the
+ * converted root and height of each.
+ */
+#ifndef PIDTREE_YTREE_STORE_H
+#define PIDTREE_YTREE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ytree.h"
+
+struct arena_block {
+	struct arena_block *next;
+	size_t size, used;
+	max_align_t data[];
+};
+
+struct ytree_priv {
+	struct arena_block *blocks;
+	/* parallel to pt_ytree.files: converted root and height of each file */
+	struct pt_ynode **roots;
+	int *heights;
+	size_t cap;
+};
+
+/* Zeroed memory that lives as long as the tree; NULL on overflow/ENOMEM. */
+void *pt_ya_alloc(struct ytree_priv *p, size_t size);
+void *pt_ya_array(struct ytree_priv *p, size_t n, size_t elsize);
+char *pt_ya_strndup(struct ytree_priv *p, const char *s, size_t len);
+
+/* The index of file real (realpath) in t->files, if it was read. */
+bool pt_yfiles_find(const struct pt_ytree *t, const char *real, size_t *idx);
+/* Record real (taking ownership) in t->files; its root is filled in later.  0 or -ENOMEM. */
+int pt_yfiles_add(struct pt_ytree *t, struct ytree_priv *p, char *real, size_t *idx);
+
+#endif

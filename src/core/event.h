@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The in-memory event every sink reads.  Built by the probe decoders from a
+ * ring-buffer record plus the process cache, then enriched by plugins.
+ * Strings are borrowed (owned by the process cache or by the event's own
+ * storage) and valid until the sinks have run.
+ */
+#ifndef PIDTREE_EVENT_H
+#define PIDTREE_EVENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <netinet/in.h>
+
+#include "pidtree.h"
+
+struct pt_event_proc {
+	uint32_t pid;
+	uint32_t ppid;
+	uint32_t uid;
+	uint32_t loginuid; /* 4294967295 = unset */
+	uint64_t start_ns;
+	const char *cmdline;  /* never NULL ("" when unknown) */
+	const char *username; /* never NULL */
+	const char *loginname; /* NULL unless a plugin set it */
+};
+
+enum pt_field_type { PT_FIELD_STR, PT_FIELD_INT, PT_FIELD_BOOL };
+
+/* Extra top-level key added by a plugin or a probe (e.g. "snapshot"). */
+struct pt_event_field {
+	const char *key; /* [a-z0-9_]+ */
+	enum pt_field_type type;
+	const char *str;
+	int64_t num;
+};
+
+struct pt_udp_dest {
+	char daddr[INET6_ADDRSTRLEN];
+	uint16_t port;
+	double duration; /* seconds */
+	uint64_t msg_count;
+};
+
+#define PT_EVENT_MAX_FIELDS 16
+
+/*
+ * What the events of a probe look like, which decides the keys written (in
+ * this order, after timestamp, probe, pid and proctree) and how the
+ * one-line summary reads.
+ */
+enum pt_event_shape {
+	PT_SHAPE_CONNECT, /* daddr, saddr, port: an outbound connection */
+	PT_SHAPE_LISTEN,  /* laddr, port, protocol: a listening socket */
+	PT_SHAPE_SESSION, /* destinations [{daddr, port, duration, msg_count}], protocol */
+	PT_SHAPE_PROCESS, /* no address: the process itself */
+};
+
+/* A probe's identity as events show it (one per row of the probe table). */
+struct pt_probe_info {
+	const char *name;       /* "probe" of its events, its YAML key */
+	const char *message_id; /* journald MESSAGE_ID (32 hex digits), NULL: none */
+	enum pt_event_shape shape;
+};
+
+struct pt_event {
+	const struct pt_probe_info *probe;
+	uint64_t ts_us;    /* wall clock, microseconds since the epoch */
+	uint32_t pid;
+	size_t nproc;
+	struct pt_event_proc proctree[PT_MAX_DEPTH]; /* [0] = the process itself */
+	/* address fields: "" when unknown or not applicable to the shape */
+	char daddr[INET6_ADDRSTRLEN];
+	char saddr[INET6_ADDRSTRLEN];
+	char laddr[INET6_ADDRSTRLEN];
+	uint16_t port;
+	bool has_port;
+	const char *protocol; /* "tcp" / "udp" or NULL */
+	struct pt_udp_dest *dests; /* udp_session */
+	size_t ndests;
+	char error[256]; /* "" or a short reason */
+	size_t nfields;
+	struct pt_event_field fields[PT_EVENT_MAX_FIELDS];
+};
+
+/* Reset every per-event field of ev (the proctree is filled by resolve). */
+void pt_event_reset(struct pt_event *ev);
+
+/* Append "; reason" (or set it when empty) to ev->error, truncating safely. */
+void pt_event_add_error(struct pt_event *ev, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/*
+ * Add a plugin/probe field (key and string borrowed; a key already present
+ * is replaced).  -ENOSPC when full; -EINVAL for a bad key: empty, not
+ * [a-z0-9_]+, longer than 56 (journald field names are <= 64 with the
+ * "PIDTREE_" prefix), or one of the event's own keys (pid, port, ...).
+ */
+int pt_event_add_str(struct pt_event *ev, const char *key, const char *val);
+int pt_event_add_int(struct pt_event *ev, const char *key, int64_t val);
+int pt_event_add_bool(struct pt_event *ev, const char *key, bool val);
+
+/* Text form of an address: IPv4 dotted quad, IPv6 per RFC 5952 (inet_ntop). */
+void pt_addr_to_str(int family, const uint8_t *addr, char *buf, size_t len);
+
+#endif

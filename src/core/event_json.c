@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The event as JSON: the object every output carries (see event_json.h). */
+#include "event_json.h"
+
+#include <string.h>
+
+#include "json.h"
+
+/* A string held in a fixed char array that may lack its NUL. */
+#define JSON_ARR(b, arr) pt_json_str((b), (arr), strnlen((arr), sizeof(arr)))
+
+void pt_json_proctree(struct pt_buf *b, const struct pt_event *ev)
+{
+	size_t i, n = ev->nproc < PT_MAX_DEPTH ? ev->nproc : PT_MAX_DEPTH;
+
+	pt_buf_addc(b, '[');
+	for (i = 0; i < n; i++) {
+		const struct pt_event_proc *pr = &ev->proctree[i];
+
+		if (i)
+			PT_JSON_LIT(b, ",{\"pid\":");
+		else
+			PT_JSON_LIT(b, "{\"pid\":");
+		pt_json_u64(b, pr->pid);
+		PT_JSON_LIT(b, ",\"cmdline\":");
+		pt_json_strz(b, pr->cmdline);
+		PT_JSON_LIT(b, ",\"username\":");
+		pt_json_strz(b, pr->username);
+		if (pr->loginname) {
+			PT_JSON_LIT(b, ",\"loginuid\":");
+			pt_json_u64(b, pr->loginuid);
+			PT_JSON_LIT(b, ",\"loginname\":");
+			pt_json_strz(b, pr->loginname);
+		}
+		pt_buf_addc(b, '}');
+	}
+	pt_buf_addc(b, ']');
+}
+
+static void put_destinations(struct pt_buf *b, const struct pt_event *ev)
+{
+	size_t i;
+
+	PT_JSON_LIT(b, ",\"destinations\":[");
+	for (i = 0; i < ev->ndests; i++) {
+		const struct pt_udp_dest *d = &ev->dests[i];
+
+		if (i)
+			PT_JSON_LIT(b, ",{\"daddr\":");
+		else
+			PT_JSON_LIT(b, "{\"daddr\":");
+		JSON_ARR(b, d->daddr);
+		PT_JSON_LIT(b, ",\"port\":");
+		pt_json_u64(b, d->port);
+		PT_JSON_LIT(b, ",\"duration\":");
+		pt_json_seconds(b, d->duration);
+		PT_JSON_LIT(b, ",\"msg_count\":");
+		pt_json_u64(b, d->msg_count);
+		pt_buf_addc(b, '}');
+	}
+	pt_buf_addc(b, ']');
+}
+
+static void put_field(struct pt_buf *b, const struct pt_event_field *f)
+{
+	pt_buf_addc(b, ',');
+	pt_json_strz(b, f->key);
+	pt_buf_addc(b, ':');
+	switch (f->type) {
+	case PT_FIELD_INT:
+		pt_json_i64(b, f->num);
+		break;
+	case PT_FIELD_BOOL:
+		if (f->num)
+			PT_JSON_LIT(b, "true");
+		else
+			PT_JSON_LIT(b, "false");
+		break;
+	case PT_FIELD_STR:
+	default:
+		pt_json_strz(b, f->str);
+		break;
+	}
+}
+
+/*
+ * Key order: timestamp, probe, pid, proctree, the keys of the probe's shape,
+ * error, then the extra fields in the order they were added (check_key in
+ * event.c keeps them from repeating a key written here).
+ */
+void pt_json_event(struct pt_buf *b, const struct pt_event *ev)
+{
+	enum pt_event_shape shape = ev->probe ? ev->probe->shape : PT_SHAPE_PROCESS;
+	char ts[32];
+	size_t i, nfields;
+
+	pt_format_timestamp(ev->ts_us, ts, sizeof(ts));
+	PT_JSON_LIT(b, "{\"timestamp\":\"");
+	pt_buf_adds(b, ts);
+	PT_JSON_LIT(b, "\",\"probe\":");
+	pt_json_strz(b, ev->probe ? ev->probe->name : "");
+	PT_JSON_LIT(b, ",\"pid\":");
+	pt_json_u64(b, ev->pid);
+	PT_JSON_LIT(b, ",\"proctree\":");
+	pt_json_proctree(b, ev);
+
+	/* a shape's keys, when the event has them */
+	switch (shape) {
+	case PT_SHAPE_CONNECT:
+		if (!ev->daddr[0])
+			break;
+		PT_JSON_LIT(b, ",\"daddr\":");
+		JSON_ARR(b, ev->daddr);
+		PT_JSON_LIT(b, ",\"saddr\":");
+		JSON_ARR(b, ev->saddr);
+		PT_JSON_LIT(b, ",\"port\":");
+		pt_json_u64(b, ev->port);
+		break;
+	case PT_SHAPE_LISTEN:
+		if (!ev->laddr[0])
+			break;
+		PT_JSON_LIT(b, ",\"laddr\":");
+		JSON_ARR(b, ev->laddr);
+		PT_JSON_LIT(b, ",\"port\":");
+		pt_json_u64(b, ev->port);
+		if (ev->protocol) {
+			PT_JSON_LIT(b, ",\"protocol\":");
+			pt_json_strz(b, ev->protocol);
+		}
+		break;
+	case PT_SHAPE_SESSION:
+		if (!ev->ndests || !ev->dests)
+			break;
+		put_destinations(b, ev);
+		if (ev->protocol) {
+			PT_JSON_LIT(b, ",\"protocol\":");
+			pt_json_strz(b, ev->protocol);
+		}
+		break;
+	case PT_SHAPE_PROCESS:
+		break;
+	}
+
+	PT_JSON_LIT(b, ",\"error\":");
+	JSON_ARR(b, ev->error);
+
+	nfields = ev->nfields < PT_EVENT_MAX_FIELDS ? ev->nfields : PT_EVENT_MAX_FIELDS;
+	for (i = 0; i < nfields; i++)
+		put_field(b, &ev->fields[i]);
+	pt_buf_addc(b, '}');
+}

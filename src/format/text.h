@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Text for people and for RFC 5424 values, free of I/O so the unit tests can
+ * check it byte for byte: control characters, invalid UTF-8 and cuts that
+ * never split a UTF-8 sequence.
+ */
+#ifndef PIDTREE_TEXT_H
+#define PIDTREE_TEXT_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+/* Appended to every value cut at a size limit (as the process cache does). */
+#define PT_CUT_MARKER "..."
+
+enum pt_text_mode {
+	/*
+	 * For people (journald MESSAGE): \n \r \t \e and \\ as C escapes,
+	 * other control characters and invalid UTF-8 bytes as \xNN.
+	 */
+	PT_TEXT_HUMAN,
+	/*
+	 * RFC 5424 PARAM-VALUE: '"', '\' and ']' escaped with '\'; control
+	 * characters and invalid UTF-8 bytes replaced by U+FFFD, so the value
+	 * is valid UTF-8 without control characters.
+	 */
+	PT_TEXT_SD,
+};
+
+/*
+ * Append s[0..n): at most max input bytes (cut at a UTF-8 boundary and
+ * followed by PT_CUT_MARKER when longer).
+ */
+void pt_text_append(struct pt_buf *b, const char *s, size_t n, size_t max,
+		    enum pt_text_mode mode);
+
+#endif

@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* What every probe's open() shares (see probe.h). */
+#include "probe.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "log.h"
+
+struct pt_probe *pt_probe_new(const struct pt_probe_desc *desc, const struct pt_obj_consts *c)
+{
+	struct pt_probe *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	if (desc->priv_size) {
+		p->priv = calloc(1, desc->priv_size);
+		if (!p->priv) {
+			free(p);
+			return NULL;
+		}
+	}
+	p->desc = desc;
+	p->consts = *c;
+	return p;
+}
+
+void pt_probe_destroy(struct pt_probe *p)
+{
+	if (!p)
+		return;
+	if (p->priv && p->desc->free_priv)
+		p->desc->free_priv(p->priv);
+	free(p->priv);
+	if (p->destroy_skel && p->skel)
+		p->destroy_skel(p->skel);
+	free(p);
+}
+
+int pt_probe_fail(const struct pt_probe *p, const char *what, int err)
+{
+	pt_err("%s: cannot %s: %s%s", p->desc->info.name, what, strerror(-err),
+	       err == -EPERM ? " (pidtree needs root, or CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN)"
+			     : "");
+	return err;
+}
+
+/* A map of obj that pidtree's shared headers define; NULL (logged) if absent. */
+struct bpf_map *pt_probe_map(const struct pt_probe *p, struct bpf_object *obj, const char *name)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(obj, name);
+
+	if (!m)
+		pt_err("%s: its BPF object has no map %s", p->desc->info.name, name);
+	return m;
+}
+
+int pt_probe_prepare(struct pt_probe *p, const struct pt_probe_env *env,
+		     const struct pt_probe_config *pc, struct bpf_object *obj)
+{
+	struct bpf_map *events = pt_probe_map(p, obj, "pt_events");
+	struct bpf_map *lost = pt_probe_map(p, obj, "pt_lost");
+	struct bpf_map *v4 = bpf_object__find_map_by_name(obj, "pt_filter_v4");
+	struct bpf_map *v6 = bpf_object__find_map_by_name(obj, "pt_filter_v6");
+	int err;
+
+	if (!events || !lost)
+		return -EINVAL;
+	err = bpf_map__reuse_fd(events, env->events_fd);
+	if (!err)
+		err = bpf_map__reuse_fd(lost, env->lost_fd);
+	if (err)
+		return pt_probe_fail(p, "share the event ring buffer", err);
+	if (v4 && v6 && pc)
+		return pt_probe_size_filters(p, pc, v4, v6);
+	return 0;
+}
+
+uint64_t pt_lost_read(int lost_fd, uint32_t idx)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t *vals, sum = 0;
+
+	if (ncpu <= 0)
+		return 0;
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return 0;
+	if (!bpf_map_lookup_elem(lost_fd, &idx, vals))
+		for (int i = 0; i < ncpu; i++)
+			sum += vals[i];
+	free(vals);
+	return sum;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char msg[1024];
+	size_t n;
+	int lvl;
+
+	switch (level) {
+	case LIBBPF_WARN:
+		lvl = LOG_WARNING;
+		break;
+	case LIBBPF_INFO:
+		lvl = LOG_DEBUG;
+		break;
+	default:
+		if (pt_log_verbose() < 2)
+			return 0;
+		lvl = LOG_DEBUG;
+	}
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	pt_log(lvl, "libbpf: %s", msg);
+	return 0;
+}
+
+void pt_libbpf_logging(void)
+{
+	libbpf_set_print(libbpf_print);
+}

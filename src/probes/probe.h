@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * A probe: one BPF object (bpf/NAME.bpf.c), one file here (src/probes/
+ * NAME.c) holding its descriptor, and one row in the probe table
+ * (table.c).  The descriptor is everything the rest of pidtree knows about
+ * the probe: its name, journald MESSAGE_ID and event shape, its YAML keys,
+ * its record types and loss counters and their names, the kernel features
+ * it needs, and how it is opened, decodes its records, is reconfigured and
+ * ticks.  Logs, STATUS=, telemetry, -p, feature checks, journald and JSON
+ * all read it from there.
+ *
+ * What every probe object shares: the ring buffer and loss counters
+ * (created by the daemon, struct pt_probe_env), the read-only pt_consts
+ * (depth limit, wake-up threshold, its record types and loss counters), and
+ * the filter maps with their generation switch (filter.bpf.h).
+ */
+#ifndef PIDTREE_PROBE_H
+#define PIDTREE_PROBE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "event.h"
+#include "pidtree.h"
+
+struct bpf_map;
+struct bpf_object;
+struct bpf_program;
+struct bpf_link;
+struct pt_probe;
+struct pt_proc_cache;
+
+/* What the daemon sets up once for every probe object. */
+struct pt_probe_env {
+	int events_fd; /* the ring buffer all records go through */
+	int lost_fd;   /* per-CPU loss counters, PT_LOSS_SLOTS entries */
+	uint32_t max_depth;
+	uint64_t wakeup_bytes; /* ring backlog that wakes the consumer */
+};
+
+/*
+ * What a probe needs to produce events outside the plain record -> event
+ * path (udp_session's start/end records, net_listen's snapshots, the
+ * process records): the process cache and the daemon's emit function.
+ */
+struct pt_emitter {
+	struct pt_proc_cache *cache;
+	void (*emit)(void *ctx, struct pt_event *ev);
+	void *ctx;
+	int64_t boot_to_real_ns; /* CLOCK_REALTIME - CLOCK_BOOTTIME */
+};
+
+/* A loss counter: its name in totals and telemetry, and what it counts. */
+struct pt_loss_def {
+	const char *name;
+	const char *what; /* "records lost (ring buffer full; raise --ringbuf-kib)" */
+};
+
+/* Kernel features a probe needs (features.c checks them at start-up). */
+#define PT_FEAT_CGROUP_SOCK  (1u << 0) /* cgroup socket programs on the cgroup2 root */
+#define PT_FEAT_CGROUP_MOUNT (1u << 1) /* a mounted cgroup2 file system */
+
+#define PT_PROBE_USER_LOSSES 4
+
+struct pt_probe_desc {
+	struct pt_probe_info info;     /* name, MESSAGE_ID, event shape */
+	struct pt_probe_schema schema; /* YAML key and own keys; name NULL: not configurable */
+	bool always;                   /* opened whatever the configuration */
+	const char *attach;            /* attach points, for -p and messages */
+	unsigned int nrecords;         /* record types rec_base + 0 .. nrecords - 1 */
+	const struct pt_loss_def *losses; /* kernel counters pt_lost[loss_base + i] */
+	unsigned int nlosses;
+	const struct pt_loss_def *user_losses; /* counted by the probe in user_lost[i] */
+	unsigned int nuser_losses;
+	size_t priv_size;              /* zeroed private state, p->priv */
+	void (*free_priv)(void *priv); /* what priv owns (optional; priv itself is freed) */
+	/* PT_FEAT_* needed with configuration pc (optional) */
+	unsigned int (*features)(const struct pt_probe_config *pc);
+	/*
+	 * Open, load and attach the BPF object into p (desc, consts and priv
+	 * set).  pc is NULL for a probe that is not configurable.  0 or
+	 * -errno, logged; on failure the caller destroys p.
+	 */
+	int (*open)(struct pt_probe *p, const struct pt_probe_env *env,
+		    const struct pt_probe_config *pc);
+	/*
+	 * Fill the probe-specific fields of ev from record rec (0 ..
+	 * nrecords - 1) and point *tree at its ancestry snapshot.  0 or -EINVAL.
+	 */
+	int (*decode)(unsigned int rec, const void *data, size_t len, struct pt_event *ev,
+		      const struct pt_ancestry **tree);
+	/* Instead of decode: the probe handles its records itself.  0 or -EINVAL. */
+	int (*handle)(struct pt_probe *p, unsigned int rec, const void *data, size_t len,
+		      const struct pt_emitter *em);
+	/*
+	 * Reload: true when the change from old to new needs the BPF object
+	 * re-opened (options baked into it at load time); else reconfigure()
+	 * applies the userland-side options (filters are swapped generically).
+	 */
+	bool (*needs_reopen)(const struct pt_probe_config *old, const struct pt_probe_config *new);
+	void (*reconfigure)(struct pt_probe *p, const struct pt_probe_config *pc);
+	/* Called about once a second from the main loop (optional). */
+	void (*tick)(struct pt_probe *p, uint64_t now_boot_ns, const struct pt_emitter *em);
+};
+
+struct pt_probe {
+	const struct pt_probe_desc *desc;
+	struct pt_obj_consts consts; /* its object's pt_consts (set before open) */
+	void *skel;
+	void (*destroy_skel)(void *skel);
+	/* filter maps of this object (none for the process probe) */
+	struct bpf_map *filter_v4, *filter_v6, *ports;
+	volatile uint32_t *generation; /* the object's pt_generation (mmapped .bss) */
+	uint32_t filter_cap;           /* entries each LPM map holds (both generations) */
+	size_t nv4, nv6;               /* entries of the live generation */
+	void *priv;
+	uint64_t user_lost[PT_PROBE_USER_LOSSES];
+};
+
+/* ---- the probe table (table.c) ------------------------------------------- */
+
+/* Every built-in probe; NULL-terminated. */
+extern const struct pt_probe_desc *const pt_probe_table[];
+/* The built-in probe called name, NULL if none. */
+const struct pt_probe_desc *pt_probe_find(const char *name);
+
+/* ---- steps shared by every probe's open() (probe.c) ---------------------- */
+
+/*
+ * Before load: point the object's ring buffer and loss counters (the maps
+ * pt_events and pt_lost of ringbuf.bpf.h) at the shared ones and, for an
+ * object with filter maps (filter.bpf.h), size them for pc with room for the
+ * reload generation.  0 or -errno, logged.
+ */
+int pt_probe_prepare(struct pt_probe *p, const struct pt_probe_env *env,
+		     const struct pt_probe_config *pc, struct bpf_object *obj);
+/*
+ * After load, before attach: remember the object's filter maps and its
+ * generation switch (its pt_generation, in the skeleton's .bss), and
+ * install pc's filters, so nothing unfiltered leaks.  0 or -errno, logged.
+ */
+int pt_probe_filters_init(struct pt_probe *p, const struct pt_probe_config *pc,
+			  struct bpf_object *obj, volatile uint32_t *generation);
+/* The map called name of obj; NULL, logged, when there is none. */
+struct bpf_map *pt_probe_map(const struct pt_probe *p, struct bpf_object *obj, const char *name);
+/* Size the LPM maps for pc's filters, both generations (part of prepare). */
+int pt_probe_size_filters(struct pt_probe *p, const struct pt_probe_config *pc,
+			  struct bpf_map *filter_v4, struct bpf_map *filter_v6);
+/* Replace the probe's filters with pc's: fill the idle generation, flip, clean. */
+int pt_probe_install_filters(struct pt_probe *p, const struct pt_probe_config *pc);
+/* Whether pc's filters fit in the maps the running object has. */
+bool pt_probe_filters_fit(const struct pt_probe *p, const struct pt_probe_config *pc);
+/* Log a failed load or attach step: "NAME: cannot WHAT: reason". */
+int pt_probe_fail(const struct pt_probe *p, const char *what, int err);
+
+/* A probe of desc with its consts and zeroed priv; NULL when out of memory. */
+struct pt_probe *pt_probe_new(const struct pt_probe_desc *desc, const struct pt_obj_consts *c);
+void pt_probe_destroy(struct pt_probe *p);
+
+/* Sum of the per-CPU loss counters at idx. */
+uint64_t pt_lost_read(int lost_fd, uint32_t idx);
+
+/* Path of the cgroup2 root (from /proc/self/mountinfo) into buf.  0 or -ENOENT. */
+int pt_cgroup2_root(char *buf, size_t len);
+/* Open the cgroup2 root read-only for attaching (fd, or -errno after a log line). */
+int pt_cgroup2_open(const char *who);
+/* Attach a cgroup program to the cgroup2 root; the link is stored in *link. */
+int pt_attach_cgroup(struct bpf_program *prog, int cgfd, struct bpf_link **link);
+
+/* libbpf messages through pt_log. */
+void pt_libbpf_logging(void);
+
+#endif
