@@ -102,7 +102,7 @@ struct pt_fork_record {
 	__u64 parent_start_ns;
 };
 
-/* exit: the thread-group leader exited. */
+/* exit: the last thread of the process exited. */
 struct pt_exit_record {
 	struct pt_record_hdr hdr;
 	__u32 tgid;

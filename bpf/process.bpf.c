@@ -2,8 +2,8 @@
 /*
  * Process lifecycle records that keep userland's process cache current:
  * exec (the new argv, read from the task's own mm right after the image
- * switch), fork (a new process, not a thread) and exit (of the thread-group
- * leader).
+ * switch), fork (a new process, not a thread) and exit (of the whole thread
+ * group: its last thread).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -47,19 +47,26 @@ int BPF_PROG(pt_fork, struct task_struct *parent, struct task_struct *child)
 	return 0;
 }
 
+/*
+ * A process has exited when its last thread has: do_exit() decrements
+ * signal->live before this tracepoint, so the thread that sees 0 is the
+ * last.  The leader alone exiting (pthread_exit() in main) is not the end
+ * of the process: its other threads run on under its pid, and its
+ * children's ancestry must still show its cmdline.
+ */
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(pt_exit, struct task_struct *p)
 {
 	struct pt_exit_record *r;
 
-	if (p->pid != p->tgid)
-		return 0; /* a thread; the process lives on */
+	if (p->signal->live.counter != 0)
+		return 0; /* other threads of the process live on */
 	r = pt_reserve(sizeof(*r), PT_REC(PT_PROC_REC_EXIT), PT_LOSS(0));
 	if (!r)
 		return 0;
 	r->tgid = p->tgid;
 	r->pad = 0;
-	r->start_ns = p->start_boottime;
+	r->start_ns = p->group_leader->start_boottime;
 	pt_submit(r, sizeof(*r));
 	return 0;
 }

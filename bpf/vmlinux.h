@@ -109,6 +109,10 @@ struct nsproxy {
 	struct net *net_ns;
 };
 
+struct signal_struct {
+	atomic_t live; /* threads of the group not yet exited */
+};
+
 struct task_struct {
 	unsigned int flags;
 	struct mm_struct *mm;
@@ -121,6 +125,7 @@ struct task_struct {
 	const struct cred *real_cred;
 	char comm[16];
 	struct nsproxy *nsproxy;
+	struct signal_struct *signal;
 	kuid_t loginuid;
 	u64 self_exec_id;
 };

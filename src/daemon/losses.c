@@ -173,7 +173,7 @@ void pt_losses_check(struct daemon *d)
 			uint64_t n = pt_lost_read(d->env.lost_fd, slot);
 
 			if (n > d->lost_seen[slot]) {
-				pt_warn("%s: %" PRIu64 " %s", desc->losses[j].name,
+				pt_warn("%s: %" PRIu64 " %s", desc->info.name,
 					n - d->lost_seen[slot], desc->losses[j].what);
 				d->lost_seen[slot] = n;
 			}
