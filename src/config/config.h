@@ -89,6 +89,8 @@ struct pt_probe_config *pt_config_probe(const struct pt_config *cfg, const char 
 int pt_config_parse_probe(struct pt_probe_config *pc, const struct pt_ynode *key,
 			  const struct pt_ynode *val, const struct pt_probe_schema *const *others,
 			  struct pt_diags *diags);
+/* Subnet filters per probe at most (each costs two LPM entries in the kernel). */
+#define PT_FILTERS_MAX 100000
 /* filters.c: a "filters:" list into spec->filters.  0 or -ENOMEM. */
 int pt_config_parse_filters(struct pt_diags *d, struct pt_filter_spec *spec,
 			    const struct pt_ynode *v);

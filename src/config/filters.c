@@ -4,7 +4,11 @@
  * (address or CIDR), network_mask, description, except_ports or
  * include_ports.  The filter model itself is core/filter.c.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include <arpa/inet.h>
+#include <search.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,6 +101,28 @@ static bool clear_host_bits(uint8_t *addr, int len, int plen)
 	return changed;
 }
 
+/*
+ * An IPv4-mapped network (::ffff:a.b.c.d/n, n >= 96) is an IPv4 one: events
+ * carry IPv4-mapped addresses as IPv4 (dual-stack sockets), so the kernel
+ * looks them up in the IPv4 trie, where this filter must be to match.
+ */
+static void unmap_v4(struct pt_diags *d, struct pt_net_filter *f, const struct pt_ynode *net)
+{
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+	char txt[INET_ADDRSTRLEN];
+
+	/* (host bits are clear: a prefix shorter than 96 bits cannot keep ffff) */
+	if (f->family != AF_INET6 || f->prefixlen < 96 || memcmp(f->addr, mapped, sizeof(mapped)))
+		return;
+	memmove(f->addr, f->addr + 12, 4);
+	memset(f->addr + 4, 0, 12);
+	f->family = AF_INET;
+	f->prefixlen -= 96;
+	inet_ntop(AF_INET, f->addr, txt, sizeof(txt));
+	PT_KEY_WARN(d, net, "network '%s' is IPv4-mapped: matched as %s/%d", net->scalar, txt,
+		    f->prefixlen);
+}
+
 static void parse_network(struct pt_diags *d, struct pt_net_filter *f, const struct pt_ynode *net,
 			  const struct pt_ynode *mask)
 {
@@ -149,6 +175,7 @@ static void parse_network(struct pt_diags *d, struct pt_net_filter *f, const str
 		inet_ntop(f->family, f->addr, txt, sizeof(txt));
 		PT_KEY_WARN(d, net, "network '%s' has host bits set; using %s/%d", s, txt, f->prefixlen);
 	}
+	unmap_v4(d, f, net);
 	return;
 bad:
 	PT_KEY_ERR(d, net, "invalid network address '%s'", s);
@@ -218,12 +245,33 @@ static void filter_keys(struct pt_diags *d, const struct pt_ynode *it, struct fi
 	}
 }
 
+/*
+ * A subnet_name seen before is an error naming the first one's line.  The
+ * names are kept in a hash table (hsearch_r: one lookup per filter, where a
+ * list of 100000 filters compared pairwise would take minutes).
+ */
+static int check_unique(struct pt_diags *d, struct hsearch_data *names,
+			const struct pt_net_filter *f, const struct pt_ynode *at)
+{
+	ENTRY e = { .key = f->subnet_name, .data = (void *)f }, *found = NULL;
+
+	if (!hsearch_r(e, FIND, &found, names) || !found) {
+		if (!hsearch_r(e, ENTER, &found, names))
+			return -ENOMEM;
+		return 0;
+	}
+	PT_KEY_ERR(d, at, "duplicate subnet_name '%s' (first at line %d)", f->subnet_name,
+		   ((const struct pt_net_filter *)found->data)->line);
+	return 0;
+}
+
 /* Appends to pc->filters (room for it is there) whatever the outcome. */
-static int parse_filter(struct pt_diags *d, struct pt_filter_spec *pc, const struct pt_ynode *it)
+static int parse_filter(struct pt_diags *d, struct pt_filter_spec *pc, struct hsearch_data *names,
+			const struct pt_ynode *it)
 {
 	struct pt_net_filter *f = &pc->filters[pc->nfilters];
 	struct filter_keys fk = { 0 };
-	size_t i;
+	int ret;
 
 	if (it->type != PT_Y_MAPPING) {
 		PT_KEY_ERR(d, it, "a filter must be a mapping, got %s", pt_ynode_type_name(it));
@@ -242,17 +290,12 @@ static int parse_filter(struct pt_diags *d, struct pt_filter_spec *pc, const str
 		PT_KEY_ERR(d, fk.name, "subnet_name must be a string or a number, got %s",
 		     pt_ynode_type_name(fk.name));
 	} else {
-		for (i = 0; i + 1 < pc->nfilters; i++) {
-			if (pc->filters[i].subnet_name &&
-			    !strcmp(pc->filters[i].subnet_name, fk.name->scalar)) {
-				PT_KEY_ERR(d, fk.name, "duplicate subnet_name '%s' (first at line %d)",
-				     fk.name->scalar, pc->filters[i].line);
-				break;
-			}
-		}
 		f->subnet_name = strdup(fk.name->scalar);
 		if (!f->subnet_name)
 			return -ENOMEM;
+		ret = check_unique(d, names, f, fk.name);
+		if (ret)
+			return ret;
 	}
 	if (fk.network)
 		parse_network(d, f, fk.network, fk.mask);
@@ -270,8 +313,9 @@ static int parse_filter(struct pt_diags *d, struct pt_filter_spec *pc, const str
 
 int pt_config_parse_filters(struct pt_diags *d, struct pt_filter_spec *pc, const struct pt_ynode *v)
 {
+	struct hsearch_data names;
 	size_t i;
-	int ret;
+	int ret = 0;
 
 	if (v->type == PT_Y_NULL)
 		return 0;
@@ -281,14 +325,20 @@ int pt_config_parse_filters(struct pt_diags *d, struct pt_filter_spec *pc, const
 	}
 	if (!v->n || pc->filters)
 		return 0;
-	pc->filters = calloc(v->n, sizeof(*pc->filters));
-	if (!pc->filters)
-		return -ENOMEM;
-	for (i = 0; i < v->n; i++) {
-		ret = parse_filter(d, pc, v->items[i]);
-		if (ret)
-			return ret;
+	if (v->n > PT_FILTERS_MAX) {
+		PT_KEY_ERR(d, v, "at most %d subnet filters per probe, got %zu", PT_FILTERS_MAX, v->n);
+		return 0;
 	}
-	return 0;
+	pc->filters = calloc(v->n, sizeof(*pc->filters));
+	memset(&names, 0, sizeof(names));
+	if (!pc->filters || !hcreate_r(v->n * 2, &names)) {
+		free(pc->filters);
+		pc->filters = NULL;
+		return -ENOMEM;
+	}
+	for (i = 0; i < v->n && !ret; i++)
+		ret = parse_filter(d, pc, &names, v->items[i]);
+	hdestroy_r(&names);
+	return ret;
 }
 

@@ -465,7 +465,7 @@ void pt_proc_cache_resolve(struct pt_proc_cache *c, const struct pt_ancestry *tr
 
 	release_held(c);
 	if (pt_users_full(&c->users))
-		pt_users_clear(&c->users);
+		pt_users_retire(&c->users);
 	c->in_resolve = true;
 	ev->pid = n ? tree->anc[0].tgid : 0;
 	ev->nproc = n;

@@ -9,7 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+
+#include "log.h"
 
 #define PT_PW_BUF_MAX (1u << 20)
 
@@ -85,65 +88,126 @@ static inline size_t uid_slot(uint32_t uid, size_t cap)
 	return (size_t)(uid * 0x9e3779b1u) & (cap - 1);
 }
 
-static int users_grow(struct pt_users *u)
+static const char *gen_find(const struct pt_ugen *g, uint32_t uid)
 {
-	size_t ncap = u->cap ? u->cap * 2 : 64, i, j;
+	if (!g->cap)
+		return NULL;
+	for (size_t i = uid_slot(uid, g->cap); g->tab[i].name; i = (i + 1) & (g->cap - 1))
+		if (g->tab[i].uid == uid)
+			return g->tab[i].name;
+	return NULL;
+}
+
+static int gen_grow(struct pt_ugen *g)
+{
+	size_t ncap = g->cap ? g->cap * 2 : 64, i, j;
 	struct pt_uname *t = calloc(ncap, sizeof(*t));
 
 	if (!t)
 		return -ENOMEM;
-	for (i = 0; i < u->cap; i++) {
-		if (!u->tab[i].name)
+	for (i = 0; i < g->cap; i++) {
+		if (!g->tab[i].name)
 			continue;
-		for (j = uid_slot(u->tab[i].uid, ncap); t[j].name; j = (j + 1) & (ncap - 1))
+		for (j = uid_slot(g->tab[i].uid, ncap); t[j].name; j = (j + 1) & (ncap - 1))
 			;
-		t[j] = u->tab[i];
+		t[j] = g->tab[i];
 	}
-	free(u->tab);
-	u->tab = t;
-	u->cap = ncap;
+	free(g->tab);
+	g->tab = t;
+	g->cap = ncap;
 	return 0;
 }
 
-const char *pt_users_get(struct pt_users *u, uint32_t uid, bool may_clear)
+/* Add uid -> name (taking ownership); NULL when out of memory (name freed). */
+static const char *gen_add(struct pt_ugen *g, uint32_t uid, char *name)
 {
-	char num[16], *name;
 	size_t i;
 
-	if (u->cap) {
-		for (i = uid_slot(uid, u->cap); u->tab[i].name; i = (i + 1) & (u->cap - 1))
-			if (u->tab[i].uid == uid)
-				return u->tab[i].name;
+	if ((g->n + 1) * 2 > g->cap && gen_grow(g)) {
+		free(name);
+		return NULL;
 	}
-	if (may_clear && pt_users_full(u))
-		pt_users_clear(u);
-	if ((u->n + 1) * 2 > u->cap && users_grow(u))
-		return "?";
-	name = pw_name(u, uid);
-	if (!name) {
-		snprintf(num, sizeof(num), "%u", uid);
-		name = strdup(num);
-		if (!name)
-			return "?";
-	}
-	for (i = uid_slot(uid, u->cap); u->tab[i].name; i = (i + 1) & (u->cap - 1))
+	for (i = uid_slot(uid, g->cap); g->tab[i].name; i = (i + 1) & (g->cap - 1))
 		;
-	u->tab[i].uid = uid;
-	u->tab[i].name = name;
-	u->n++;
+	g->tab[i].uid = uid;
+	g->tab[i].name = name;
+	g->n++;
 	return name;
+}
+
+static void gen_free(struct pt_ugen *g)
+{
+	for (size_t i = 0; i < g->cap; i++)
+		free(g->tab[i].name);
+	free(g->tab);
+	memset(g, 0, sizeof(*g));
+}
+
+void pt_users_retire(struct pt_users *u)
+{
+	gen_free(&u->old);
+	u->old = u->cur;
+	memset(&u->cur, 0, sizeof(u->cur));
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* pw_name, timed: a slow name service is worth a log line (once a minute) */
+static char *lookup(struct pt_users *u, uint32_t uid)
+{
+	uint64_t t0 = mono_ns(), t1;
+	char *name = pw_name(u, uid);
+
+	u->lookups++;
+	t1 = mono_ns();
+	if (t1 - t0 > PT_USERS_SLOW_MS * 1000000ull &&
+	    (!u->slow_logged_ns || t1 - u->slow_logged_ns > 60 * 1000000000ull)) {
+		pt_warn("looking up the user name of uid %u took %llu ms (a slow name service: "
+			"sssd, LDAP?); the event loop waited for it", uid,
+			(unsigned long long)((t1 - t0) / 1000000));
+		u->slow_logged_ns = t1;
+	}
+	return name;
+}
+
+const char *pt_users_get(struct pt_users *u, uint32_t uid, bool may_retire)
+{
+	const char *old;
+	char num[16], *name;
+	bool known;
+
+	name = (char *)gen_find(&u->cur, uid);
+	if (name)
+		return name;
+	/* copied forward before a retirement can free it; the old copy stays valid */
+	old = gen_find(&u->old, uid);
+	known = old != NULL;
+	name = known ? strdup(old) : NULL;
+	if (may_retire && pt_users_full(u))
+		pt_users_retire(u);
+	if (!known) {
+		name = lookup(u, uid);
+		if (!name) {
+			snprintf(num, sizeof(num), "%u", uid);
+			name = strdup(num);
+		}
+	}
+	if (!name)
+		return "?";
+	name = (char *)gen_add(&u->cur, uid, name);
+	return name ? name : "?";
 }
 
 void pt_users_clear(struct pt_users *u)
 {
-	size_t i;
-
-	for (i = 0; i < u->cap; i++)
-		free(u->tab[i].name);
-	free(u->tab);
-	u->tab = NULL;
-	u->cap = 0;
-	u->n = 0;
+	gen_free(&u->cur);
+	gen_free(&u->old);
 }
 
 void pt_users_free(struct pt_users *u)

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -18,23 +19,37 @@
 #define CAP_BPF 39
 #endif
 
-static const int keep[] = {
-	CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN, CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH, CAP_SYS_RESOURCE,
+static const struct {
+	int cap;
+	unsigned int need; /* 0: always kept */
+	const char *name;
+} keep[] = {
+	{ CAP_BPF, 0, "bpf" },
+	{ CAP_PERFMON, 0, "perfmon" },
+	{ CAP_DAC_READ_SEARCH, 0, "dac_read_search" },
+	{ CAP_NET_ADMIN, PT_CAPS_CGROUP, "net_admin" },
+	{ CAP_SYS_PTRACE, PT_CAPS_PROC_FDS, "sys_ptrace" },
 };
+
+static unsigned int need_now;
 
 static bool kept(int cap)
 {
 	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
-		if (keep[i] == cap)
+		if (keep[i].cap == cap && (!keep[i].need || (keep[i].need & need_now)))
 			return true;
 	return false;
 }
 
-int pt_drop_capabilities(void)
+int pt_drop_capabilities(unsigned int need)
 {
+	char names[128] = "";
+	size_t off = 0;
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct data[2];
 	int last = CAP_LAST_CAP, cap;
+
+	need_now = need;
 
 	/* the running kernel may know more capabilities than our headers */
 	while (prctl(PR_CAPBSET_READ, last + 1, 0, 0, 0) >= 0)
@@ -70,7 +85,10 @@ int pt_drop_capabilities(void)
 	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 		pt_warn("cannot set no_new_privs: %s", strerror(errno));
-	pt_dbg("capabilities dropped to bpf, perfmon, net_admin, sys_ptrace, dac_read_search, "
-	       "sys_resource");
+	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]) && off < sizeof(names); i++)
+		if (kept(keep[i].cap))
+			off += (size_t)snprintf(names + off, sizeof(names) - off, "%s%s",
+						off ? ", " : "", keep[i].name);
+	pt_dbg("capabilities dropped to %s", names);
 	return 0;
 }

@@ -113,6 +113,8 @@ const struct pt_probe_config *pt_daemon_probe_config(const struct daemon *d, siz
 bool pt_daemon_probe_wanted(const struct daemon *d, size_t i, const struct pt_config *cfg);
 int pt_daemon_open_probes(struct daemon *d);  /* the shared maps, then every wanted row */
 int pt_daemon_check_features(struct daemon *d);
+/* PT_CAPS_* (caps.h) the configured probes need after start-up */
+unsigned int pt_daemon_caps_needed(const struct daemon *d);
 /* Apply cfg to the running probes (see reload.c); the number of failures. */
 int pt_daemon_reload_probes(struct daemon *d, const struct pt_config *old,
 			    const struct pt_config *new);

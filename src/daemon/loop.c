@@ -6,9 +6,11 @@
  * The BPF side does not wake the loop per record (see pt_submit in
  * bpf/ringbuf.bpf.h): the ring is read when its backlog crosses the
  * wake-up threshold, and at least every --poll-ms.  One read handles at
- * most PT_BATCH_RECORDS records and then returns to epoll, so that under a
- * sustained flood signals, the watchdog, the timer and output flushes are
- * still served between batches.
+ * most PT_BATCH_RECORDS records, or what PT_BATCH_NS allows, and then
+ * returns to epoll, so that under a sustained flood signals, the watchdog,
+ * the timer and output flushes are still served between batches (libbpf's
+ * ring_buffer__consume() alone reads until the ring is empty, which a flood
+ * never lets happen).
  */
 #include <errno.h>
 #include <signal.h>
@@ -25,14 +27,18 @@
 #include "log.h"
 #include "proccache.h"
 
-/* Records handled per read of the ring (see above). */
+/* One read of the ring (see above): at most this many records, this long. */
 #define PT_BATCH_RECORDS 4096
+#define PT_BATCH_NS (20 * 1000000ull)
+/* The clock is read once per this many records. */
+#define BATCH_CLOCK_EVERY 32
 /* The callback's way of stopping libbpf's read: the record was handled. */
 #define BATCH_FULL (-EAGAIN)
 
 struct batch {
 	struct daemon *d;
 	unsigned int n;
+	uint64_t end_ns;
 };
 
 static int on_record(void *ctx, void *data, size_t len)
@@ -40,7 +46,11 @@ static int on_record(void *ctx, void *data, size_t len)
 	struct batch *b = ctx;
 
 	pt_daemon_on_record(b->d, data, len);
-	return ++b->n >= PT_BATCH_RECORDS ? BATCH_FULL : 0;
+	if (++b->n >= PT_BATCH_RECORDS)
+		return BATCH_FULL;
+	if (b->n % BATCH_CLOCK_EVERY == 0 && pt_clock_ns(CLOCK_MONOTONIC) >= b->end_ns)
+		return BATCH_FULL;
+	return 0;
 }
 
 static struct batch batch; /* the ring buffer's callback context */
@@ -52,6 +62,7 @@ static bool consume(struct daemon *d)
 
 	d->em.boot_to_real_ns = pt_boot_to_real_ns();
 	batch.n = 0;
+	batch.end_ns = pt_clock_ns(CLOCK_MONOTONIC) + PT_BATCH_NS;
 	r = ring_buffer__consume(d->rb);
 	if (r < 0 && r != BATCH_FULL)
 		pt_warn("ring buffer read failed: %s", strerror(-r));

@@ -15,6 +15,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "caps.h"
 #include "daemon.h"
 #include "kernel_features.h"
 #include "log.h"
@@ -71,14 +72,28 @@ bool pt_daemon_probe_wanted(const struct daemon *d, size_t i, const struct pt_co
 	return d->rows[i]->always || (pc && pc->present);
 }
 
-int pt_daemon_check_features(struct daemon *d)
+/* PT_FEAT_* of the probes configuration cfg runs */
+static unsigned int features(const struct daemon *d, const struct pt_config *cfg)
 {
 	unsigned int need = 0;
 
 	for (size_t i = 0; i < d->nrows; i++)
-		if (pt_daemon_probe_wanted(d, i, &d->cfg) && d->rows[i]->features)
-			need |= d->rows[i]->features(pt_daemon_probe_config(d, i, &d->cfg));
-	return pt_check_kernel_features(need);
+		if (pt_daemon_probe_wanted(d, i, cfg) && d->rows[i]->features)
+			need |= d->rows[i]->features(pt_daemon_probe_config(d, i, cfg));
+	return need;
+}
+
+int pt_daemon_check_features(struct daemon *d)
+{
+	return pt_check_kernel_features(features(d, &d->cfg));
+}
+
+unsigned int pt_daemon_caps_needed(const struct daemon *d)
+{
+	unsigned int f = features(d, &d->cfg);
+
+	return (f & PT_FEAT_CGROUP_SOCK ? PT_CAPS_CGROUP : 0) |
+	       (f & PT_FEAT_PROC_FDS ? PT_CAPS_PROC_FDS : 0);
 }
 
 /* The ring buffer and loss counters every object shares. */

@@ -62,7 +62,7 @@ int pt_service_start(struct daemon *d)
 	if (err)
 		return err;
 	/* everything is loaded and attached: keep only what runtime needs */
-	err = pt_drop_capabilities();
+	err = pt_drop_capabilities(pt_daemon_caps_needed(d));
 	if (err)
 		return err;
 	d->telemetry_next = d->opt.telemetry_every;

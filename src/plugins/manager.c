@@ -504,7 +504,7 @@ void pt_plugins_process(struct pt_plugins *m, struct pt_event *ev)
 	m->arena_used = 0;
 	/* names of the previous event are no longer referenced: room for new ones */
 	if (pt_users_full(&m->users))
-		pt_users_clear(&m->users);
+		pt_users_retire(&m->users);
 	for (size_t i = 0; i < s->n; i++)
 		s->v[i]->p->process(s->v[i]->state, &e);
 }

@@ -60,7 +60,7 @@ bool pt_probe_filters_fit(const struct pt_probe *p, const struct pt_probe_config
 
 	count_filters(&pc->filter, &n4, &n6);
 	/* the new generation is filled while the running one is still there */
-	return p->nv4 + n4 <= p->filter_cap && p->nv6 + n6 <= p->filter_cap;
+	return p->live.nv4 + n4 <= p->filter_cap && p->live.nv6 + n6 <= p->filter_cap;
 }
 
 int pt_probe_filters_init(struct pt_probe *p, const struct pt_probe_config *pc,
@@ -75,74 +75,63 @@ int pt_probe_filters_init(struct pt_probe *p, const struct pt_probe_config *pc,
 	return pt_probe_install_filters(p, pc);
 }
 
-/* Delete every entry of an LPM map whose generation byte is gen. */
-static int purge_generation(struct bpf_map *map, uint8_t gen)
+/*
+ * Delete the entries of plan (of one generation) from the maps: the keys
+ * are known, so no walk of the trie is needed (a walk restarted after each
+ * delete costs O(n^2): seconds for 10000 filters).  The first n4 / n6
+ * entries only (those installed).  0 or the first -errno.
+ */
+static int delete_plan(struct pt_probe *p, const struct pt_filter_plan *plan, size_t n4,
+		       size_t n6)
 {
-	size_t ksz = bpf_map__key_size(map);
-	unsigned char key[64], next[64];
-	int fd = bpf_map__fd(map), err;
-	void *prev = NULL;
+	int fd4 = bpf_map__fd(p->filter_v4), fd6 = bpf_map__fd(p->filter_v6), err = 0;
 
-	if (ksz > sizeof(key))
-		return -EINVAL;
-	for (;;) {
-		err = bpf_map_get_next_key(fd, prev, next);
-		if (err)
-			break;
-		memcpy(key, next, ksz);
-		/* generation byte follows the u32 prefixlen */
-		if (key[4] == gen) {
-			if (bpf_map_delete_elem(fd, key) && errno != ENOENT)
-				return -errno;
-			prev = NULL; /* restart: the walk order changed */
-			continue;
-		}
-		prev = key;
-	}
-	return errno == ENOENT ? 0 : -errno;
+	for (size_t i = 0; i < n4; i++)
+		if (bpf_map_delete_elem(fd4, &plan->v4[i].key) && errno != ENOENT && !err)
+			err = -errno;
+	for (size_t i = 0; i < n6; i++)
+		if (bpf_map_delete_elem(fd6, &plan->v6[i].key) && errno != ENOENT && !err)
+			err = -errno;
+	return err;
 }
 
+/*
+ * 1. fill the idle generation (a failure removes what was put there and
+ *    leaves the live one in force); 2. switch pt_generation, which the
+ *    programs read once per event; 3. delete the old generation's entries,
+ *    known from the plan kept for it.
+ */
 int pt_probe_install_filters(struct pt_probe *p, const struct pt_probe_config *pc)
 {
 	struct pt_filter_plan plan;
 	uint32_t old = *p->generation & 1, gen = old ^ 1;
+	size_t n4 = 0, n6 = 0;
 	int err, fd;
-	size_t i;
 
-	err = pt_filter_compile(&pc->filter, gen, &plan);
+	err = pt_filter_compile(&pc->filter, (uint8_t)gen, &plan);
 	if (err)
 		return err;
-	/* 1. fill the idle generation */
-	err = purge_generation(p->filter_v4, gen);
-	if (!err)
-		err = purge_generation(p->filter_v6, gen);
 	fd = bpf_map__fd(p->filter_v4);
-	for (i = 0; !err && i < plan.nv4; i++)
-		if (bpf_map_update_elem(fd, &plan.v4[i].key, &plan.v4[i].val, BPF_ANY))
+	for (; !err && n4 < plan.nv4; n4++)
+		if (bpf_map_update_elem(fd, &plan.v4[n4].key, &plan.v4[n4].val, BPF_ANY))
 			err = -errno;
 	fd = bpf_map__fd(p->filter_v6);
-	for (i = 0; !err && i < plan.nv6; i++)
-		if (bpf_map_update_elem(fd, &plan.v6[i].key, &plan.v6[i].val, BPF_ANY))
+	for (; !err && n6 < plan.nv6; n6++)
+		if (bpf_map_update_elem(fd, &plan.v6[n6].key, &plan.v6[n6].val, BPF_ANY))
 			err = -errno;
 	if (!err && bpf_map_update_elem(bpf_map__fd(p->ports), &gen, &plan.ports, BPF_ANY))
 		err = -errno;
 	if (err) {
 		pt_err("%s: cannot load filters into the kernel: %s", p->desc->info.name,
 		       strerror(-err));
-		goto out;
+		delete_plan(p, &plan, n4, n6);
+		pt_filter_plan_free(&plan);
+		return err;
 	}
-	p->nv4 = plan.nv4;
-	p->nv6 = plan.nv6;
-	/* 2. switch: the programs read pt_generation once per event */
 	__atomic_store_n(p->generation, gen, __ATOMIC_SEQ_CST);
-	/* 3. drop the old generation */
-	err = purge_generation(p->filter_v4, old);
-	if (!err)
-		err = purge_generation(p->filter_v6, old);
-	if (err)
-		pt_warn("%s: stale filter entries left behind: %s", p->desc->info.name, strerror(-err));
-	err = 0;
-out:
-	pt_filter_plan_free(&plan);
-	return err;
+	if (delete_plan(p, &p->live, p->live.nv4, p->live.nv6))
+		pt_warn("%s: stale filter entries left behind", p->desc->info.name);
+	pt_filter_plan_free(&p->live);
+	p->live = plan;
+	return 0;
 }

@@ -300,11 +300,20 @@ static void net_listen_reconfigure(struct pt_probe *p, const struct pt_probe_con
 	}
 }
 
-/* UDP binds are seen by cgroup programs on the cgroup2 root */
+/*
+ * UDP binds are seen by cgroup programs on the cgroup2 root; snapshots find
+ * each listening socket's owner in other processes' /proc/PID/fd.
+ */
 static unsigned int features(const struct pt_probe_config *pc)
 {
-	return opts_of(pc)->protocols & PT_LISTEN_UDP ? PT_FEAT_CGROUP_SOCK | PT_FEAT_CGROUP_MOUNT :
-						      PT_FEAT_CGROUP_SOCK;
+	const struct pt_net_listen_opts *o = opts_of(pc);
+	unsigned int f = PT_FEAT_CGROUP_SOCK;
+
+	if (o->protocols & PT_LISTEN_UDP)
+		f |= PT_FEAT_CGROUP_MOUNT;
+	if (o->snapshot_periodicity)
+		f |= PT_FEAT_PROC_FDS;
+	return f;
 }
 
 static const struct pt_loss_def losses[] = {

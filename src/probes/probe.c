@@ -34,6 +34,7 @@ void pt_probe_destroy(struct pt_probe *p)
 {
 	if (!p)
 		return;
+	pt_filter_plan_free(&p->live);
 	if (p->priv && p->desc->free_priv)
 		p->desc->free_priv(p->priv);
 	free(p->priv);

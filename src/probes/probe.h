@@ -23,6 +23,7 @@
 
 #include "config.h"
 #include "event.h"
+#include "filter.h"
 #include "pidtree.h"
 
 struct bpf_map;
@@ -61,6 +62,7 @@ struct pt_loss_def {
 /* Kernel features a probe needs (features.c checks them at start-up). */
 #define PT_FEAT_CGROUP_SOCK  (1u << 0) /* cgroup socket programs on the cgroup2 root */
 #define PT_FEAT_CGROUP_MOUNT (1u << 1) /* a mounted cgroup2 file system */
+#define PT_FEAT_PROC_FDS     (1u << 2) /* reads other processes' /proc/PID/fd (CAP_SYS_PTRACE) */
 
 #define PT_PROBE_USER_LOSSES 4
 
@@ -114,7 +116,7 @@ struct pt_probe {
 	struct bpf_map *filter_v4, *filter_v6, *ports;
 	volatile uint32_t *generation; /* the object's pt_generation (mmapped .bss) */
 	uint32_t filter_cap;           /* entries each LPM map holds (both generations) */
-	size_t nv4, nv6;               /* entries of the live generation */
+	struct pt_filter_plan live;    /* the entries of the live generation */
 	void *priv;
 	uint64_t user_lost[PT_PROBE_USER_LOSSES];
 };

@@ -633,6 +633,15 @@ static void check_merge(const struct pt_config *cfg)
 	assert_int_equal(NL(pc)->protocols, PT_LISTEN_UDP);   /* duplicate key: last wins */
 }
 
+static void check_mapped(const struct pt_config *cfg)
+{
+	const struct pt_probe_config *pc = PROBE(cfg, "tcp_connect");
+
+	assert_int_equal(pc->filter.nfilters, 2);
+	assert_net(find_filter(pc, "m"), "10.1.0.0", 16);
+	assert_int_equal(find_filter(pc, "part")->family, AF_INET6);
+}
+
 static void check_unknown(const struct pt_config *cfg)
 {
 	const struct pt_probe_config *pc = PROBE(cfg, "tcp_connect");
@@ -816,6 +825,12 @@ static const struct tcase cases[] = {
 	    ERR(5, "plugin 'sourceipmap' configuration must be a mapping, got a list"),
 	    ERR(6, "plugin 'loginuidmap' configuration must be a mapping, got a scalar"),
 	    END }, NULL },
+	{ "ipv4_mapped_network",
+	  "tcp_connect:\n  filters:\n    - subnet_name: m\n      network: \"::ffff:10.1.0.0/112\"\n"
+	  "    - subnet_name: part\n      network: \"::ff00:0/104\"\n",
+	  { WARN(4, "network '::ffff:10.1.0.0/112' is IPv4-mapped: matched as 10.1.0.0/16"),
+	    END },
+	  check_mapped },
 	{ "unknown_keys",
 	  "tcp_connect:\n  foo: 1\n  protocols: [udp]\n  session_max_duration: 3\n"
 	  "  filters:\n    - subnet_name: a\n      network: 10.0.0.0/8\n      color: red\n"

@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "proccache.h"
+#include "users.h"
 #include "procfs.h"
 
 #define KTHREAD_FLAGS 0x00208040u /* PF_KTHREAD | PF_NOFREEZE | ... as kthreadd shows */
@@ -790,6 +791,40 @@ static void test_usernames_many(void **state)
 	assert_string_equal(pt_username(f->c, 1234), "eve");
 }
 
+/*
+ * Names in use stay cached however many other uids come and go: each uid
+ * is looked up (getpwuid_r, here the file) once, the hot one only the first
+ * time, although the cache holds PT_USERS_MAX per generation.
+ */
+static void test_usernames_generations(void **state)
+{
+	struct pt_users u;
+	char want[16], path[128];
+	uint32_t uid;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/passwd2", ((struct fx *)*state)->dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "hot:x:777:777::/:/bin/sh\n");
+	fclose(f);
+	assert_int_equal(pt_users_init(&u, path), 0);
+	assert_string_equal(pt_users_get(&u, 777, true), "hot");
+	for (uid = 30000; uid < 30000 + 3 * PT_USERS_MAX; uid++) {
+		snprintf(want, sizeof(want), "%u", uid);
+		assert_string_equal(pt_users_get(&u, uid, true), want);
+		if (uid % 1000 == 0)
+			assert_string_equal(pt_users_get(&u, 777, true), "hot");
+	}
+	assert_string_equal(pt_users_get(&u, 777, true), "hot");
+	/* 1 hot + 3 * PT_USERS_MAX others, each looked up exactly once */
+	assert_int_equal(u.lookups, 1 + 3 * PT_USERS_MAX);
+	/* a recent uid is still cached */
+	assert_string_equal(pt_users_get(&u, 30000 + 3 * PT_USERS_MAX - 100, true), "42188");
+	assert_int_equal(u.lookups, 1 + 3 * PT_USERS_MAX);
+	pt_users_free(&u);
+}
+
 /* ---- lost exec records ---- */
 
 /*
@@ -870,6 +905,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_truncated_ancestry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_usernames, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_usernames_many, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_usernames_generations, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

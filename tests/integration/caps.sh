@@ -1,0 +1,39 @@
+#!/bin/bash
+# Capabilities after start-up: each one only while a configured feature
+# needs it (src/daemon/caps.h): CAP_BPF, CAP_PERFMON and CAP_DAC_READ_SEARCH
+# always; CAP_NET_ADMIN with a probe on the cgroup2 root; CAP_SYS_PTRACE with
+# listener snapshots; never CAP_SYS_RESOURCE.  The bounding set likewise.
+. "$(dirname "$0")/lib.sh"
+require_root
+
+# caps_of PID FIELD: the capability numbers set in /proc/PID/status FIELD
+caps_of() {
+	python3 - "$1" "$2" <<'PY'
+import sys
+for l in open("/proc/%s/status" % sys.argv[1]):
+    if l.startswith(sys.argv[2] + ":"):
+        v = int(l.split()[1], 16)
+        print(" ".join(str(i) for i in range(64) if v >> i & 1))
+PY
+}
+# expect NAME YAML WANT: start with YAML, compare CapEff, CapPrm, CapBnd with WANT
+expect() {
+	local name=$1 want=$3 f got
+	printf '%b' "$2" >"$T/$name.yml"
+	start_pidtree "" -c "$T/$name.yml" -f "$T/$name.json" || { fail "$name: starts"; return; }
+	for f in CapEff CapPrm CapBnd; do
+		got=$(caps_of "$PIDTREE_PID" "$f")
+		check "$name: $f = {$want} (got {$got})" test "$got" = "$want"
+	done
+	check "$name: SIGTERM: exit 0" stop_pidtree
+}
+# numbers: 2 dac_read_search, 12 net_admin, 19 sys_ptrace, 38 perfmon, 39 bpf
+expect tcp 'tcp_connect:\n' "2 38 39"
+expect udp 'udp_session:\n' "2 12 38 39"
+expect listen 'net_listen:\n' "2 12 38 39"
+expect snapshot 'net_listen:\n  snapshot_periodicity: 60\n' "2 12 19 38 39"
+printf 'tcp_connect:\n' >"$T/nnp.yml"
+start_pidtree "" -c "$T/nnp.yml" -f "$T/nnp.json" || fail "nnp: starts"
+check "no_new_privs is set" grep -q '^NoNewPrivs:[[:space:]]*1' "/proc/$PIDTREE_PID/status"
+check "nnp: SIGTERM: exit 0" stop_pidtree
+finish
