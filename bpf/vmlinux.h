@@ -36,6 +36,7 @@ enum bpf_map_type {
 	BPF_MAP_TYPE_ARRAY = 2,
 	BPF_MAP_TYPE_PERCPU_ARRAY = 6,
 	BPF_MAP_TYPE_LRU_HASH = 9,
+	BPF_MAP_TYPE_LRU_PERCPU_HASH = 10,
 	BPF_MAP_TYPE_LPM_TRIE = 11,
 	BPF_MAP_TYPE_SK_STORAGE = 24,
 	BPF_MAP_TYPE_RINGBUF = 27,
@@ -109,6 +110,19 @@ struct nsproxy {
 	struct net *net_ns;
 };
 
+struct file {
+	void *private_data; /* a socket file: its struct socket */
+};
+
+struct fdtable {
+	unsigned int max_fds;
+	struct file **fd;
+};
+
+struct files_struct {
+	struct fdtable *fdt;
+};
+
 struct signal_struct {
 	atomic_t live; /* threads of the group not yet exited */
 };
@@ -125,6 +139,7 @@ struct task_struct {
 	const struct cred *real_cred;
 	char comm[16];
 	struct nsproxy *nsproxy;
+	struct files_struct *files;
 	struct signal_struct *signal;
 	kuid_t loginuid;
 	u64 self_exec_id;
@@ -148,9 +163,21 @@ struct sock {
 	u16 sk_type;
 };
 
+struct socket {
+	struct sock *sk;
+};
+
 #pragma clang attribute pop
 
 /* UAPI context structs: fixed ABI, accessed at their UAPI offsets (no CO-RE). */
+
+/* A syscalls:sys_exit_* tracepoint (its format file: 8 common bytes, nr, ret). */
+struct pt_sys_exit_ctx {
+	__u64 common;
+	__s32 nr;
+	__s32 pad;
+	__s64 ret;
+};
 struct bpf_sock {
 	__u32 bound_dev_if;
 	__u32 family;

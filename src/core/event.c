@@ -22,7 +22,7 @@
 /* Keys written by the JSON writer itself; a field may not duplicate them. */
 static const char *const reserved_keys[] = {
 	"timestamp", "probe", "pid",	  "proctree",	  "daddr", "saddr",
-	"laddr",     "port",  "protocol", "destinations", "error",
+	"laddr",     "port",  "protocol", "destinations", "error",   "sport",
 };
 
 void pt_event_add_error(struct pt_event *ev, const char *fmt, ...)
@@ -70,6 +70,7 @@ void pt_event_reset(struct pt_event *ev)
 	ev->daddr[0] = ev->saddr[0] = ev->laddr[0] = '\0';
 	ev->has_port = false;
 	ev->port = 0;
+	ev->sport = 0;
 	ev->protocol = NULL;
 	ev->dests = NULL;
 	ev->ndests = 0;

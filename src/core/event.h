@@ -54,6 +54,7 @@ enum pt_event_shape {
 	PT_SHAPE_CONNECT, /* daddr, saddr, port: an outbound connection */
 	PT_SHAPE_LISTEN,  /* laddr, port, protocol: a listening socket */
 	PT_SHAPE_SESSION, /* destinations [{daddr, port, duration, msg_count}], protocol */
+	PT_SHAPE_ACCEPT,  /* saddr, sport (the remote peer), daddr, port (local, the service) */
 	PT_SHAPE_PROCESS, /* no address: the process itself */
 };
 
@@ -76,6 +77,7 @@ struct pt_event {
 	char laddr[INET6_ADDRSTRLEN];
 	uint16_t port;
 	bool has_port;
+	uint16_t sport; /* PT_SHAPE_ACCEPT: the remote peer's port */
 	const char *protocol; /* "tcp" / "udp" or NULL */
 	struct pt_udp_dest *dests; /* udp_session */
 	size_t ndests;

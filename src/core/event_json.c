@@ -137,6 +137,18 @@ void pt_json_event(struct pt_buf *b, const struct pt_event *ev)
 			pt_json_strz(b, ev->protocol);
 		}
 		break;
+	case PT_SHAPE_ACCEPT:
+		if (!ev->saddr[0])
+			break;
+		PT_JSON_LIT(b, ",\"saddr\":");
+		JSON_ARR(b, ev->saddr);
+		PT_JSON_LIT(b, ",\"sport\":");
+		pt_json_u64(b, ev->sport);
+		PT_JSON_LIT(b, ",\"daddr\":");
+		JSON_ARR(b, ev->daddr);
+		PT_JSON_LIT(b, ",\"port\":");
+		pt_json_u64(b, ev->port);
+		break;
 	case PT_SHAPE_PROCESS:
 		break;
 	}

@@ -14,6 +14,8 @@
  * table; "count" in telemetry (pidtree-bcc's key) is the sum of the rows
  * that are events.  The process probe's lost records are not events: their
  * cost is ancestors without a cmdline, counted as unresolved ancestors.
+ * Counters of what was only seen (tcp_accept's connections never accepted)
+ * are printed apart, as "counted".
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -30,7 +32,7 @@
 struct loss_row {
 	const char *name;
 	uint64_t n;
-	bool events; /* the row counts lost events (telemetry "count") */
+	enum pt_loss_kind kind;
 	bool kernel;
 };
 
@@ -40,16 +42,17 @@ struct loss_table {
 	uint64_t event_losses, kernel_events, kernel_other, outputs, unresolved;
 };
 
-static void add(struct loss_table *t, const char *name, uint64_t n, bool events, bool kernel)
+static void add(struct loss_table *t, const char *name, uint64_t n, enum pt_loss_kind kind,
+		bool kernel)
 {
 	if (t->n >= ARRAY_SIZE(t->rows))
 		return;
-	t->rows[t->n++] = (struct loss_row){ name, n, events, kernel };
-	if (events)
+	t->rows[t->n++] = (struct loss_row){ name, n, kind, kernel };
+	if (kind == PT_LOST_EVENTS)
 		t->event_losses += n;
-	if (kernel && events)
+	if (kernel && kind == PT_LOST_EVENTS)
 		t->kernel_events += n;
-	else if (kernel)
+	else if (kernel && kind == PT_LOST_RECORDS)
 		t->kernel_other += n;
 }
 
@@ -64,7 +67,7 @@ static void collect(struct daemon *d, struct loss_table *t)
 		for (unsigned int j = 0; j < desc->nlosses; j++)
 			add(t, desc->losses[j].name,
 			    pt_lost_read(d->env.lost_fd, d->consts[i].loss_base + j),
-			    !desc->always, true);
+			    desc->losses[j].kind, true);
 	}
 	for (size_t i = 0; i < d->nrows; i++) {
 		const struct pt_probe_desc *desc = d->rows[i];
@@ -73,14 +76,14 @@ static void collect(struct daemon *d, struct loss_table *t)
 			add(t, desc->user_losses[j].name,
 			    d->user_lost_retired[i][j] +
 				    (d->probes[i] ? d->probes[i]->user_lost[j] : 0),
-			    true, false);
+			    desc->user_losses[j].kind, false);
 	}
 	t->outputs = d->retired_drops;
 	for (int i = 0; i < d->out.n; i++)
 		t->outputs += d->out.sinks[i]->dropped;
-	add(t, "outputs", t->outputs, true, false);
-	add(t, "format", d->oom_events, true, false);
-	add(t, "malformed_records", d->bad_records, true, false);
+	add(t, "outputs", t->outputs, PT_LOST_EVENTS, false);
+	add(t, "format", d->oom_events, PT_LOST_EVENTS, false);
+	add(t, "malformed_records", d->bad_records, PT_LOST_EVENTS, false);
 	pt_proc_cache_get_stats(d->cache, &st);
 	t->unresolved = st.unresolved;
 }
@@ -103,6 +106,19 @@ void pt_losses_status(struct daemon *d, char *buf, size_t len)
 		 t.event_losses - t.kernel_events - t.outputs, t.unresolved);
 }
 
+/* The rows as JSON members: the counted ones, or the losses. */
+static void print_rows(struct pt_buf *b, const struct loss_table *t, bool counted)
+{
+	bool first = true;
+
+	for (size_t i = 0; i < t->n; i++) {
+		if ((t->rows[i].kind == PT_COUNTED) != counted)
+			continue;
+		pt_buf_printf(b, "%s\"%s\":%" PRIu64, first ? "" : ",", t->rows[i].name, t->rows[i].n);
+		first = false;
+	}
+}
+
 /*
  * pidtree-bcc's record, {"type": "lost_event_telemetry", "count": N}, with N
  * the events lost so far, plus the count of every row of the table.
@@ -119,8 +135,9 @@ static void telemetry(struct daemon *d)
 	pt_buf_printf(&b, "{\"type\":\"lost_event_telemetry\",\"timestamp\":\"%s\",\"count\":%" PRIu64
 		      ",\"events\":%" PRIu64 ",\"lost\":{",
 		      ts, t.event_losses, d->events);
-	for (size_t i = 0; i < t.n; i++)
-		pt_buf_printf(&b, "%s\"%s\":%" PRIu64, i ? "," : "", t.rows[i].name, t.rows[i].n);
+	print_rows(&b, &t, false);
+	pt_buf_adds(&b, "},\"counted\":{");
+	print_rows(&b, &t, true);
 	pt_buf_printf(&b, "},\"unresolved_ancestors\":%" PRIu64 "}", t.unresolved);
 	if (!b.oom)
 		pt_daemon_emit_record(d, b.data, b.len);
@@ -138,15 +155,17 @@ void pt_losses_after_event(struct daemon *d)
 void pt_losses_totals(struct daemon *d, bool final)
 {
 	char kernel[TOTALS_MAX] = "", other[TOTALS_MAX] = "", drops[TOTALS_MAX] = "";
-	size_t ko = 0, oo = 0, dof = 0;
+	char counted[TOTALS_MAX] = "";
+	size_t ko = 0, oo = 0, dof = 0, co = 0;
 	struct loss_table t;
 
 	if (final && d->opt.telemetry_every)
 		telemetry(d); /* the last word on losses, after the final drain */
 	collect(d, &t);
 	for (size_t i = 0; i < t.n; i++) {
-		char *buf = t.rows[i].kernel ? kernel : other;
-		size_t *off = t.rows[i].kernel ? &ko : &oo;
+		bool c = t.rows[i].kind == PT_COUNTED;
+		char *buf = c ? counted : t.rows[i].kernel ? kernel : other;
+		size_t *off = c ? &co : t.rows[i].kernel ? &ko : &oo;
 
 		if (!strcmp(t.rows[i].name, "outputs") || *off >= TOTALS_MAX)
 			continue;
@@ -159,8 +178,9 @@ void pt_losses_totals(struct daemon *d, bool final)
 	if (d->retired_drops && dof < TOTALS_MAX)
 		snprintf(drops + dof, TOTALS_MAX - dof, " closed outputs=%" PRIu64, d->retired_drops);
 	pt_info("%s events %" PRIu64 "; lost records:%s; lost in userland:%s; output drops:%s; "
-		"unresolved ancestors %" PRIu64,
-		final ? "exiting after" : "totals:", d->events, kernel, other, drops, t.unresolved);
+		"unresolved ancestors %" PRIu64 "%s%s",
+		final ? "exiting after" : "totals:", d->events, kernel, other, drops, t.unresolved,
+		co ? "; counted:" : "", counted);
 }
 
 void pt_losses_check(struct daemon *d)
@@ -170,8 +190,11 @@ void pt_losses_check(struct daemon *d)
 
 		for (unsigned int j = 0; j < desc->nlosses; j++) {
 			uint32_t slot = d->consts[i].loss_base + j;
-			uint64_t n = pt_lost_read(d->env.lost_fd, slot);
+			uint64_t n;
 
+			if (desc->losses[j].kind == PT_COUNTED)
+				continue; /* not a loss: in the totals only */
+			n = pt_lost_read(d->env.lost_fd, slot);
 			if (n > d->lost_seen[slot]) {
 				pt_warn("%s: %" PRIu64 " %s", desc->info.name,
 					n - d->lost_seen[slot], desc->losses[j].what);

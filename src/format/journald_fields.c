@@ -11,7 +11,10 @@
  *   PIDTREE_CMDLINE      the process's own cmdline, bytes as they are
  *   PIDTREE_DADDR PIDTREE_SADDR PIDTREE_LADDR PIDTREE_PORT PIDTREE_PROTOCOL
  *                        (udp_session: one PIDTREE_DADDR and PIDTREE_PORT
- *                        value per destination, in the same order)
+ *                        value per destination, in the same order;
+ *                        tcp_accept: PIDTREE_SADDR and PIDTREE_SPORT are the
+ *                        remote peer, PIDTREE_DADDR and PIDTREE_PORT local)
+ *   PIDTREE_SPORT        tcp_accept
  *   PIDTREE_ERROR        when the event has an error
  *   PIDTREE_<KEY>        plugin fields (PIDTREE_FIELD_<KEY> if KEY is one of
  *                        the names above)
@@ -41,6 +44,7 @@
 static const char *const own_names[] = {
 	"PROBE", "TIMESTAMP", "PID",   "UID",	   "USERNAME",	    "CMDLINE",	  "DADDR",
 	"SADDR", "LADDR",     "PORT",  "PROTOCOL", "ERROR",	    "PROCTREE_JSON", "EVENT_JSON",
+	"SPORT",
 };
 
 
@@ -172,6 +176,8 @@ static void build(struct pt_jd_fields *s, const struct pt_event *ev, const char 
 		fieldz(s, "PIDTREE_LADDR", ev->laddr);
 	if (ev->daddr[0] || ev->laddr[0] || ev->has_port)
 		fieldu(s, "PIDTREE_PORT", ev->port);
+	if (ev->probe && ev->probe->shape == PT_SHAPE_ACCEPT)
+		fieldu(s, "PIDTREE_SPORT", ev->sport);
 	for (i = 0; ev->dests && i < ev->ndests; i++) {
 		fieldz(s, "PIDTREE_DADDR", ev->dests[i].daddr);
 		fieldu(s, "PIDTREE_PORT", ev->dests[i].port);

@@ -8,7 +8,7 @@
  *    RFC 5424's lengths (255/48/128/32), "-" (NILVALUE) when empty;
  *  - TIMESTAMP: the event time, UTC, microseconds (RFC 3339);
  *  - SD: [SD-ID probe="" pid="" user="" daddr="" saddr="" laddr="" port=""
- *    protocol="" error="" <plugin fields> cmdline=""]; PARAM-VALUEs escaped
+ *    sport="" protocol="" error="" <plugin fields> cmdline=""]; PARAM-VALUEs escaped
  *    ('"', '\', ']'), valid UTF-8 without control characters, values cut at
  *    PT_SD_VALUE_MAX (cmdline: PT_SD_CMDLINE_MAX) input bytes + "...";
  *  - MSG: the JSON event, optionally after a UTF-8 BOM.
@@ -105,7 +105,7 @@ static void sd_num(struct sd *sd, const char *name, long long v)
 static bool own_param(const char *key)
 {
 	static const char *const own[] = { "probe", "pid", "user", "daddr", "saddr", "laddr",
-					   "port", "protocol", "error", "cmdline" };
+					   "port", "sport", "protocol", "error", "cmdline" };
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(own); i++)
@@ -148,6 +148,8 @@ static void put_sd(struct pt_buf *b, const struct pt_syslog_fmt *f, const struct
 		sd_str(&sd, "laddr", ev->laddr);
 	if (ev->daddr[0] || ev->laddr[0] || ev->has_port)
 		sd_num(&sd, "port", ev->port);
+	if (ev->probe && ev->probe->shape == PT_SHAPE_ACCEPT)
+		sd_num(&sd, "sport", ev->sport);
 	for (i = 0; ev->dests && i < ev->ndests && i < 8; i++) {
 		sd_str(&sd, "daddr", ev->dests[i].daddr);
 		sd_num(&sd, "port", ev->dests[i].port);

@@ -75,6 +75,12 @@ void pt_event_summary(struct pt_buf *b, const struct pt_event *ev)
 			      ev->ndests == 1 ? "" : "s");
 		put_addr_port(b, ev->dests[0].daddr, ev->dests[0].port);
 		break;
+	case PT_SHAPE_ACCEPT:
+		pt_buf_adds(b, " accepted from ");
+		put_addr_port(b, ev->saddr, ev->sport);
+		pt_buf_adds(b, " on ");
+		put_addr_port(b, ev->daddr, ev->port);
+		break;
 	case PT_SHAPE_PROCESS:
 		break;
 	}

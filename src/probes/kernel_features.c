@@ -234,6 +234,29 @@ static int check_cgroup(struct probe_ctx *c, bool need_mount)
 	return 0;
 }
 
+/* PT_FEAT_TRACEFS: tracepoint programs, attached through tracefs */
+static int check_tracefs(struct probe_ctx *c)
+{
+	static const char *const ids[] = {
+		"/sys/kernel/tracing/events/syscalls/sys_exit_accept4/id",
+		"/sys/kernel/debug/tracing/events/syscalls/sys_exit_accept4/id",
+	};
+	int err;
+
+	err = try_load(c, BPF_PROG_TYPE_TRACEPOINT, 0, 0, BPF_FUNC_get_current_task_btf, 0);
+	if (err == -ENOTSUP)
+		return missing("bpf_get_current_task_btf in tracepoint programs", "5.11");
+	if (err)
+		return failed("cannot load a tracepoint program", err);
+	for (size_t i = 0; i < ARRAY_SIZE(ids); i++)
+		if (!access(ids[i], R_OK))
+			return 0;
+	pt_err("the syscall tracepoints are not readable in tracefs (%s): tcp_accept attaches to "
+	       "them; mount it (mount -t tracefs nodev /sys/kernel/tracing) or build the kernel "
+	       "with CONFIG_FTRACE_SYSCALLS=y", ids[0]);
+	return -ENOTSUP;
+}
+
 int pt_check_kernel_features(unsigned int features)
 {
 	struct probe_ctx c = { 0 };
@@ -242,6 +265,8 @@ int pt_check_kernel_features(unsigned int features)
 	err = check_base(&c);
 	if (!err && (features & PT_FEAT_CGROUP_SOCK))
 		err = check_cgroup(&c, features & PT_FEAT_CGROUP_MOUNT);
+	if (!err && (features & PT_FEAT_TRACEFS))
+		err = check_tracefs(&c);
 	btf__free(c.btf);
 	if (!err)
 		pt_dbg("kernel features: everything the configured probes need is there");

@@ -317,7 +317,7 @@ static unsigned int features(const struct pt_probe_config *pc)
 }
 
 static const struct pt_loss_def losses[] = {
-	{ NAME, "records lost (ring buffer full; raise --ringbuf-kib)" },
+	{ NAME, "records lost (ring buffer full; raise --ringbuf-kib)", PT_LOST_EVENTS },
 };
 
 const struct pt_probe_desc pt_net_listen_probe = {

@@ -53,16 +53,25 @@ struct pt_emitter {
 	int64_t boot_to_real_ns; /* CLOCK_REALTIME - CLOCK_BOOTTIME */
 };
 
+/* What a loss counter counts. */
+enum pt_loss_kind {
+	PT_LOST_EVENTS = 0,  /* events pidtree lost (telemetry "count") */
+	PT_LOST_RECORDS = 1, /* records events depend on (exec/fork/exit): not events */
+	PT_COUNTED = 2,      /* seen and only counted, not lost (never accepted connections) */
+};
+
 /* A loss counter: its name in totals and telemetry, and what it counts. */
 struct pt_loss_def {
 	const char *name;
 	const char *what; /* "records lost (ring buffer full; raise --ringbuf-kib)" */
+	enum pt_loss_kind kind;
 };
 
 /* Kernel features a probe needs (features.c checks them at start-up). */
 #define PT_FEAT_CGROUP_SOCK  (1u << 0) /* cgroup socket programs on the cgroup2 root */
 #define PT_FEAT_CGROUP_MOUNT (1u << 1) /* a mounted cgroup2 file system */
 #define PT_FEAT_PROC_FDS     (1u << 2) /* reads other processes' /proc/PID/fd (CAP_SYS_PTRACE) */
+#define PT_FEAT_TRACEFS      (1u << 3) /* tracepoint programs: tracefs mounted, syscall tracepoints */
 
 #define PT_PROBE_USER_LOSSES 4
 

@@ -68,7 +68,8 @@ static int process_handle(struct pt_probe *p, unsigned int rec, const void *data
 }
 
 static const struct pt_loss_def losses[] = {
-	{ "process", "exec/fork/exit records lost (ring buffer full; raise --ringbuf-kib)" },
+	{ "process", "exec/fork/exit records lost (ring buffer full; raise --ringbuf-kib)",
+	  PT_LOST_RECORDS },
 };
 
 const struct pt_probe_desc pt_process_probe = {

@@ -14,11 +14,13 @@ extern const struct pt_probe_desc pt_process_probe;
 extern const struct pt_probe_desc pt_tcp_connect_probe;
 extern const struct pt_probe_desc pt_net_listen_probe;
 extern const struct pt_probe_desc pt_udp_session_probe;
+extern const struct pt_probe_desc pt_tcp_accept_probe;
 
 const struct pt_probe_desc *const pt_probe_table[] = {
 	&pt_tcp_connect_probe,
 	&pt_net_listen_probe,
 	&pt_udp_session_probe,
+	&pt_tcp_accept_probe,
 	&pt_process_probe,
 	NULL,
 };

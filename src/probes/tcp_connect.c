@@ -10,6 +10,8 @@
 #include "probe.h"
 #include "tcp_connect.skel.h"
 
+#define NAME "tcp_connect"
+
 static void destroy_skel(void *skel)
 {
 	pt_tcp_connect__destroy(skel);
@@ -58,13 +60,13 @@ static int tcp_connect_decode(unsigned int rec, const void *data, size_t len, st
 }
 
 static const struct pt_loss_def losses[] = {
-	{ "tcp_connect", "records lost (ring buffer full; raise --ringbuf-kib)" },
+	{ NAME, "records lost (ring buffer full; raise --ringbuf-kib)", PT_LOST_EVENTS },
 };
 
 const struct pt_probe_desc pt_tcp_connect_probe = {
-	.info = { .name = "tcp_connect", .message_id = "dc4cef5a2d98417a9d22e6f2a455162d",
+	.info = { .name = NAME, .message_id = "dc4cef5a2d98417a9d22e6f2a455162d",
 		  .shape = PT_SHAPE_CONNECT },
-	.schema = { .name = "tcp_connect", .network = true },
+	.schema = { .name = NAME, .network = true },
 	.attach = "tp_btf/inet_sock_set_state (CLOSE -> SYN_SENT, in the connecting task)",
 	.nrecords = 1,
 	.losses = losses,

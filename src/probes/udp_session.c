@@ -374,12 +374,14 @@ static unsigned int features(const struct pt_probe_config *pc)
 }
 
 static const struct pt_loss_def losses[] = {
-	[PT_UDP_LOSS_RING] = { NAME, "records lost (ring buffer full; raise --ringbuf-kib)" },
-	[PT_UDP_LOSS_UNTRACKED] = { NAME "_untracked", "sessions not tracked (session map full)" },
+	[PT_UDP_LOSS_RING] = { NAME, "records lost (ring buffer full; raise --ringbuf-kib)", PT_LOST_EVENTS },
+	[PT_UDP_LOSS_UNTRACKED] = { NAME "_untracked", "sessions not tracked (session map full)",
+				    PT_LOST_EVENTS },
 };
 
 static const struct pt_loss_def user_losses[] = {
-	{ NAME "_evicted", "sessions evicted in userland (more open UDP sockets than max_sessions)" },
+	{ NAME "_evicted", "sessions evicted in userland (more open UDP sockets than max_sessions)",
+	  PT_LOST_EVENTS },
 };
 
 const struct pt_probe_desc pt_udp_session_probe = {

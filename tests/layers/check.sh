@@ -22,7 +22,7 @@ declare -A extra=(
 	[core]="pidtree.h"
 	[config]="pidtree.h"
 	[format]="pidtree.h"
-	[probes]="pidtree.h net_listen.h udp_session.h *.skel.h"
+	[probes]="*.skel.h"
 	[sinks]="pidtree.h"
 	[plugins]="pidtree.h pidtree/plugin.h"
 	[daemon]="pidtree.h pidtree/plugin.h"
@@ -47,6 +47,8 @@ for layer in "${!allowed[@]}"; do
 				continue
 			fi
 			matched=0
+			# probes: the BPF side's headers (records, options, counters)
+			[ "$layer" = probes ] && [ -f "$top/bpf/$inc" ] && matched=1
 			for pat in ${extra[$layer]}; do
 				# shellcheck disable=SC2053
 				[[ $inc == $pat ]] && matched=1
