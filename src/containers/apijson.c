@@ -141,7 +141,8 @@ int pt_docker_parse_inspect(const char *buf, size_t len, struct pt_container *c)
 	size_t n;
 	int ret = -EINVAL;
 
-	pt_container_clear(c);
+	memset(c, 0, sizeof(*c));
+	c->runtime = "";
 	if (!root)
 		return -EINVAL;
 	if (!hex_id(root, "Id", c))
@@ -314,7 +315,8 @@ int pt_containerd_parse_spec(const char *buf, size_t len, const char *ns, const 
 	size_t i, n;
 	int ret = -EINVAL;
 
-	pt_container_clear(c);
+	memset(c, 0, sizeof(*c));
+	c->runtime = "";
 	if (!pt_container_id_valid(id, strlen(id)))
 		return -EINVAL;
 	root = parse(buf, len);

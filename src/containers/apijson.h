@@ -23,7 +23,7 @@
 #define PT_DOCKER_LIST_MAX 8192 /* containers in one listing */
 
 /*
- * GET /containers/{id}/json into c (cleared first): Id (64 hex, required),
+ * GET /containers/{id}/json into c (overwritten: not freed first): Id (64 hex, required),
  * Name (without its leading '/'; when empty, the io.kubernetes.pod.name
  * label), Config.Image, Config.Labels (string values), State.Pid;
  * c->state RUNNING when State.Running is true and State.Pid > 0, else
@@ -74,7 +74,7 @@ int pt_docker_parse_version(const char *buf, size_t len, const char **runtime, c
 
 /*
  * containerd's bundle config.json (OCI runtime spec) of task id in
- * namespace ns, into c (cleared first): every annotation becomes a label,
+ * namespace ns, into c (overwritten): every annotation becomes a label,
  * and the CRI ones are also mapped to the Kubernetes labels that
  * container_labels patterns name:
  *   io.kubernetes.cri.sandbox-name      -> io.kubernetes.pod.name (and pod)
