@@ -296,7 +296,7 @@ static void post_sync(struct pt_ctrd *c)
 		if (c->t[i].running)
 			snprintf(m->ids[m->nids++], PT_CONTAINER_ID_MAX, "%s", c->t[i].id);
 	pt_cworker_post(c->w, m);
-	pt_cworker_count(c->w, PT_CC_BASELINE);
+	pt_cworker_count(c->w, PT_CC_CTRD_SCAN);
 }
 
 /* Forget everything without posting stops (a sync after the rescan does). */

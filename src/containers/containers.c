@@ -323,5 +323,6 @@ void pt_containers_stats(const struct pt_containers *m, struct pt_containers_sta
 	st->api_errors = ws.v[PT_CC_API_ERROR];
 	st->connects = ws.v[PT_CC_CONNECT];
 	st->baselines = ws.v[PT_CC_BASELINE];
+	st->containerd_scans = ws.v[PT_CC_CTRD_SCAN];
 	st->bad_bundles = ws.v[PT_CC_BAD_BUNDLE];
 }

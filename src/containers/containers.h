@@ -115,7 +115,7 @@ size_t pt_containers_foreach_match(const struct pt_containers *m, const struct p
 struct pt_containers_stats {
 	struct pt_cache_stats cache;
 	uint64_t msgs_dropped, responses_too_big, bad_responses, bad_events, event_lines_dropped,
-		api_errors, connects, baselines, bad_bundles;
+		api_errors, connects, baselines, containerd_scans, bad_bundles;
 };
 void pt_containers_stats(const struct pt_containers *m, struct pt_containers_stats *st);
 

@@ -71,7 +71,8 @@ enum pt_ccounter {
 	PT_CC_EVENT_LINE_DROPPED, /* event stream lines over 64 KiB */
 	PT_CC_API_ERROR,          /* failed requests (refused, reset, timed out) */
 	PT_CC_CONNECT,            /* connections made to an API (first and again) */
-	PT_CC_BASELINE,           /* full listings done (API and containerd) */
+	PT_CC_BASELINE,           /* full API listings done */
+	PT_CC_CTRD_SCAN,          /* full scans of containerd's task directory */
 	PT_CC_BAD_BUNDLE,         /* containerd tasks whose bundle did not parse */
 	PT_CC_N,
 };
