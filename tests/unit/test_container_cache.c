@@ -14,10 +14,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "cache.h"
+#include "containers.h"
 
 #define MIN 60000ull
 
@@ -389,6 +391,69 @@ static void test_foreach(void **state)
 	pt_cache_free(cache);
 }
 
+static void test_settings(void **state)
+{
+	struct pt_containers_opts o;
+	char err[256];
+
+	pt_containers_opts_init(&o);
+	assert_int_equal(o.enabled, PT_CONTAINERS_AUTO);
+	assert_string_equal(o.docker_socket, "/run/docker.sock");
+	assert_string_equal(o.podman_socket, "/run/podman/podman.sock");
+	assert_string_equal(o.containerd_state, "/run/containerd");
+	assert_int_equal(o.rebaseline_interval, 1800);
+	assert_int_equal(o.stopped_keep, 600);
+
+	assert_int_equal(pt_containers_setting(&o, "enabled", "no", err, sizeof(err)), 0);
+	assert_int_equal(o.enabled, PT_CONTAINERS_OFF);
+	assert_int_equal(pt_containers_setting(&o, "enabled", "Yes", err, sizeof(err)), 0);
+	assert_int_equal(o.enabled, PT_CONTAINERS_ON);
+	assert_int_equal(pt_containers_setting(&o, "enabled", "maybe", err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "enabled: 'maybe'"));
+	assert_int_equal(pt_containers_setting(&o, "docker_socket", "none", err, sizeof(err)), 0);
+	assert_string_equal(o.docker_socket, "");
+	assert_int_equal(pt_containers_setting(&o, "podman_socket", "", err, sizeof(err)), 0);
+	assert_string_equal(o.podman_socket, "");
+	assert_int_equal(pt_containers_setting(&o, "containerd_state", "/srv/ctrd", err,
+					       sizeof(err)), 0);
+	assert_string_equal(o.containerd_state, "/srv/ctrd");
+	assert_int_equal(pt_containers_setting(&o, "docker_socket", "run/docker.sock", err,
+					       sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "absolute path"));
+	assert_int_equal(pt_containers_setting(&o, "rebaseline_interval", "0", err, sizeof(err)), 0);
+	assert_int_equal(o.rebaseline_interval, 0);
+	assert_int_equal(pt_containers_setting(&o, "rebaseline_interval", "5", err, sizeof(err)),
+			 -EINVAL);
+	assert_int_equal(pt_containers_setting(&o, "rebaseline_interval", "60s", err, sizeof(err)),
+			 -EINVAL);
+	assert_int_equal(pt_containers_setting(&o, "stopped_keep", "0", err, sizeof(err)), -EINVAL);
+	assert_int_equal(pt_containers_setting(&o, "stopped_keep", "86400", err, sizeof(err)), 0);
+	assert_int_equal(pt_containers_setting(&o, "stopped_keep", "-1", err, sizeof(err)), -EINVAL);
+	assert_int_equal(pt_containers_setting(&o, "sockets", "x", err, sizeof(err)), -ENOENT);
+}
+
+/* enabled=no: no thread, lookups from cgroup paths still work */
+static void test_manager_off(void **state)
+{
+	struct pt_containers_opts o;
+	struct pt_containers *m;
+	char err[64];
+
+	pt_containers_opts_init(&o);
+	assert_int_equal(pt_containers_setting(&o, "enabled", "no", err, sizeof(err)), 0);
+	assert_int_equal(pt_containers_new(&m, &o, NULL, NULL), 0);
+	assert_true(pt_containers_fd(m) >= 0);
+	assert_int_equal(pt_containers_handle(m), 0);
+	pt_containers_tick(m, pt_containers_now_ms());
+	/* this test runs on the host or in some container: either way no crash,
+	 * and a vanished pid is none */
+	pt_containers_lookup_pid(m, getpid());
+	assert_null(pt_containers_lookup_pid(m, 0));
+	assert_null(pt_containers_lookup_pid(m, 0x3fffffff));
+	assert_null(pt_containers_by_mntns(m, 1));
+	pt_containers_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -402,6 +467,8 @@ int main(void)
 		cmocka_unit_test(test_unknown),
 		cmocka_unit_test(test_mntns_reuse),
 		cmocka_unit_test(test_foreach),
+		cmocka_unit_test(test_settings),
+		cmocka_unit_test(test_manager_off),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
