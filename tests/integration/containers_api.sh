@@ -207,6 +207,20 @@ q sleep 11 >/dev/null
 check "grace: expired after stopped_keep" grep -qx none <<<"$(q id "$short_id")"
 check "grace: a running container stays" grep -q "state=running" <<<"$(q show "$P-pre")"
 
+# ---- a slow API: the service frozen (SIGSTOP) ----------------------------------------
+log "the API service hangs (SIGSTOP), then resumes"
+kill -STOP "$SVC_PID"
+run slow --label app=slow -- sleep 600
+t0=$(date +%s%N)
+check "hung: the layer answers at once" grep -q "state=running" <<<"$(q show "$P-pre")"
+t1=$(date +%s%N)
+check "hung: lookups do not wait on the API (< 1 s)" test $(((t1 - t0) / 1000000)) -lt 1000
+check "hung: lookup by pid of its container gives its id" \
+	grep -q "id=$(podman inspect -f '{{.Id}}' "$P-slow") .*state=unknown" <<<"$(q pid "$(podman_pid slow)")"
+q sleep 2 >/dev/null
+kill -CONT "$SVC_PID"
+check "resumed: the container started meanwhile is named" grep -q "name=$P-slow .*state=running" <<<"$(q wait "$P-slow" running 20)"
+
 # ---- the API service stopped and restarted ----------------------------------------
 log "the API service stops; containers change meanwhile; it comes back"
 kill "$SVC_PID"
