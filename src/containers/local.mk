@@ -9,6 +9,7 @@ libptcontainers_a_SOURCES = \
 	src/containers/cache.c src/containers/cache.h \
 	src/containers/apijson.c src/containers/apijson.h \
 	src/containers/docker.c src/containers/docker.h \
+	src/containers/docker_io.c src/containers/docker_int.h \
 	src/containers/containerd.c src/containers/containerd.h \
 	src/containers/worker.c src/containers/worker.h \
 	src/containers/containers.c src/containers/containers.h
