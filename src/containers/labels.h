@@ -20,7 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "config.h"
+#include "diag.h"
 #include "container.h"
 
 #define PT_LABEL_FILTER_ENTRIES_MAX 256  /* entries of one container_labels list */

@@ -2,7 +2,7 @@
 # src/ is in layers that depend one way (Makefile.am compiles each with the
 # include paths of the layers below it only; this checks the sources too, so
 # that a wrong include is named even where an include path would find it):
-#   core <- config <- format <- probes, sinks, plugins <- daemon
+#   core <- config <- format <- probes, sinks, plugins, containers <- daemon
 # and core uses neither libbpf nor libsystemd.  Prints "N passed, M failed".
 set -u
 top=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -15,7 +15,8 @@ declare -A allowed=(
 	[probes]="core config probes"
 	[sinks]="core config format sinks"
 	[plugins]="core config plugins"
-	[daemon]="core config format probes sinks plugins daemon"
+	[containers]="core containers"
+	[daemon]="core config format probes sinks plugins containers daemon"
 )
 # headers outside src/ a layer may use: the BPF records, skeletons, the public ABIs
 declare -A extra=(
@@ -25,6 +26,7 @@ declare -A extra=(
 	[probes]="*.skel.h"
 	[sinks]="pidtree.h"
 	[plugins]="pidtree.h pidtree/plugin.h"
+	[containers]=""
 	[daemon]="pidtree.h pidtree/plugin.h"
 )
 owner() { # the layer folder holding header $1, or ""
