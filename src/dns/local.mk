@@ -1,0 +1,56 @@
+# ---- dns: passive DNS names for destinations (src/dns) ----
+# Included from Makefile.am.  libptdns.a is I/O-free: the libresolv parser,
+# the name table and the ingest step.  The daemon links it with
+# $(RESOLV_LIBS); the BPF capture side is separate (see src/dns/README.md).
+noinst_LIBRARIES += libptdns.a
+libptdns_a_SOURCES = \
+	src/dns/parse.c src/dns/parse.h \
+	src/dns/names.c src/dns/names.h \
+	src/dns/ingest.c src/dns/ingest.h
+libptdns_a_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/dns
+DNS_LIBS = libptdns.a $(RESOLV_LIBS)
+
+DNS_UNIT_TESTS = tests/unit/test_dns_parse tests/unit/test_dns_names tests/unit/test_dns_ingest
+UNIT_TESTS += $(DNS_UNIT_TESTS)
+DNS_UNIT_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/src/dns \
+	-DDNS_FIXTURES_DIR='"$(abs_top_srcdir)/tests/fixtures/dns"'
+tests_unit_test_dns_parse_SOURCES = tests/unit/test_dns_parse.c tests/unit/dns_build.c \
+	tests/unit/dns_build.h
+tests_unit_test_dns_parse_CFLAGS = $(DNS_UNIT_CFLAGS)
+tests_unit_test_dns_parse_LDADD = $(DNS_LIBS) $(UNIT_LDADD)
+tests_unit_test_dns_parse_LDFLAGS = $(UNIT_LINK_FLAGS)
+tests_unit_test_dns_names_SOURCES = tests/unit/test_dns_names.c
+tests_unit_test_dns_names_CFLAGS = $(DNS_UNIT_CFLAGS)
+tests_unit_test_dns_names_LDADD = $(DNS_LIBS) $(UNIT_LDADD)
+tests_unit_test_dns_names_LDFLAGS = $(UNIT_LINK_FLAGS)
+tests_unit_test_dns_ingest_SOURCES = tests/unit/test_dns_ingest.c tests/unit/dns_build.c \
+	tests/unit/dns_build.h
+tests_unit_test_dns_ingest_CFLAGS = $(DNS_UNIT_CFLAGS)
+tests_unit_test_dns_ingest_LDADD = $(DNS_LIBS) $(UNIT_LDADD)
+tests_unit_test_dns_ingest_LDFLAGS = $(UNIT_LINK_FLAGS)
+
+# Userland cost per answer and per lookup: `make bench-dns` prints ns/op
+EXTRA_PROGRAMS += bench/dns_bench
+bench_dns_bench_SOURCES = bench/dns_bench.c tests/unit/dns_build.c tests/unit/dns_build.h
+bench_dns_bench_CFLAGS = $(AM_CFLAGS) -O2 -I$(top_srcdir)/src/dns -I$(top_srcdir)/tests/unit
+bench_dns_bench_LDADD = $(DNS_LIBS)
+bench-dns: bench/dns_bench
+	bench/dns_bench
+.PHONY: bench-dns
+
+# libFuzzer harness (clang -fsanitize=fuzzer): `make fuzz-dns` builds it,
+# `tests/fuzz/fuzz_dns -max_total_time=60 tests/fuzz/corpus/dns` runs it.
+DNS_FUZZ_SRCS = tests/fuzz/fuzz_dns.c src/dns/parse.c src/dns/names.c src/dns/ingest.c
+tests/fuzz/fuzz_dns: $(addprefix $(srcdir)/,$(DNS_FUZZ_SRCS)) \
+		$(srcdir)/src/dns/parse.h $(srcdir)/src/dns/names.h $(srcdir)/src/dns/ingest.h
+	@$(MKDIR_P) tests/fuzz
+	$(AM_V_CC)$(CLANG) -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=undefined -I$(srcdir)/src/dns \
+		$(addprefix $(srcdir)/,$(DNS_FUZZ_SRCS)) -o $@ $(RESOLV_LIBS)
+fuzz-dns: tests/fuzz/fuzz_dns
+.PHONY: fuzz-dns
+CLEANFILES += tests/fuzz/fuzz_dns
+
+EXTRA_DIST += src/dns/README.md tests/fixtures/dns tests/fuzz/fuzz_dns.c tests/fuzz/corpus/dns \
+	tests/fixtures/dns/capture.sh
+# ---- end dns ----
