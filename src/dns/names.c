@@ -45,6 +45,9 @@ struct pt_dns_table {
 	uint32_t nbuckets;       /* power of two >= capacity */
 	uint32_t *buckets;
 	struct pt_dns_entry *e;
+	/* expiry of each entry, UINT64_MAX when free: the sweep reads this
+	 * compact array in order instead of chasing 8192 entries */
+	uint64_t *exp;
 	uint32_t head, tail, free;
 	struct pt_dns_table_stats st;
 };
@@ -205,7 +208,8 @@ static uint32_t buckets_for(uint32_t max_entries)
 
 size_t pt_dns_table_bytes(uint32_t max_entries)
 {
-	return sizeof(struct pt_dns_table) + (size_t)max_entries * sizeof(struct pt_dns_entry) +
+	return sizeof(struct pt_dns_table) +
+	       (size_t)max_entries * (sizeof(struct pt_dns_entry) + sizeof(uint64_t)) +
 	       (size_t)buckets_for(max_entries) * sizeof(uint32_t);
 }
 
@@ -225,7 +229,8 @@ int pt_dns_table_new(struct pt_dns_table **out, const struct pt_dns_opts *opts)
 	t->nbuckets = buckets_for(opts->max_entries);
 	t->buckets = malloc((size_t)t->nbuckets * sizeof(*t->buckets));
 	t->e = calloc(opts->max_entries, sizeof(*t->e));
-	if (!t->buckets || !t->e) {
+	t->exp = malloc((size_t)opts->max_entries * sizeof(*t->exp));
+	if (!t->buckets || !t->e || !t->exp) {
 		pt_dns_table_free(t);
 		return -ENOMEM;
 	}
@@ -242,8 +247,10 @@ int pt_dns_table_new(struct pt_dns_table **out, const struct pt_dns_opts *opts)
 	}
 	for (i = 0; i < t->nbuckets; i++)
 		t->buckets[i] = NIL;
-	for (i = 0; i < opts->max_entries; i++)
+	for (i = 0; i < opts->max_entries; i++) {
 		t->e[i].hnext = i + 1 < opts->max_entries ? i + 1 : NIL;
+		t->exp[i] = UINT64_MAX;
+	}
 	t->free = 0;
 	t->head = t->tail = NIL;
 	t->st.capacity = opts->max_entries;
@@ -257,6 +264,7 @@ void pt_dns_table_free(struct pt_dns_table *t)
 		return;
 	free(t->buckets);
 	free(t->e);
+	free(t->exp);
 	free(t);
 }
 
@@ -315,6 +323,7 @@ static void release(struct pt_dns_table *t, uint32_t i)
 {
 	unlink_entry(t, i);
 	t->e[i].flags = 0;
+	t->exp[i] = UINT64_MAX;
 	t->e[i].hnext = t->free;
 	t->free = i;
 	t->st.entries--;
@@ -420,6 +429,7 @@ int pt_dns_table_insert(struct pt_dns_table *t, const struct pt_dns_insert *in, 
 		ttl = t->o.max_ttl;
 	e->inserted_ns = now_ns;
 	e->expires_ns = now_ns + ttl * NS_PER_S;
+	t->exp[i] = e->expires_ns;
 	return ret;
 }
 
@@ -480,13 +490,12 @@ int pt_dns_table_lookup(struct pt_dns_table *t, uint32_t netns, int family, cons
 
 unsigned pt_dns_table_expire(struct pt_dns_table *t, uint64_t now_ns)
 {
-	uint32_t i, prev;
 	unsigned n = 0;
+	uint32_t i;
 
-	/* walk the LRU list: it holds exactly the live entries */
-	for (i = t->tail; i != NIL; i = prev) {
-		prev = t->e[i].prev;
-		if (t->e[i].expires_ns <= now_ns) {
+	for (i = 0; i < t->o.max_entries; i++) {
+		/* free slots hold UINT64_MAX, which is never due */
+		if (t->exp[i] <= now_ns && now_ns != UINT64_MAX) {
 			release(t, i);
 			t->st.expired++;
 			n++;

@@ -54,11 +54,14 @@ bool pt_dns_reason_malformed(enum pt_dns_reason r)
 
 size_t pt_dns_name_normalise(char *name)
 {
-	size_t n;
+	size_t n = strlen(name), i;
 
-	for (n = 0; name[n]; n++)
-		if (name[n] >= 'A' && name[n] <= 'Z')
-			name[n] = (char)(name[n] - 'A' + 'a');
+	/* branch-free ASCII lowercase, so the compiler can vectorise it */
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		name[i] = (char)(c | ((unsigned char)(c - 'A') < 26u) << 5);
+	}
 	/*
 	 * One trailing dot is the root label.  An escaped dot ("a\.") is part
 	 * of the last label and must stay: count the backslashes before it.
