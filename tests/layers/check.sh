@@ -2,7 +2,7 @@
 # src/ is in layers that depend one way (Makefile.am compiles each with the
 # include paths of the layers below it only; this checks the sources too, so
 # that a wrong include is named even where an include path would find it):
-#   core <- config <- format <- probes, sinks, plugins, containers <- daemon
+#   core <- config <- format <- probes, sinks, plugins, containers, dns <- daemon
 # and core uses neither libbpf nor libsystemd.  Prints "N passed, M failed".
 set -u
 top=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -16,7 +16,8 @@ declare -A allowed=(
 	[sinks]="core config format sinks"
 	[plugins]="core config plugins"
 	[containers]="core containers"
-	[daemon]="core config format probes sinks plugins containers daemon"
+	[dns]="core dns"
+	[daemon]="core config format probes sinks plugins containers dns daemon"
 )
 # headers outside src/ a layer may use: the BPF records, skeletons, the public ABIs
 declare -A extra=(
@@ -27,6 +28,7 @@ declare -A extra=(
 	[sinks]="pidtree.h"
 	[plugins]="pidtree.h pidtree/plugin.h"
 	[containers]=""
+	[dns]=""
 	[daemon]="pidtree.h pidtree/plugin.h"
 )
 owner() { # the layer folder holding header $1, or ""

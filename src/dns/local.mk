@@ -1,0 +1,60 @@
+# ---- dns: passive DNS names for destinations (src/dns) ----
+# Included from Makefile.am.  A layer beside probes and containers: I/O-free,
+# libc and libresolv only (the parser, the name table, the ingest step).  The
+# BPF capture side is the dns probe (src/probes/dns.c, bpf/dns.bpf.c).
+noinst_LIBRARIES += libptdns.a
+libptdns_a_SOURCES = \
+	src/dns/parse.c src/dns/parse.h \
+	src/dns/names.c src/dns/names.h \
+	src/dns/ingest.c src/dns/ingest.h
+libptdns_a_CPPFLAGS = $(PT_CPP) $(CORE_INC) -I$(top_srcdir)/src/dns
+DNS_LIBS = $(RESOLV_LIBS)
+
+DNS_UNIT_TESTS = tests/unit/test_dns_parse tests/unit/test_dns_names tests/unit/test_dns_ingest
+UNIT_TESTS += $(DNS_UNIT_TESTS)
+DNS_UNIT_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/src/dns \
+	-DDNS_FIXTURES_DIR='"$(abs_top_srcdir)/tests/fixtures/dns"'
+tests_unit_test_dns_parse_SOURCES = tests/unit/test_dns_parse.c tests/unit/dns_build.c \
+	tests/unit/dns_build.h
+tests_unit_test_dns_parse_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_dns_parse_CFLAGS = $(DNS_UNIT_CFLAGS)
+tests_unit_test_dns_parse_LDADD = $(UNIT_LDADD)
+tests_unit_test_dns_parse_LDFLAGS = $(UNIT_LINK_FLAGS)
+tests_unit_test_dns_names_SOURCES = tests/unit/test_dns_names.c
+tests_unit_test_dns_names_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_dns_names_CFLAGS = $(DNS_UNIT_CFLAGS)
+tests_unit_test_dns_names_LDADD = $(UNIT_LDADD)
+tests_unit_test_dns_names_LDFLAGS = $(UNIT_LINK_FLAGS)
+tests_unit_test_dns_ingest_SOURCES = tests/unit/test_dns_ingest.c tests/unit/dns_build.c \
+	tests/unit/dns_build.h
+tests_unit_test_dns_ingest_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_dns_ingest_CFLAGS = $(DNS_UNIT_CFLAGS)
+tests_unit_test_dns_ingest_LDADD = $(UNIT_LDADD)
+tests_unit_test_dns_ingest_LDFLAGS = $(UNIT_LINK_FLAGS)
+
+# Userland cost per answer and per lookup: `make bench-dns` prints ns/op
+EXTRA_PROGRAMS += bench/dns_bench
+bench_dns_bench_SOURCES = bench/dns_bench.c tests/unit/dns_build.c tests/unit/dns_build.h
+bench_dns_bench_CFLAGS = $(AM_CFLAGS) -O2 -I$(top_srcdir)/src/dns -I$(top_srcdir)/tests/unit
+bench_dns_bench_LDADD = libptdns.a $(DNS_LIBS)
+bench-dns: bench/dns_bench
+	bench/dns_bench
+.PHONY: bench-dns
+
+# libFuzzer harness (clang -fsanitize=fuzzer): `make fuzz-dns` builds it,
+# `tests/fuzz/fuzz_dns -max_total_time=60 tests/fuzz/corpus/dns` runs it.
+DNS_FUZZ_SRCS = tests/fuzz/fuzz_dns.c src/dns/parse.c src/dns/names.c src/dns/ingest.c
+tests/fuzz/fuzz_dns: $(addprefix $(srcdir)/,$(DNS_FUZZ_SRCS)) \
+		$(srcdir)/src/dns/parse.h $(srcdir)/src/dns/names.h $(srcdir)/src/dns/ingest.h
+	@$(MKDIR_P) tests/fuzz
+	$(AM_V_CC)$(CLANG) -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=undefined -I$(srcdir)/src/dns \
+		$(addprefix $(srcdir)/,$(DNS_FUZZ_SRCS)) -o $@ $(RESOLV_LIBS)
+fuzz-dns: tests/fuzz/fuzz_dns
+.PHONY: fuzz-dns
+CLEANFILES += tests/fuzz/fuzz_dns
+
+# tests/fixtures/dns is in EXTRA_DIST already (tests/fixtures); the kernel
+# side draft (bpf/dns.bpf.c, bpf/dns.h) is not distributed until it is built
+EXTRA_DIST += src/dns/README.md tests/fuzz/fuzz_dns.c tests/fuzz/corpus/dns
+# ---- end dns ----
