@@ -101,13 +101,20 @@ static int parse_root(struct pt_config *cfg, const struct pt_probe_schema *const
 int pt_config_load(struct pt_config *cfg, const char *path,
 		   const struct pt_probe_schema *const *schemas, struct pt_diags *diags)
 {
+	return pt_config_load_opts(cfg, path, schemas, NULL, diags);
+}
+
+int pt_config_load_opts(struct pt_config *cfg, const char *path,
+			const struct pt_probe_schema *const *schemas, const struct pt_yload_opts *o,
+			struct pt_diags *diags)
+{
 	size_t nerrors = diags->nerrors;
 	int ret;
 
 	ret = pt_config_defaults(cfg, schemas);
 	if (ret)
 		return ret;
-	ret = pt_ytree_load(&cfg->tree, path, diags);
+	ret = pt_ytree_load_opts(&cfg->tree, path, o, diags);
 	if (ret && ret != -EINVAL)
 		goto out; /* unreadable main file or ENOMEM */
 	/* even after YAML errors in an include, report what else is wrong */

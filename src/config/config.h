@@ -74,6 +74,10 @@ struct pt_config {
  */
 int pt_config_load(struct pt_config *cfg, const char *path,
 		   const struct pt_probe_schema *const *schemas, struct pt_diags *diags);
+/* pt_config_load with YAML loader options (remote includes); o may be NULL */
+int pt_config_load_opts(struct pt_config *cfg, const char *path,
+			const struct pt_probe_schema *const *schemas, const struct pt_yload_opts *o,
+			struct pt_diags *diags);
 /* Every probe with its defaults, none present (no configuration file). */
 int pt_config_defaults(struct pt_config *cfg, const struct pt_probe_schema *const *schemas);
 void pt_config_free(struct pt_config *cfg);

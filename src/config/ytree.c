@@ -6,7 +6,8 @@
  * - "!include FILE" is replaced by the root of FILE (relative to the
  *   directory of the including file, as pidtree-bcc does); each file is
  *   parsed once and its tree shared by every include of it; include cycles
- *   are reported.
+ *   are reported.  With an include hook (struct pt_yinclude, remote.h),
+ *   "!include https://..." documents come from the hook, named by their URL.
  * - Aliases share the converted node; an alias to an enclosing node
  *   (a recursive structure) is an error.
  * - Merge keys ("<<: *anchor", YAML 1.1, supported by PyYAML) are applied;
@@ -43,21 +44,16 @@ struct yload {
 	struct ytree_priv *p;
 	struct pt_diags *diags;
 	bool depth_reported;
+	const struct pt_yinclude *inc; /* remote includes; NULL = none */
 };
 
-/* One file on the include stack. */
-struct yframe {
-	const struct yframe *up;
-	size_t file; /* index in t->files */
-	const char *name;
-};
 
 enum { ST_NEW, ST_BUSY, ST_DONE };
 
 struct ydoc {
 	yaml_document_t doc;
 	const char *name; /* display name (interned) */
-	const struct yframe *frame;
+	const struct pt_yframe *frame;
 	struct pt_ynode **memo;
 	int *height;
 	unsigned char *state;
@@ -96,8 +92,8 @@ static void too_deep(struct yload *L, const char *file, int line)
 	yerr(L, file, line, "nesting deeper than %d levels", PT_Y_MAX_DEPTH);
 }
 
-static int load_file(struct yload *L, const char *name, const struct yframe *up, int depth,
-		     const struct pt_ynode *from, struct pt_ynode **out, int *height);
+static int load_file(struct yload *L, const char *name, bool remote, const struct pt_yframe *up,
+		     int depth, const struct pt_ynode *from, struct pt_ynode **out, int *height);
 static int conv_node(struct yload *L, struct ydoc *d, int idx, int depth, struct pt_ynode **out,
 		     int *height);
 
@@ -300,6 +296,23 @@ static int conv_include(struct yload *L, struct ydoc *d, yaml_node_t *yn, int li
 	}
 	arg = (const char *)yn->data.scalar.value;
 	alen = yn->data.scalar.length;
+	/* remote includes: the hook names the document (remote.h) */
+	if (L->inc) {
+		char *rname = NULL;
+
+		ret = L->inc->resolve(L->inc->ctx, d->name, arg, line, &rname, L->diags);
+		if (ret < 0)
+			return ret == -ENOMEM ? ret : null_node(L, d->name, line, out, height);
+		if (ret > 0) {
+			path = pt_ya_strndup(L->p, rname, strlen(rname));
+			free(rname);
+			if (!path)
+				return -ENOMEM;
+			ret = load_file(L, path, true, d->frame, depth + 1, &from, out, height);
+			(*height)++;
+			return ret;
+		}
+	}
 	dirlen = (arg[0] != '/' && slash) ? (size_t)(slash - d->name) + 1 : 0;
 	path = pt_ya_alloc(L->p, dirlen + alen + 1);
 	if (!path)
@@ -307,7 +320,7 @@ static int conv_include(struct yload *L, struct ydoc *d, yaml_node_t *yn, int li
 	memcpy(path, d->name, dirlen);
 	memcpy(path + dirlen, arg, alen);
 	/* the included root sits one level below the include */
-	ret = load_file(L, path, d->frame, depth + 1, &from, out, height);
+	ret = load_file(L, path, false, d->frame, depth + 1, &from, out, height);
 	(*height)++;
 	return ret;
 }
@@ -366,64 +379,6 @@ static int conv_node(struct yload *L, struct ydoc *d, int idx, int depth, struct
 	return 0;
 }
 
-/* The line of a byte offset (for reader errors, which carry no mark). */
-static int offset_line(FILE *fp, size_t offset)
-{
-	int c, line = 1;
-
-	if (fseek(fp, 0, SEEK_SET))
-		return 0;
-	while (offset-- && (c = getc(fp)) != EOF)
-		if (c == '\n')
-			line++;
-	return line;
-}
-
-static int syntax_error(struct yload *L, const char *name, yaml_parser_t *ps, FILE *fp)
-{
-	const char *problem = ps->problem ? ps->problem : "unknown error";
-	int line;
-
-	if (ps->error == YAML_MEMORY_ERROR)
-		return -ENOMEM;
-	if (ps->error == YAML_READER_ERROR) {
-		line = offset_line(fp, ps->problem_offset);
-		yerr(L, name, line, "invalid input: %s (byte offset %zu)", problem,
-		     ps->problem_offset);
-		return line;
-	}
-	line = (int)ps->problem_mark.line + 1;
-	if (ps->context)
-		yerr(L, name, line, "YAML syntax error: %s (%s at line %d)", problem, ps->context,
-		     (int)ps->context_mark.line + 1);
-	else
-		yerr(L, name, line, "YAML syntax error: %s", problem);
-	return line;
-}
-
-/* "a -> b -> " for the include stack from the frame of file up to top */
-static void print_chain(FILE *ms, const struct yframe *f, size_t file)
-{
-	if (f->file != file && f->up)
-		print_chain(ms, f->up, file);
-	fprintf(ms, "%s -> ", f->name);
-}
-
-static void cycle_error(struct yload *L, const struct pt_ynode *from, const struct yframe *top,
-			size_t file, const char *name)
-{
-	char *chain = NULL;
-	size_t len;
-	FILE *ms = open_memstream(&chain, &len);
-
-	if (ms) {
-		print_chain(ms, top, file);
-		fclose(ms);
-	}
-	yerr(L, from->file, from->line, "include cycle: %s%s", chain ? chain : "", name);
-	free(chain);
-}
-
 static int open_failed(struct yload *L, const char *name, const struct pt_ynode *from, int err,
 		       struct pt_ynode **out, int *height)
 {
@@ -446,7 +401,7 @@ static int parse_and_convert(struct yload *L, struct ydoc *d, FILE *fp, int dept
 		return -ENOMEM;
 	yaml_parser_set_input_file(&ps, fp);
 	if (!yaml_parser_load(&ps, &d->doc)) {
-		line = syntax_error(L, d->name, &ps, fp);
+		line = pt_yaml_syntax_error(L->diags, d->name, &ps, fp);
 		ret = line < 0 ? line : null_node(L, d->name, line, out, height);
 		goto out_parser;
 	}
@@ -470,7 +425,7 @@ out_doc:
 		goto out_parser;
 	/* pidtree-bcc reads one document: anything after it is an error */
 	if (!yaml_parser_load(&ps, &d->doc)) {
-		line = syntax_error(L, d->name, &ps, fp);
+		line = pt_yaml_syntax_error(L->diags, d->name, &ps, fp);
 		ret = line < 0 ? line : 0;
 		goto out_parser;
 	}
@@ -484,31 +439,70 @@ out_parser:
 }
 
 /*
+ * The stream of document name: a local file (not a directory), or a remote
+ * document's bytes from the include hook (*data, freed by the caller after
+ * fclose).  0; 1 when the hook reported the problem; -ENOMEM; or the
+ * positive errno + 1 of a file that cannot be opened.
+ */
+static int open_document(struct yload *L, const char *name, bool remote,
+			 const struct pt_ynode *from, FILE **fp, char **data)
+{
+	struct stat st;
+	size_t dlen;
+	int ret;
+
+	if (remote) {
+		ret = L->inc->open(L->inc->ctx, name, from->file, from->line, data, &dlen, L->diags);
+		if (ret)
+			return ret == -ENOMEM ? ret : 1;
+		*fp = fmemopen(*data, dlen, "r");
+		if (!*fp) {
+			free(*data);
+			*data = NULL;
+			return -ENOMEM;
+		}
+		return 0;
+	}
+	*fp = fopen(name, "re");
+	if (!*fp || (fstat(fileno(*fp), &st) == 0 && S_ISDIR(st.st_mode))) {
+		int err = *fp ? EISDIR : errno;
+
+		if (*fp)
+			fclose(*fp);
+		return err + 1;
+	}
+	return 0;
+}
+
+/*
  * Load name (display path) as the node at the given depth.  from is the
  * "!include" node (NULL for the main file).  Problems with an included file
  * become diagnostics and a NULL node; only ENOMEM and the main file not being
- * readable are returned as errors.
+ * readable are returned as errors.  remote: name is an URL, read through
+ * L->inc (it reports its own problems).
  */
-static int load_file(struct yload *L, const char *name, const struct yframe *up, int depth,
-		     const struct pt_ynode *from, struct pt_ynode **out, int *height)
+static int load_file(struct yload *L, const char *name, bool remote, const struct pt_yframe *up,
+		     int depth, const struct pt_ynode *from, struct pt_ynode **out, int *height)
 {
 	struct ydoc d = { .name = name };
-	struct yframe frame;
-	const struct yframe *f;
-	struct stat st;
-	char *real;
+	struct pt_yframe frame;
+	const struct pt_yframe *f;
+	char *real, *data = NULL;
 	FILE *fp;
 	size_t idx;
 	int ret;
 
-	real = realpath(name, NULL);
+	/* a remote document is named by its URL, a file by its real path */
+	real = remote ? strdup(name) : realpath(name, NULL);
+	if (!real && remote)
+		return -ENOMEM;
 	if (!real)
 		return open_failed(L, name, from, errno, out, height);
 	if (pt_yfiles_find(L->t, real, &idx)) {
 		free(real);
 		for (f = up; f; f = f->up) {
 			if (f->file == idx) {
-				cycle_error(L, from, up, idx, name);
+				pt_ycycle_error(L->diags, from, up, idx, name);
 				return null_node(L, from->file, from->line, out, height);
 			}
 		}
@@ -521,25 +515,27 @@ static int load_file(struct yload *L, const char *name, const struct yframe *up,
 		return 0;
 	}
 
-	fp = fopen(name, "re");
-	if (!fp || (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode))) {
-		int err = fp ? EISDIR : errno;
-
-		if (fp)
-			fclose(fp);
+	ret = open_document(L, name, remote, from, &fp, &data);
+	if (ret) {
 		free(real);
-		return open_failed(L, name, from, err, out, height);
+		if (ret < 0)
+			return ret;
+		if (ret > 1) /* a file: errno + 1 */
+			return open_failed(L, name, from, ret - 1, out, height);
+		return null_node(L, from->file, from->line, out, height);
 	}
 	ret = pt_yfiles_add(L->t, L->p, real, &idx);
 	if (ret) {
 		free(real);
 		fclose(fp);
+		free(data);
 		return ret;
 	}
-	frame = (struct yframe){ .up = up, .file = idx, .name = name };
+	frame = (struct pt_yframe){ .up = up, .file = idx, .name = name };
 	d.frame = &frame;
 	ret = parse_and_convert(L, &d, fp, depth, out, height);
 	fclose(fp);
+	free(data);
 	if (ret)
 		return ret;
 	L->p->roots[idx] = *out;
@@ -549,7 +545,13 @@ static int load_file(struct yload *L, const char *name, const struct yframe *up,
 
 int pt_ytree_load(struct pt_ytree *t, const char *path, struct pt_diags *diags)
 {
-	struct yload L = { .t = t, .diags = diags };
+	return pt_ytree_load_opts(t, path, NULL, diags);
+}
+
+int pt_ytree_load_opts(struct pt_ytree *t, const char *path, const struct pt_yload_opts *o,
+		       struct pt_diags *diags)
+{
+	struct yload L = { .t = t, .diags = diags, .inc = o ? o->include : NULL };
 	size_t nerrors = diags->nerrors;
 	struct pt_ynode *root = NULL;
 	char *name;
@@ -565,7 +567,7 @@ int pt_ytree_load(struct pt_ytree *t, const char *path, struct pt_diags *diags)
 		ret = -ENOMEM;
 		goto fail;
 	}
-	ret = load_file(&L, name, NULL, 1, NULL, &root, &height);
+	ret = load_file(&L, name, false, NULL, 1, NULL, &root, &height);
 	if (ret)
 		goto fail;
 	t->root = root;

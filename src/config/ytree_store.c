@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 
 #define ARENA_BLOCK_SIZE 16384
 
@@ -134,4 +135,62 @@ const struct pt_ynode *pt_ynode_get(const struct pt_ynode *map, const char *key)
 		if (map->keys[i]->type == PT_Y_SCALAR && !strcmp(map->keys[i]->scalar, key))
 			return map->values[i];
 	return NULL;
+}
+
+/* The line of a byte offset (for reader errors, which carry no mark). */
+static int offset_line(FILE *fp, size_t offset)
+{
+	int c, line = 1;
+
+	if (fseek(fp, 0, SEEK_SET))
+		return 0;
+	while (offset-- && (c = getc(fp)) != EOF)
+		if (c == '\n')
+			line++;
+	return line;
+}
+
+int pt_yaml_syntax_error(struct pt_diags *diags, const char *name, yaml_parser_t *ps, FILE *fp)
+{
+	const char *problem = ps->problem ? ps->problem : "unknown error";
+	int line;
+
+	if (ps->error == YAML_MEMORY_ERROR)
+		return -ENOMEM;
+	if (ps->error == YAML_READER_ERROR) {
+		line = offset_line(fp, ps->problem_offset);
+		pt_diag_add(diags, PT_DIAG_ERROR, name, line, "invalid input: %s (byte offset %zu)", problem,
+		     ps->problem_offset);
+		return line;
+	}
+	line = (int)ps->problem_mark.line + 1;
+	if (ps->context)
+		pt_diag_add(diags, PT_DIAG_ERROR, name, line, "YAML syntax error: %s (%s at line %d)", problem, ps->context,
+		     (int)ps->context_mark.line + 1);
+	else
+		pt_diag_add(diags, PT_DIAG_ERROR, name, line, "YAML syntax error: %s", problem);
+	return line;
+}
+
+/* "a -> b -> " for the include stack from the frame of file up to top */
+static void print_chain(FILE *ms, const struct pt_yframe *f, size_t file)
+{
+	if (f->file != file && f->up)
+		print_chain(ms, f->up, file);
+	fprintf(ms, "%s -> ", f->name);
+}
+
+void pt_ycycle_error(struct pt_diags *diags, const struct pt_ynode *from,
+		     const struct pt_yframe *top, size_t file, const char *name)
+{
+	char *chain = NULL;
+	size_t len;
+	FILE *ms = open_memstream(&chain, &len);
+
+	if (ms) {
+		print_chain(ms, top, file);
+		fclose(ms);
+	}
+	pt_diag_add(diags, PT_DIAG_ERROR, from->file, from->line, "include cycle: %s%s", chain ? chain : "", name);
+	free(chain);
 }

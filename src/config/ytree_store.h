@@ -2,7 +2,7 @@
 /*
  * What a pt_ytree owns, for the loader (ytree.c): every node and string in
  * an arena freed with the tree, and the files read, each once, with the
- * converted root and height of each.
+ * converted root and height of each; and the loader's error reports.
  */
 #ifndef PIDTREE_YTREE_STORE_H
 #define PIDTREE_YTREE_STORE_H
@@ -10,7 +10,17 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <stdio.h>
+#include <yaml.h>
+
 #include "ytree.h"
+
+/* One file on the include stack. */
+struct pt_yframe {
+	const struct pt_yframe *up;
+	size_t file; /* index in t->files */
+	const char *name;
+};
 
 struct arena_block {
 	struct arena_block *next;
@@ -35,5 +45,14 @@ char *pt_ya_strndup(struct ytree_priv *p, const char *s, size_t len);
 bool pt_yfiles_find(const struct pt_ytree *t, const char *real, size_t *idx);
 /* Record real (taking ownership) in t->files; its root is filled in later.  0 or -ENOMEM. */
 int pt_yfiles_add(struct pt_ytree *t, struct ytree_priv *p, char *real, size_t *idx);
+
+/*
+ * libyaml's parse error of file name as a diagnostic (fp: the file, for the
+ * line of a reader error's byte offset).  The line, or -ENOMEM.
+ */
+int pt_yaml_syntax_error(struct pt_diags *diags, const char *name, yaml_parser_t *ps, FILE *fp);
+/* "include cycle: a -> b -> a" for name, included at from, stack top. */
+void pt_ycycle_error(struct pt_diags *diags, const struct pt_ynode *from,
+		     const struct pt_yframe *top, size_t file, const char *name);
 
 #endif

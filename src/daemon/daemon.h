@@ -47,6 +47,8 @@ struct daemon {
 	struct pt_config cfg;
 	struct pt_daemon_settings settings;
 	struct pt_plugins *plugins;
+	struct pt_remote *remote; /* remote includes: the fetcher (config/remote.h) */
+	bool loop_running;        /* from now on loads never wait for the network */
 
 	/* outputs.c */
 	struct pt_outputs out;

@@ -12,6 +12,7 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "remote.h"
 #include "trust.h"
 
 /* Refuse a trusted file that others could edit (see secure.h); diag on failure. */
@@ -61,6 +62,7 @@ int pt_daemon_load_settings(struct daemon *d, struct pt_daemon_settings *s)
 int pt_daemon_load_config(struct daemon *d, const struct pt_daemon_settings *s,
 			  struct pt_config *cfg)
 {
+	struct pt_yload_opts yo = { 0 };
 	struct pt_diags diags = { 0 };
 	const char *path = d->opt.config;
 	int err;
@@ -73,10 +75,13 @@ int pt_daemon_load_config(struct daemon *d, const struct pt_daemon_settings *s,
 		if (access(path, F_OK) != 0)
 			return default_config(d, path, cfg);
 	}
-	err = pt_config_load(cfg, path, pt_daemon_schemas(d), &diags);
-	/* the file and everything it includes must be root's alone */
+	/* remote includes: the start-up load (and --check-config) waits for the network */
+	yo.include = pt_remote_include(d->remote, !d->loop_running);
+	err = pt_config_load_opts(cfg, path, pt_daemon_schemas(d), &yo, &diags);
+	/* the file and everything it includes must be root's alone (URLs: TLS) */
 	for (size_t i = 0; cfg->tree.files && i < cfg->tree.nfiles; i++)
-		if (check_trusted(cfg->tree.files[i], &diags))
+		if (!pt_remote_is_url(cfg->tree.files[i]) &&
+		    check_trusted(cfg->tree.files[i], &diags))
 			err = -EINVAL;
 	pt_diags_print(&diags);
 	pt_diags_free(&diags);

@@ -26,6 +26,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "proccache.h"
+#include "remote.h"
 
 /* One read of the ring (see above): at most this many records, this long. */
 #define PT_BATCH_RECORDS 4096
@@ -125,6 +126,8 @@ int pt_loop_setup(struct daemon *d)
 		err = pt_loop_add_fd(d, d->timerfd);
 	if (!err && pt_plugins_fd(d->plugins) >= 0) /* plugins' watched files */
 		err = pt_loop_add_fd(d, pt_plugins_fd(d->plugins));
+	if (!err && pt_remote_fd(d->remote) >= 0) /* remote includes: news from the fetcher */
+		err = pt_loop_add_fd(d, pt_remote_fd(d->remote));
 	return err;
 }
 
@@ -140,7 +143,16 @@ static void handle_signals(struct daemon *d)
 			d->stop = true;
 			break;
 		case SIGHUP:
-			pt_daemon_reload(d);
+			/*
+			 * remote includes are fetched again first, in the
+			 * background; the reload follows when they are in
+			 * (pt_remote_handle), or after PT_REMOTE_WAIT_S at the latest
+			 */
+			if (pt_remote_refresh(d->remote))
+				d->reload_at_ns = pt_clock_ns(CLOCK_MONOTONIC) +
+						  PT_REMOTE_WAIT_S * 1000000000ull;
+			else
+				pt_daemon_reload(d);
 			break;
 		case SIGUSR1:
 			pt_losses_totals(d, false);
@@ -180,6 +192,8 @@ int pt_loop_run(struct daemon *d)
 				pt_plugins_handle_fd(d->plugins);
 			else if (fd == pt_daemon_watch_fd(d))
 				pt_daemon_watch_event(d);
+			else if (fd == pt_remote_fd(d->remote) && pt_remote_handle(d->remote))
+				d->reload_at_ns = pt_clock_ns(CLOCK_MONOTONIC); /* a remote include changed */
 		}
 	}
 	/* drain what the kernel already produced, then flush */

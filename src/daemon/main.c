@@ -17,9 +17,12 @@
 #include "daemon.h"
 #include "log.h"
 #include "proccache.h"
+#include "remote.h"
+#include "trust.h"
 
 static void cleanup(struct daemon *d)
 {
+	pt_remote_free(d->remote); /* stops its thread first */
 	pt_loop_free(d);
 	pt_daemon_close_probes(d);
 	pt_outputs_close(d);
@@ -47,7 +50,7 @@ int main(int argc, char **argv)
 {
 	static struct daemon d = { .epfd = -1, .sigfd = -1, .timerfd = -1,
 				   .env = { .events_fd = -1, .lost_fd = -1 } };
-	int err, rc = 1;
+	int err, rerr, rc = 1;
 
 	if (pt_cli_parse(argc, argv, &d.opt))
 		return EX_USAGE;
@@ -56,11 +59,19 @@ int main(int argc, char **argv)
 	pt_daemon_probe_rows(&d);
 
 	err = pt_daemon_load_settings(&d, &d.settings);
+	rerr = pt_remote_new(&d.remote, &d.settings.remote, pt_trust_path_check);
+	if (rerr) {
+		pt_err("cannot set up remote includes: %s", strerror(-rerr));
+		goto out;
+	}
 	if (pt_daemon_load_config(&d, &d.settings, &d.cfg) ||
 	    pt_daemon_load_plugins(&d, &d.settings, &d.cfg, &d.plugins) || err) {
 		rc = EX_CONFIG;
 		goto out;
 	}
+	/* this configuration runs: cache its remote documents */
+	if (!d.opt.check_config && !d.opt.print_and_quit)
+		pt_remote_commit(d.remote);
 	if (d.opt.check_config) {
 		printf("configuration OK\n");
 		rc = 0;
@@ -87,6 +98,7 @@ int main(int argc, char **argv)
 		pt_err("cannot set up the event loop: %s", strerror(errno));
 		goto out;
 	}
+	d.loop_running = true; /* remote includes: reloads never wait */
 	if (pt_service_start(&d))
 		goto out;
 	pt_info("ready");

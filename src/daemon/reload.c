@@ -15,6 +15,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "proccache.h"
+#include "remote.h"
 
 void pt_daemon_reload(struct daemon *d)
 {
@@ -44,6 +45,9 @@ void pt_daemon_reload(struct daemon *d)
 	failures = pt_daemon_reload_probes(d, &d->cfg, &ncfg);
 	pt_config_free(&d->cfg);
 	d->cfg = ncfg;
+	/* remote includes: cache the documents now in force, new remote_include_* */
+	pt_remote_commit(d->remote);
+	pt_remote_set_opts(d->remote, &ns.remote);
 	pt_outputs_switch(d, &outs); /* re-opens the files it keeps */
 	d->settings = ns;
 	pt_plugins_reload(d->plugins);

@@ -17,6 +17,7 @@
 #include "clock.h"
 #include "daemon.h"
 #include "log.h"
+#include "remote.h"
 
 #define WATCH_MASK (IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE | \
 		    IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF)
@@ -138,7 +139,8 @@ void pt_daemon_watch_files(struct daemon *d)
 	if (!d->watch)
 		return;
 	for (size_t i = 0; i < d->cfg.tree.nfiles && n < 255; i++)
-		files[n++] = d->cfg.tree.files[i];
+		if (!pt_remote_is_url(d->cfg.tree.files[i])) /* remote: the fetcher's job */
+			files[n++] = d->cfg.tree.files[i];
 	if (d->settings.path[0])
 		files[n++] = d->settings.path;
 	if (pt_watch_set(d->watch, files, n))
