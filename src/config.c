@@ -210,6 +210,12 @@ static int parse_root(struct pt_config *cfg, struct pt_diags *d)
 
 int pt_config_load(struct pt_config *cfg, const char *path, struct pt_diags *diags)
 {
+	return pt_config_load_opts(cfg, path, NULL, diags);
+}
+
+int pt_config_load_opts(struct pt_config *cfg, const char *path, const struct pt_yload_opts *o,
+			struct pt_diags *diags)
+{
 	size_t nerrors = diags->nerrors;
 	int kind, ret;
 
@@ -217,7 +223,7 @@ int pt_config_load(struct pt_config *cfg, const char *path, struct pt_diags *dia
 	for (kind = 0; kind < PT_PROBE_COUNT; kind++)
 		pt_probe_config_defaults(&cfg->probes[kind], kind);
 
-	ret = pt_ytree_load(&cfg->tree, path, diags);
+	ret = pt_ytree_load_opts(&cfg->tree, path, o, diags);
 	if (ret && ret != -EINVAL)
 		goto out; /* unreadable main file or ENOMEM */
 	/* even after YAML errors in an include, report what else is wrong */

@@ -71,6 +71,37 @@ struct pt_ytree {
  * to diags; returns 0 or -errno / -EINVAL.
  */
 int pt_ytree_load(struct pt_ytree *t, const char *path, struct pt_diags *diags);
+
+/* ---- remote includes: the loader's hook (remote.h implements it) -------- */
+struct pt_yinclude {
+	/*
+	 * The document "!include target" (at line of document base) refers to.
+	 * 1: a remote document, *name (malloc'd) to be read with open();
+	 * 0: target is a local file name, the usual rules apply;
+	 * <0: refused, the reason added to diags (-ENOMEM: nothing added).
+	 */
+	int (*resolve)(void *ctx, const char *base, const char *target, int line, char **name,
+		       struct pt_diags *diags);
+	/*
+	 * The bytes of remote document name, included at from:line: 0 with
+	 * *data (malloc'd, *len bytes), or <0 with the reason added to diags.
+	 */
+	int (*open)(void *ctx, const char *name, const char *from, int line, char **data,
+		    size_t *len, struct pt_diags *diags);
+	void *ctx;
+};
+
+struct pt_yload_opts {
+	const struct pt_yinclude *include; /* NULL: every include is a local file */
+};
+
+/*
+ * pt_ytree_load with options.  With o->include, t->files also holds the
+ * URL (normalised, see pt_remote_is_url) of every remote document read.
+ */
+int pt_ytree_load_opts(struct pt_ytree *t, const char *path, const struct pt_yload_opts *o,
+		       struct pt_diags *diags);
+/* ---- end of remote includes ---------------------------------------------- */
 void pt_ytree_free(struct pt_ytree *t);
 /* Mapping lookup by key; NULL when absent or not a mapping. */
 const struct pt_ynode *pt_ynode_get(const struct pt_ynode *map, const char *key);
@@ -148,6 +179,9 @@ extern const char *const pt_probe_names[PT_PROBE_COUNT];
  * -errno.  On error *cfg is freed and zeroed.
  */
 int pt_config_load(struct pt_config *cfg, const char *path, struct pt_diags *diags);
+/* pt_config_load with YAML loader options (remote includes); o may be NULL */
+int pt_config_load_opts(struct pt_config *cfg, const char *path, const struct pt_yload_opts *o,
+			struct pt_diags *diags);
 void pt_config_free(struct pt_config *cfg);
 /* A probe's defaults (present = false). */
 void pt_probe_config_defaults(struct pt_probe_config *pc, enum pt_probe_kind kind);

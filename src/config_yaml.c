@@ -6,7 +6,8 @@
  * - "!include FILE" is replaced by the root of FILE (relative to the
  *   directory of the including file, as pidtree-bcc does); each file is
  *   parsed once and its tree shared by every include of it; include cycles
- *   are reported.
+ *   are reported.  With an include hook (struct pt_yinclude, remote.h),
+ *   "!include https://..." documents come from the hook, named by their URL.
  * - Aliases share the converted node; an alias to an enclosing node
  *   (a recursive structure) is an error.
  * - Merge keys ("<<: *anchor", YAML 1.1, supported by PyYAML) are applied;
@@ -107,6 +108,7 @@ struct yload {
 	struct ytree_priv *p;
 	struct pt_diags *diags;
 	bool depth_reported;
+	const struct pt_yinclude *inc; /* remote includes; NULL = none */
 };
 
 /* One file on the include stack. */
@@ -160,8 +162,8 @@ static void too_deep(struct yload *L, const char *file, int line)
 	yerr(L, file, line, "nesting deeper than %d levels", PT_Y_MAX_DEPTH);
 }
 
-static int load_file(struct yload *L, const char *name, const struct yframe *up, int depth,
-		     const struct pt_ynode *from, struct pt_ynode **out, int *height);
+static int load_file(struct yload *L, const char *name, bool remote, const struct yframe *up,
+		     int depth, const struct pt_ynode *from, struct pt_ynode **out, int *height);
 static int conv_node(struct yload *L, struct ydoc *d, int idx, int depth, struct pt_ynode **out,
 		     int *height);
 
@@ -364,6 +366,24 @@ static int conv_include(struct yload *L, struct ydoc *d, yaml_node_t *yn, int li
 	}
 	arg = (const char *)yn->data.scalar.value;
 	alen = yn->data.scalar.length;
+	/* ---- remote includes: the hook names the document (remote.h) ---- */
+	if (L->inc) {
+		char *rname = NULL;
+
+		ret = L->inc->resolve(L->inc->ctx, d->name, arg, line, &rname, L->diags);
+		if (ret < 0)
+			return ret == -ENOMEM ? ret : null_node(L, d->name, line, out, height);
+		if (ret > 0) {
+			path = arena_strndup(L->p, rname, strlen(rname));
+			free(rname);
+			if (!path)
+				return -ENOMEM;
+			ret = load_file(L, path, true, d->frame, depth + 1, &from, out, height);
+			(*height)++;
+			return ret;
+		}
+	}
+	/* ---- end of remote includes ---- */
 	dirlen = (arg[0] != '/' && slash) ? (size_t)(slash - d->name) + 1 : 0;
 	path = arena_alloc(L->p, dirlen + alen + 1);
 	if (!path)
@@ -371,7 +391,7 @@ static int conv_include(struct yload *L, struct ydoc *d, yaml_node_t *yn, int li
 	memcpy(path, d->name, dirlen);
 	memcpy(path + dirlen, arg, alen);
 	/* the included root sits one level below the include */
-	ret = load_file(L, path, d->frame, depth + 1, &from, out, height);
+	ret = load_file(L, path, false, d->frame, depth + 1, &from, out, height);
 	(*height)++;
 	return ret;
 }
@@ -597,21 +617,24 @@ out_parser:
  * Load name (display path) as the node at the given depth.  from is the
  * "!include" node (NULL for the main file).  Problems with an included file
  * become diagnostics and a NULL node; only ENOMEM and the main file not being
- * readable are returned as errors.
+ * readable are returned as errors.  remote: name is an URL, read through
+ * L->inc (it reports its own problems).
  */
-static int load_file(struct yload *L, const char *name, const struct yframe *up, int depth,
-		     const struct pt_ynode *from, struct pt_ynode **out, int *height)
+static int load_file(struct yload *L, const char *name, bool remote, const struct yframe *up,
+		     int depth, const struct pt_ynode *from, struct pt_ynode **out, int *height)
 {
 	struct ydoc d = { .name = name };
 	struct yframe frame;
 	const struct yframe *f;
 	struct stat st;
-	char *real;
+	char *real, *data = NULL;
+	size_t idx, dlen;
 	FILE *fp;
-	size_t idx;
 	int ret;
 
-	real = realpath(name, NULL);
+	real = remote ? strdup(name) : realpath(name, NULL);
+	if (!real && remote)
+		return -ENOMEM;
 	if (!real)
 		return open_failed(L, name, from, errno, out, height);
 	if (file_find(L->t, real, &idx)) {
@@ -631,25 +654,44 @@ static int load_file(struct yload *L, const char *name, const struct yframe *up,
 		return 0;
 	}
 
-	fp = fopen(name, "re");
-	if (!fp || (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode))) {
-		int err = fp ? EISDIR : errno;
+	/* ---- remote includes: the document's bytes from the hook ---- */
+	if (remote) {
+		ret = L->inc->open(L->inc->ctx, name, from->file, from->line, &data, &dlen,
+				   L->diags);
+		if (ret) {
+			free(real);
+			return ret == -ENOMEM ? ret : null_node(L, from->file, from->line, out, height);
+		}
+		fp = fmemopen(data, dlen, "r");
+		if (!fp) {
+			free(data);
+			free(real);
+			return -ENOMEM;
+		}
+	} else {
+	/* ---- end of remote includes ---- */
+		fp = fopen(name, "re");
+		if (!fp || (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode))) {
+			int err = fp ? EISDIR : errno;
 
-		if (fp)
-			fclose(fp);
-		free(real);
-		return open_failed(L, name, from, err, out, height);
+			if (fp)
+				fclose(fp);
+			free(real);
+			return open_failed(L, name, from, err, out, height);
+		}
 	}
 	ret = file_add(L, real, &idx);
 	if (ret) {
 		free(real);
 		fclose(fp);
+		free(data);
 		return ret;
 	}
 	frame = (struct yframe){ .up = up, .file = idx, .name = name };
 	d.frame = &frame;
 	ret = parse_and_convert(L, &d, fp, depth, out, height);
 	fclose(fp);
+	free(data);
 	if (ret)
 		return ret;
 	L->p->roots[idx] = *out;
@@ -659,7 +701,13 @@ static int load_file(struct yload *L, const char *name, const struct yframe *up,
 
 int pt_ytree_load(struct pt_ytree *t, const char *path, struct pt_diags *diags)
 {
-	struct yload L = { .t = t, .diags = diags };
+	return pt_ytree_load_opts(t, path, NULL, diags);
+}
+
+int pt_ytree_load_opts(struct pt_ytree *t, const char *path, const struct pt_yload_opts *o,
+		       struct pt_diags *diags)
+{
+	struct yload L = { .t = t, .diags = diags, .inc = o ? o->include : NULL };
 	size_t nerrors = diags->nerrors;
 	struct pt_ynode *root = NULL;
 	char *name;
@@ -675,7 +723,7 @@ int pt_ytree_load(struct pt_ytree *t, const char *path, struct pt_diags *diags)
 		ret = -ENOMEM;
 		goto fail;
 	}
-	ret = load_file(&L, name, NULL, 1, NULL, &root, &height);
+	ret = load_file(&L, name, false, NULL, 1, NULL, &root, &height);
 	if (ret)
 		goto fail;
 	t->root = root;

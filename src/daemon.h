@@ -69,6 +69,9 @@ struct daemon {
 	uint64_t wd_period_ns, wd_next_ns; /* sd_notify watchdog */
 	uint64_t status_next_ns, status_events, status_ns;
 	uint64_t telemetry_next;           /* event count of the next telemetry record */
+	/* remote includes (remote.h) */
+	struct pt_remote *remote;          /* the fetcher */
+	bool loop_running;                 /* loads from now on never wait for the network */
 };
 
 /* main.c */

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "notify.h"
 #include "proctree.h"
+#include "remote.h"
 #include "watch.h"
 
 #define STATUS_EVERY_NS (5 * 1000000000ull)
@@ -135,7 +136,8 @@ static void watch_files(struct daemon *d)
 	if (!d->watch)
 		return;
 	for (size_t i = 0; i < d->cfg.tree.nfiles && n < 255; i++)
-		files[n++] = d->cfg.tree.files[i];
+		if (!pt_remote_is_url(d->cfg.tree.files[i])) /* remote: the fetcher's job */
+			files[n++] = d->cfg.tree.files[i];
 	if (d->settings.path[0])
 		files[n++] = d->settings.path;
 	if (pt_watch_set(d->watch, files, n))
@@ -255,6 +257,9 @@ void pt_lifecycle_reload(struct daemon *d)
 	failures = pt_probes_reload(d->probes, &d->shared, &d->cfg, &ncfg);
 	pt_config_free(&d->cfg);
 	d->cfg = ncfg;
+	/* remote includes: cache the documents now in force, new remote_include_* */
+	pt_remote_commit(d->remote);
+	pt_remote_set_opts(d->remote, &ns.remote);
 	pt_outputs_switch(d, &outs); /* re-opens the files it keeps */
 	d->settings = ns;
 	pt_plugins_reload(d->plugins);

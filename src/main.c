@@ -31,6 +31,7 @@
 #include "plugin.h"
 #include "probe.h"
 #include "proctree.h"
+#include "remote.h"
 #include "secure.h"
 #include "settings.h"
 #include "sink.h"
@@ -268,10 +269,14 @@ int pt_daemon_load_config(struct daemon *d, const struct pt_daemon_settings *s,
 			return 0;
 		}
 	}
-	err = pt_config_load(cfg, path, &diags);
-	/* the file and everything it includes must be root's alone */
+	/* remote includes: the start-up load (and --check-config) waits for the network */
+	struct pt_yload_opts yo = { .include = pt_remote_include(d->remote, !d->loop_running) };
+
+	err = pt_config_load_opts(cfg, path, &yo, &diags);
+	/* the file and everything it includes must be root's alone (URLs: TLS) */
 	for (size_t i = 0; cfg->tree.files && i < cfg->tree.nfiles; i++)
-		if (check_trusted(cfg->tree.files[i], &diags))
+		if (!pt_remote_is_url(cfg->tree.files[i]) &&
+		    check_trusted(cfg->tree.files[i], &diags))
 			err = -EINVAL;
 	pt_diags_print(&diags);
 	pt_diags_free(&diags);
@@ -572,6 +577,9 @@ static int setup_loop(struct daemon *d)
 	ev.data.fd = pt_plugins_fd(d->plugins); /* plugins' watched files */
 	if (ev.data.fd >= 0 && epoll_ctl(d->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev))
 		return -errno;
+	ev.data.fd = pt_remote_fd(d->remote); /* remote includes: news from the fetcher */
+	if (ev.data.fd >= 0 && epoll_ctl(d->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev))
+		return -errno;
 	return 0;
 }
 
@@ -587,6 +595,9 @@ static void handle_signals(struct daemon *d)
 			d->stop = true;
 			break;
 		case SIGHUP:
+			/* remote includes: fetched again in the background; a changed
+			 * copy then asks for another reload (pt_remote_handle) */
+			pt_remote_refresh(d->remote);
 			pt_lifecycle_reload(d);
 			break;
 		case SIGUSR1:
@@ -636,6 +647,10 @@ static int run(struct daemon *d)
 				pt_plugins_handle_fd(d->plugins);
 			} else if (fd == pt_lifecycle_watch_fd(d)) {
 				pt_lifecycle_watch_event(d);
+			} else if (fd == pt_remote_fd(d->remote)) {
+				/* a remote include changed: reload as -w does */
+				if (pt_remote_handle(d->remote))
+					d->reload_at_ns = pt_clock_ns(CLOCK_MONOTONIC);
 			}
 		}
 	}
@@ -648,6 +663,7 @@ static int run(struct daemon *d)
 
 static void cleanup(struct daemon *d)
 {
+	pt_remote_free(d->remote); /* stops its thread first */
 	for (int k = 0; k < PT_PROBE_COUNT; k++)
 		pt_probe_destroy(d->probes[k]);
 	ring_buffer__free(d->rb);
@@ -670,7 +686,7 @@ int main(int argc, char **argv)
 {
 	static struct daemon d = { .epfd = -1, .sigfd = -1, .timerfd = -1 };
 	struct pt_proc_cache_opts copts = { 0 };
-	int err, rc = 1;
+	int err, rerr, rc = 1;
 
 	if (parse_args(argc, argv, &d.opt))
 		return EX_USAGE;
@@ -679,11 +695,20 @@ int main(int argc, char **argv)
 
 	/* both files are checked, so --check-config reports every problem */
 	err = pt_daemon_load_settings(&d, &d.settings);
+	/* remote includes: the fetcher, with [daemon] remote_include_* */
+	rerr = pt_remote_new(&d.remote, &d.settings.remote, pt_check_trusted_path);
+	if (rerr) {
+		pt_err("cannot set up remote includes: %s", strerror(-rerr));
+		goto out;
+	}
 	if (pt_daemon_load_config(&d, &d.settings, &d.cfg) ||
 	    pt_daemon_load_plugins(&d, &d.settings, &d.cfg, &d.plugins) || err) {
 		rc = EX_CONFIG;
 		goto out;
 	}
+	/* remote includes: this configuration runs, cache its remote documents */
+	if (!d.opt.check_config && !d.opt.print_and_quit)
+		pt_remote_commit(d.remote);
 	if (d.opt.check_config) {
 		printf("configuration OK\n");
 		rc = 0;
@@ -718,6 +743,7 @@ int main(int argc, char **argv)
 		pt_err("cannot set up the event loop: %s", strerror(errno));
 		goto out;
 	}
+	d.loop_running = true; /* remote includes: reloads never wait */
 	if (pt_lifecycle_start(&d))
 		goto out;
 	pt_info("ready");

@@ -40,6 +40,7 @@ void pt_settings_init(struct pt_daemon_settings *s)
 {
 	memset(s, 0, sizeof(*s));
 	pt_sink_opts_init(&s->sink);
+	pt_remote_opts_init(&s->remote); /* remote includes */
 }
 
 /* ---- value checks ------------------------------------------------------------ */
@@ -174,6 +175,10 @@ static const struct key {
 	{ "syslog", "sd_id" },	    { "syslog", "app_name" },	 { "syslog", "hostname" },
 	{ "syslog", "max_size" },   { "syslog", "bom" },	 { "syslog", "queue_size" },
 	{ "json", "path" },	    { "daemon", "extra_plugin_path" },
+	/* remote includes (remote.h) */
+	{ "daemon", "remote_include_interval" }, { "daemon", "remote_include_cache" },
+	{ "daemon", "remote_include_ca" },	  { "daemon", "remote_include_max_size" },
+	{ "daemon", "remote_include_timeout" },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -257,6 +262,15 @@ static int set_key(struct ctx *c, const char *section, const char *name, const c
 	struct pt_journald_opts *j = &s->sink.journald;
 	int n;
 
+	if (!strcmp(section, "daemon") && !strncmp(name, "remote_include_", 15)) {
+		/* remote includes (remote.h) */
+		char err[PT_PATH_MAX + 200];
+		int r = pt_remote_setting(&s->remote, name, v, err, sizeof(err));
+
+		if (r)
+			ERR(c, "%s", err);
+		return r;
+	}
 	if (!strcmp(section, "daemon"))
 		return set_path(c, name, strcmp(name, "probes") ? s->plugin_path : s->probes, v);
 	if (!strcmp(section, "output"))

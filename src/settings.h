@@ -6,6 +6,9 @@
  *                                     not given; relative to pidtree.conf
  *              extra_plugin_path = DIR  external plugins (NAME.so) when
  *                                     --extra-plugin-path is not given
+ *              remote_include_interval= remote_include_cache=
+ *              remote_include_ca= remote_include_max_size=
+ *              remote_include_timeout=  "!include URL" (remote.h)
  *   [output]   sink = SPEC[, SPEC...] up to 4 outputs (json, json:PATH,
  *                                     journald, syslog, syslog:TARGET)
  *   [journald] identifier= priority= field_max= queue_size=
@@ -22,6 +25,7 @@
 #include <stdbool.h>
 
 #include "config.h"
+#include "remote.h"
 #include "sink.h"
 
 #define PT_SETTINGS_MAX_SINKS 4
@@ -33,6 +37,7 @@ struct pt_daemon_settings {
 	char sinks[PT_SETTINGS_MAX_SINKS][PT_SINK_SPEC_MAX];
 	int nsinks;               /* 0 = not set (built-in: "json") */
 	struct pt_sink_opts sink;
+	struct pt_remote_opts remote; /* [daemon] remote_include_* (remote includes) */
 };
 
 /* Built-in defaults: no file, json on stdout. */

@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * One HTTP(S) GET of a remote include, with libcurl's easy interface.
+ *
+ * What is accepted: a 200 answer whose body fits in max_size, or a 304 to
+ * a conditional request.  TLS peers are verified (certificate chain against
+ * the system CA store or the ca_file, and the host name); redirects are
+ * followed at most 5 times and never from https to another scheme; the
+ * whole transfer, connection included, is bounded by timeout_s, and is
+ * aborted within about a second when *stop turns true (curl calls the
+ * progress callback at least once a second, even when nothing arrives).
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "remote_int.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+
+#define MAX_REDIRECTS 5
+#define CONNECT_TIMEOUT_S 10
+
+int pt_remote_http_init(void)
+{
+	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -EIO;
+}
+
+void pt_remote_http_cleanup(void)
+{
+	curl_global_cleanup();
+}
+
+struct xfer {
+	const struct pt_http_req *q;
+	char *buf;
+	size_t len, cap;
+	bool too_big;
+};
+
+static size_t on_data(char *p, size_t size, size_t n, void *ctx)
+{
+	struct xfer *x = ctx;
+	size_t add = size * n;
+
+	/* a body without Content-Length (or a lying one) stops at the limit too */
+	if (add > x->q->max_size - x->len) {
+		x->too_big = true;
+		return 0;
+	}
+	if (x->len + add + 1 > x->cap) {
+		size_t cap = x->cap ? x->cap : 16384;
+		char *nb;
+
+		while (cap < x->len + add + 1)
+			cap *= 2;
+		nb = realloc(x->buf, cap);
+		if (!nb)
+			return 0;
+		x->buf = nb;
+		x->cap = cap;
+	}
+	memcpy(x->buf + x->len, p, add);
+	x->len += add;
+	x->buf[x->len] = '\0';
+	return add;
+}
+
+static int on_progress(void *ctx, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+	const struct xfer *x = ctx;
+
+	return atomic_load(x->q->stop) ? 1 : 0;
+}
+
+/* A validator header of the last answer, if it is one we can store and send back. */
+static void get_validator(CURL *h, const char *name, char *dst)
+{
+	struct curl_header *hd;
+
+	dst[0] = '\0';
+	if (curl_easy_header(h, name, 0, CURLH_HEADER, -1, &hd) == CURLHE_OK &&
+	    pt_remote_validator_ok(hd->value))
+		snprintf(dst, PT_REMOTE_VALIDATOR_MAX, "%s", hd->value);
+}
+
+static struct curl_slist *conditional(const struct pt_http_req *q)
+{
+	struct curl_slist *l = NULL, *n;
+	char h[PT_REMOTE_VALIDATOR_MAX + 32];
+
+	if (q->etag[0]) {
+		snprintf(h, sizeof(h), "If-None-Match: %s", q->etag);
+		if (!(n = curl_slist_append(l, h)))
+			goto fail;
+		l = n;
+	}
+	if (q->last_modified[0]) {
+		/* sent back exactly as received (RFC 9110 13.1.3) */
+		snprintf(h, sizeof(h), "If-Modified-Since: %s", q->last_modified);
+		if (!(n = curl_slist_append(l, h)))
+			goto fail;
+		l = n;
+	}
+	return l;
+fail:
+	curl_slist_free_all(l);
+	return NULL;
+}
+
+static void failed(struct pt_http_res *res, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void failed(struct pt_http_res *res, const char *fmt, ...)
+{
+	va_list ap;
+
+	res->result = PT_HTTP_FAILED;
+	va_start(ap, fmt);
+	vsnprintf(res->err, sizeof(res->err), fmt, ap);
+	va_end(ap);
+}
+
+static void curl_failed(struct pt_http_res *res, CURLcode rc, const char *ebuf,
+			const struct xfer *x, const struct pt_http_req *q)
+{
+	const char *why = ebuf[0] ? ebuf : curl_easy_strerror(rc);
+
+	if (x->too_big || rc == CURLE_FILESIZE_EXCEEDED)
+		failed(res, "larger than %zu bytes (remote_include_max_size)", q->max_size);
+	else if (rc == CURLE_UNSUPPORTED_PROTOCOL)
+		failed(res, "redirected to a URL that is not %s (%s)",
+		       strncasecmp(q->url, "https:", 6) ? "http(s)" : "https", why);
+	else if (rc == CURLE_ABORTED_BY_CALLBACK)
+		failed(res, "aborted (pidtree is stopping)");
+	else if (rc == CURLE_OPERATION_TIMEDOUT)
+		failed(res, "no complete answer within %u s (remote_include_timeout): %s",
+		       q->timeout_s, why);
+	else
+		failed(res, "%s", why);
+}
+
+void pt_remote_http_get(const struct pt_http_req *q, struct pt_http_res *res)
+{
+	char ebuf[CURL_ERROR_SIZE] = "", ua[64];
+	struct xfer x = { .q = q };
+	struct curl_slist *hdrs = NULL;
+	bool https = !strncasecmp(q->url, "https:", 6);
+	long code = 0;
+	CURLcode rc;
+	CURL *h;
+
+	memset(res, 0, sizeof(*res));
+	h = curl_easy_init();
+	if (!h) {
+		failed(res, "cannot set up a transfer (out of memory)");
+		return;
+	}
+	if (q->etag[0] || q->last_modified[0]) {
+		hdrs = conditional(q);
+		if (!hdrs) {
+			failed(res, "out of memory");
+			goto out;
+		}
+	}
+	snprintf(ua, sizeof(ua), "pidtree/%s", PACKAGE_VERSION);
+	/* options that cannot fail short of ENOMEM, which the transfer then reports */
+	curl_easy_setopt(h, CURLOPT_URL, q->url);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	/* an https document never comes from a plain-text hop */
+	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, https ? "https" : "http,https");
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(h, CURLOPT_MAXREDIRS, (long)MAX_REDIRECTS);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	if (q->ca_file[0])
+		curl_easy_setopt(h, CURLOPT_CAINFO, q->ca_file);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, (long)(q->timeout_s < CONNECT_TIMEOUT_S ?
+							    q->timeout_s : CONNECT_TIMEOUT_S));
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)q->timeout_s);
+	curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)q->max_size);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L); /* threads: no SIGALRM for DNS timeouts */
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &x);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(h, CURLOPT_XFERINFODATA, &x);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, ebuf);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, ua);
+	if (hdrs)
+		curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+
+	rc = curl_easy_perform(h);
+	if (rc != CURLE_OK) {
+		curl_failed(res, rc, ebuf, &x, q);
+		goto out;
+	}
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+	if (code == 304 && hdrs) {
+		res->result = PT_HTTP_NOT_MODIFIED;
+		goto out;
+	}
+	if (code != 200) {
+		failed(res, "HTTP status %ld (only 200 is accepted%s)", code,
+		       hdrs ? ", or 304 to a conditional request" : "");
+		goto out;
+	}
+	res->result = PT_HTTP_NEW;
+	if (!x.buf) { /* an empty document */
+		x.buf = calloc(1, 1);
+		if (!x.buf) {
+			failed(res, "out of memory");
+			goto out;
+		}
+	}
+	res->body = x.buf;
+	res->len = x.len;
+	x.buf = NULL;
+	get_validator(h, "ETag", res->etag);
+	get_validator(h, "Last-Modified", res->last_modified);
+out:
+	free(x.buf);
+	curl_slist_free_all(hdrs);
+	curl_easy_cleanup(h);
+}

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Remote includes, internal: the cache files (remote_cache.c) and one HTTP
+ * transfer (remote_fetch.c), shared by the fetcher (remote.c).
+ */
+#ifndef PIDTREE_REMOTE_INT_H
+#define PIDTREE_REMOTE_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "remote.h"
+
+/* ---- the registry (remote.c; the loader's side in remote_hook.c) -------- */
+
+#define PT_REMOTE_NS 1000000000ull
+#define PT_REMOTE_MAX_MSGS 32
+
+struct pt_rdoc {
+	struct pt_rdoc *next;
+	char *url;
+	/* the copy (written by the thread once the entry is registered) */
+	char *body;
+	size_t len;
+	unsigned gen;
+	struct pt_remote_meta meta; /* validators and fetch time of body */
+	bool from_cache;
+	/* fetching */
+	unsigned attempts, failures, waiting;
+	bool busy, force, retired, ok;
+	uint64_t last_ns; /* end of the last attempt, CLOCK_MONOTONIC */
+	char err[512];
+	/* loads and the cache */
+	unsigned seen_gen, used_seq, commit_gen, disk_gen;
+	bool disk_stale;
+};
+
+struct pt_rmsg {
+	int level;
+	char text[PT_REMOTE_URL_MAX + 640];
+};
+
+struct pt_remote {
+	pthread_mutex_t lock;
+	pthread_cond_t wake; /* to the thread: work or stop */
+	pthread_cond_t done; /* from the thread: an attempt finished */
+	struct pt_remote_opts o;
+	pt_remote_trust_fn trust;
+	struct pt_rdoc *entries;
+	int efd;
+	bool thread_up, curl_up;
+	pthread_t thread;
+	atomic_bool stop;
+	struct pt_rmsg msgs[PT_REMOTE_MAX_MSGS];
+	unsigned nmsgs, lost_msgs;
+	/* the load under way (loop thread) */
+	unsigned load_seq;
+	bool wait;
+	uint64_t deadline_ns;
+	struct pt_yinclude inc;
+};
+
+uint64_t pt_remote_mono_ns(void);
+/* t (seconds since the epoch) as 2026-12-01T09:00:00Z */
+void pt_remote_fmt_time(int64_t t, char *buf, size_t len);
+/* Queue a log line for the loop thread (lock held); pt_remote_poke makes the fd readable. */
+void pt_remote_say(struct pt_remote *r, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void pt_remote_poke(struct pt_remote *r);
+void pt_remote_entry_free(struct pt_rdoc *e);
+void pt_remote_unlink(struct pt_remote *r, struct pt_rdoc *e); /* and free; lock held */
+int pt_remote_start_thread(struct pt_remote *r);             /* once; lock held; 0 or -errno */
+
+/* ---- cache (remote_cache.c) --------------------------------------------------- */
+
+/*
+ * dir may hold cached configuration: a directory owned by this user, not
+ * writable by group or others, and trust() (if any) agrees.  create: make
+ * it (and missing parents) with mode 0700 first.  0, -ENOENT (absent, not
+ * created), or -EPERM / -errno with the reason in err.
+ */
+int pt_remote_cache_dir_check(const char *dir, bool create, pt_remote_trust_fn trust, char *err,
+			      size_t errlen);
+/*
+ * The cached copy of url: 0 with *body (malloc'd, m->size bytes) and m;
+ * -ENOENT when there is none; -EINVAL / -EPERM / -errno with the reason in
+ * err (corrupt, not ours, unreadable).  The directory is checked first.
+ */
+int pt_remote_cache_read(const char *dir, const char *url, size_t max_size,
+			 pt_remote_trust_fn trust, struct pt_remote_meta *m, char **body,
+			 char *err, size_t errlen);
+/* Replace the cached copy of m->url atomically; 0 or -errno with the reason in err. */
+int pt_remote_cache_write(const char *dir, const struct pt_remote_meta *m, const char *body,
+			  pt_remote_trust_fn trust, char *err, size_t errlen);
+
+/* ---- one transfer (remote_fetch.c) ---------------------------------------- */
+
+struct pt_http_req {
+	const char *url;
+	const char *etag, *last_modified; /* validators of the copy held, "" = none */
+	const char *ca_file;              /* "" = the system store */
+	size_t max_size;
+	unsigned timeout_s;
+	const atomic_bool *stop;          /* abort the transfer when it turns true */
+};
+
+enum pt_http_result { PT_HTTP_NEW, PT_HTTP_NOT_MODIFIED, PT_HTTP_FAILED };
+
+struct pt_http_res {
+	enum pt_http_result result;
+	char *body;  /* PT_HTTP_NEW: malloc'd, len bytes (NUL after them) */
+	size_t len;
+	char etag[PT_REMOTE_VALIDATOR_MAX];          /* of the new copy, "" = none */
+	char last_modified[PT_REMOTE_VALIDATOR_MAX];
+	char err[512];                               /* PT_HTTP_FAILED: why */
+};
+
+/* curl_global_init, once, before any thread; 0 or -EIO.  And its undoing. */
+int pt_remote_http_init(void);
+void pt_remote_http_cleanup(void);
+/* GET q->url; only 200 is a new copy, 304 (after a conditional request) keeps it. */
+void pt_remote_http_get(const struct pt_http_req *q, struct pt_http_res *res);
+
+#endif
