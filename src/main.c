@@ -595,10 +595,14 @@ static void handle_signals(struct daemon *d)
 			d->stop = true;
 			break;
 		case SIGHUP:
-			/* remote includes: fetched again in the background; a changed
-			 * copy then asks for another reload (pt_remote_handle) */
-			pt_remote_refresh(d->remote);
-			pt_lifecycle_reload(d);
+			/* remote includes: fetched again first, in the background; the
+			 * reload follows when they are in (pt_remote_handle), or after
+			 * PT_REMOTE_WAIT_S at the latest */
+			if (pt_remote_refresh(d->remote))
+				d->reload_at_ns = pt_clock_ns(CLOCK_MONOTONIC) +
+						  PT_REMOTE_WAIT_S * 1000000000ull;
+			else
+				pt_lifecycle_reload(d);
 			break;
 		case SIGUSR1:
 			pt_lifecycle_totals(d, false);

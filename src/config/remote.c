@@ -168,6 +168,7 @@ static void do_fetch(struct pt_remote *r, struct pt_rdoc *e)
 				 .timeout_s = r->o.timeout_s, .stop = &r->stop };
 	struct pt_http_res res;
 	unsigned gen = e->gen;
+	bool round = e->in_round; /* a refresh during this fetch waits for the next */
 
 	/* validators only for a copy we hold: a 304 must have something to keep */
 	snprintf(etag, sizeof(etag), "%s", gen ? e->meta.etag : "");
@@ -204,8 +205,17 @@ static void do_fetch(struct pt_remote *r, struct pt_rdoc *e)
 		e->failures = 0;
 		e->ok = true;
 	}
+	if (round) {
+		struct pt_rdoc *o = r->entries;
+
+		e->in_round = false;
+		while (o && !(o->in_round && !o->retired))
+			o = o->next;
+		if (!o)
+			r->round_done = true;
+	}
 	pthread_cond_broadcast(&r->done);
-	if (r->nmsgs || e->gen != gen)
+	if (r->nmsgs || e->gen != gen || r->round_done)
 		pt_remote_poke(r);
 	if (e->retired)
 		pt_remote_unlink(r, e);
@@ -387,15 +397,24 @@ int pt_remote_fd(const struct pt_remote *r)
 	return r ? r->efd : -1;
 }
 
-void pt_remote_refresh(struct pt_remote *r)
+bool pt_remote_refresh(struct pt_remote *r)
 {
+	bool any = false;
+
 	if (!r)
-		return;
+		return false;
 	pthread_mutex_lock(&r->lock);
-	for (struct pt_rdoc *e = r->entries; e; e = e->next)
-		e->force = true;
+	r->round_done = false;
+	for (struct pt_rdoc *e = r->entries; e; e = e->next) {
+		if (e->retired)
+			continue;
+		e->force = e->in_round = true;
+		any = true;
+	}
+	r->round_active = any;
 	pthread_cond_signal(&r->wake);
 	pthread_mutex_unlock(&r->lock);
+	return any;
 }
 
 bool pt_remote_handle(struct pt_remote *r)
@@ -420,11 +439,16 @@ bool pt_remote_handle(struct pt_remote *r)
 			lost += n;
 	}
 	r->nmsgs = r->lost_msgs = 0;
-	for (struct pt_rdoc *e = r->entries; e; e = e->next) {
-		if (!e->retired && e->gen != e->seen_gen) {
-			due = true;
-			e->seen_gen = e->gen; /* the reload reads it: ask once */
+	/* during a refresh round, a changed copy waits for the others */
+	due = r->round_done;
+	if (r->round_done || !r->round_active) {
+		for (struct pt_rdoc *e = r->entries; e; e = e->next) {
+			if (!e->retired && e->gen != e->seen_gen) {
+				due = true;
+				e->seen_gen = e->gen; /* the reload reads it: ask once */
+			}
 		}
+		r->round_done = r->round_active = false;
 	}
 	pthread_mutex_unlock(&r->lock);
 	for (unsigned i = 0; msgs && i < n; i++)

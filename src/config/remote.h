@@ -9,7 +9,7 @@
  * ETag / Last-Modified) and keeps the latest copy of each in memory.  The
  * YAML loader reads those copies through the hook pt_remote_include()
  * returns; only the start-up load (and --check-config) waits for the
- * network, at most PT_REMOTE_START_WAIT_S seconds in all: a reload reads
+ * network, at most PT_REMOTE_WAIT_S seconds in all: a reload reads
  * the copies in memory and never blocks.
  *
  * The copies a successful load used are written to the cache directory
@@ -23,8 +23,9 @@
  *
  * The copies are re-fetched every [daemon] remote_include_interval= seconds
  * and on pt_remote_refresh() (SIGHUP).  pt_remote_fd() becomes readable when
- * a fetch brought a changed copy or failed; pt_remote_handle() then logs
- * what happened (on the caller's thread) and says whether a reload is due.
+ * a fetch brought a changed copy or failed, or a refresh is complete;
+ * pt_remote_handle() then logs what happened (on the caller's thread) and
+ * says whether a reload is due.
  *
  * Threads: everything here is called from one thread (the event loop);
  * the fetcher thread is internal.  It runs without any capability.
@@ -39,7 +40,11 @@
 
 #include "config.h"
 
-#define PT_REMOTE_START_WAIT_S 20     /* the start-up load waits this long in all */
+/*
+ * How long a load waits for the network in all: the start-up load and
+ * --check-config (blocking), a SIGHUP reload (deferred, the loop runs on).
+ */
+#define PT_REMOTE_WAIT_S 20
 #define PT_REMOTE_PATH_MAX 4096
 #define PT_REMOTE_URL_MAX 2048
 #define PT_REMOTE_VALIDATOR_MAX 256   /* an ETag or Last-Modified value, with its NUL */
@@ -96,17 +101,22 @@ void pt_remote_free(struct pt_remote *r);
 int pt_remote_fd(const struct pt_remote *r);
 /*
  * Read the fd, log the fetches' news (failures, new copies, recoveries) and
- * return true when some remote document changed since the last load read it:
- * the configuration should be reloaded.
+ * return true when the configuration should be reloaded: some remote
+ * document changed since the last load read it, or a refresh is complete.
  */
 bool pt_remote_handle(struct pt_remote *r);
-/* Fetch every document again now (SIGHUP), in the background. */
-void pt_remote_refresh(struct pt_remote *r);
+/*
+ * Fetch every document again now (SIGHUP), in the background.  True when
+ * there is any: pt_remote_handle returns true once each was tried, and the
+ * caller should defer its reload until then (at most PT_REMOTE_WAIT_S s),
+ * so the reload reads fresh copies without the loop waiting for them.
+ */
+bool pt_remote_refresh(struct pt_remote *r);
 
 /*
  * The include hook for one configuration load (pass it in struct
  * pt_yload_opts).  wait = true for the start-up load and --check-config:
- * each remote document is fetched, waiting at most PT_REMOTE_START_WAIT_S
+ * each remote document is fetched, waiting at most PT_REMOTE_WAIT_S
  * seconds in all from the first one, then the cached copy is used (warning)
  * or the include fails.  wait = false for reloads: the copies in memory
  * (else the cache) are used, and a document never fetched yet is an error

@@ -89,7 +89,7 @@ static void wait_first(struct pt_remote *r, struct pt_rdoc *e)
 	struct timespec ts;
 
 	if (!r->deadline_ns)
-		r->deadline_ns = pt_remote_mono_ns() + PT_REMOTE_START_WAIT_S * PT_REMOTE_NS;
+		r->deadline_ns = pt_remote_mono_ns() + PT_REMOTE_WAIT_S * PT_REMOTE_NS;
 	ts.tv_sec = (time_t)(r->deadline_ns / PT_REMOTE_NS);
 	ts.tv_nsec = (long)(r->deadline_ns % PT_REMOTE_NS);
 	e->waiting++;
@@ -131,7 +131,7 @@ static int hook_open(void *ctx, const char *url, const char *from, int line, cha
 		wait_first(r, e);
 	if (!e->attempts)
 		snprintf(why, sizeof(why), r->wait ? "no answer within %d s" : "not fetched yet",
-			 PT_REMOTE_START_WAIT_S);
+			 PT_REMOTE_WAIT_S);
 	else
 		snprintf(why, sizeof(why), "%s", e->err);
 	pt_remote_fmt_time(e->meta.fetched, when, sizeof(when));
@@ -166,7 +166,11 @@ const struct pt_yinclude *pt_remote_include(struct pt_remote *r, bool wait)
 {
 	if (!r)
 		return NULL;
+	pthread_mutex_lock(&r->lock);
 	r->load_seq++;
+	/* a load reads every copy there is: a refresh round it did not wait for is over */
+	r->round_active = false;
+	pthread_mutex_unlock(&r->lock);
 	r->wait = wait;
 	r->deadline_ns = 0;
 	r->inc.resolve = hook_resolve;

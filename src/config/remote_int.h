@@ -29,6 +29,7 @@ struct pt_rdoc {
 	/* fetching */
 	unsigned attempts, failures, waiting;
 	bool busy, force, retired, ok;
+	bool in_round;    /* a pt_remote_refresh round still waits for this one */
 	uint64_t last_ns; /* end of the last attempt, CLOCK_MONOTONIC */
 	char err[512];
 	/* loads and the cache */
@@ -54,6 +55,8 @@ struct pt_remote {
 	atomic_bool stop;
 	struct pt_rmsg msgs[PT_REMOTE_MAX_MSGS];
 	unsigned nmsgs, lost_msgs;
+	bool round_active; /* a refresh round is under way: its end asks for the reload */
+	bool round_done;   /* every document of the refresh round was tried */
 	/* the load under way (loop thread) */
 	unsigned load_seq;
 	bool wait;
