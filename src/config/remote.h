@@ -56,6 +56,8 @@
 #define PT_REMOTE_MAX_SIZE (64 * 1024 * 1024)
 #define PT_REMOTE_MAX_INTERVAL (30 * 86400)
 #define PT_REMOTE_MAX_TIMEOUT 300
+/* remote documents known at once: bounds memory (each up to max_size) and fetches */
+#define PT_REMOTE_MAX_DOCS 128
 
 /* ---- settings: pidtree.conf [daemon] remote_include_* ------------------- */
 

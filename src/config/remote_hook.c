@@ -75,11 +75,16 @@ static int new_doc(struct pt_remote *r, const char *url, const char *from, int l
 	return 0;
 }
 
-static struct pt_rdoc *find_doc(struct pt_remote *r, const char *url)
+static struct pt_rdoc *find_doc(struct pt_remote *r, const char *url, unsigned *n)
 {
-	for (struct pt_rdoc *e = r->entries; e; e = e->next)
-		if (!e->retired && !strcmp(e->url, url))
+	*n = 0;
+	for (struct pt_rdoc *e = r->entries; e; e = e->next) {
+		if (e->retired)
+			continue;
+		if (!strcmp(e->url, url))
 			return e;
+		(*n)++;
+	}
 	return NULL;
 }
 
@@ -104,10 +109,17 @@ static int hook_open(void *ctx, const char *url, const char *from, int line, cha
 	struct pt_remote *r = ctx;
 	struct pt_rdoc *e;
 	char when[32], why[sizeof(e->err) + 64];
+	unsigned ndocs;
 	int ret = 0;
 
 	pthread_mutex_lock(&r->lock);
-	e = find_doc(r, url);
+	e = find_doc(r, url, &ndocs);
+	if (!e && ndocs >= PT_REMOTE_MAX_DOCS) {
+		pthread_mutex_unlock(&r->lock);
+		pt_diag_add(diags, PT_DIAG_ERROR, from, line,
+			    "include '%s': more than %d remote documents", url, PT_REMOTE_MAX_DOCS);
+		return -E2BIG;
+	}
 	if (!e) {
 		pthread_mutex_unlock(&r->lock); /* only this thread adds entries */
 		ret = new_doc(r, url, from, line, diags, &e);
