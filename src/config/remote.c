@@ -177,7 +177,12 @@ static void do_fetch(struct pt_remote *r, struct pt_rdoc *e)
 	e->busy = true;
 	e->force = false;
 	pthread_mutex_unlock(&r->lock);
-	pt_remote_http_get(&q, &res);
+	/* the CA file decides whom pidtree believes: trusted as configuration is */
+	memset(&res, 0, sizeof(res));
+	if (!ca[0] || !pt_remote_file_check("CA file", ca, r->trust, res.err, sizeof(res.err)))
+		pt_remote_http_get(&q, &res);
+	else
+		res.result = PT_HTTP_FAILED;
 	pthread_mutex_lock(&r->lock);
 	e->busy = false;
 	e->attempts++;

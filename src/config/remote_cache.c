@@ -247,6 +247,31 @@ int pt_remote_cache_dir_check(const char *dir, bool create, pt_remote_trust_fn t
 	return 0;
 }
 
+int pt_remote_file_check(const char *what, const char *path, pt_remote_trust_fn trust,
+			 char *err, size_t errlen)
+{
+	char why[PT_REMOTE_PATH_MAX + 256];
+	struct stat st;
+	int ret;
+
+	if (stat(path, &st)) {
+		ret = -errno;
+		snprintf(err, errlen, "%s %s: %s", what, path, strerror(errno));
+		return ret;
+	}
+	if (!S_ISREG(st.st_mode) || (st.st_uid != 0 && st.st_uid != geteuid()) ||
+	    (st.st_mode & 022)) {
+		snprintf(err, errlen, "refusing the %s %s: it must be a regular file owned by root "
+			 "and writable by its owner only", what, path);
+		return -EPERM;
+	}
+	if (trust && trust(path, why, sizeof(why)) == -EPERM) {
+		snprintf(err, errlen, "%s: %s", what, why);
+		return -EPERM;
+	}
+	return 0;
+}
+
 static int cache_path(const char *dir, const char *url, char *path, size_t size)
 {
 	char name[PT_REMOTE_CACHE_NAME_LEN + 1];

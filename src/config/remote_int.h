@@ -93,6 +93,13 @@ int pt_remote_cache_dir_check(const char *dir, bool create, pt_remote_trust_fn t
 int pt_remote_cache_read(const char *dir, const char *url, size_t max_size,
 			 pt_remote_trust_fn trust, struct pt_remote_meta *m, char **body,
 			 char *err, size_t errlen);
+/*
+ * A file pidtree trusts (the CA file): regular, owned by root or this user,
+ * not writable by group or others, and trust() (if any) agrees.  0, or
+ * -EPERM / -errno with the reason in err.
+ */
+int pt_remote_file_check(const char *what, const char *path, pt_remote_trust_fn trust,
+			 char *err, size_t errlen);
 /* Replace the cached copy of m->url atomically; 0 or -errno with the reason in err. */
 int pt_remote_cache_write(const char *dir, const struct pt_remote_meta *m, const char *body,
 			  pt_remote_trust_fn trust, char *err, size_t errlen);

@@ -13,9 +13,11 @@
 #  6. a slow server: the loop keeps serving (events, WATCHDOG=1) while the
 #     SIGHUP reload waits for the documents; SIGTERM is served at once
 #  7. server down at start: cached copy used with a warning; no cache: 78
-#  8. --check-config refusals: 404, oversized (with and without
-#     Content-Length), invalid YAML, unknown CA (system store), wrong host
-#     name, https -> http redirect, file: from a remote document
+#  8. --check-config: accepts http and https; refuses 404, oversized (with
+#     and without Content-Length), invalid YAML and values (URL:line), an
+#     unknown CA (system store), a wrong host name, an https -> http
+#     redirect, file: from a remote document, a cycle across URLs, a cache
+#     directory or a CA file others can write; writes no cache
 #  9. the start-up wait is bounded (20 s) and falls back to the cache
 . "$(dirname "$0")/lib.sh"
 require_root
@@ -302,6 +304,10 @@ refused remote-to-local "$BASE/local.yml:1: !include 'file:///etc/passwd': file:
 printf 'a: !include b.yml\n' >"$WWW/a.yml"
 printf 'b: !include /a.yml\n' >"$WWW/b.yml"
 refused cycle "$BASE/b.yml:1: include cycle: $BASE/a.yml -> $BASE/b.yml -> $BASE/a.yml" "$BASE/a.yml"
+cp "$TLS/ca.pem" "$TLS/ca-open.pem"
+chmod 0666 "$TLS/ca-open.pem"
+refused open-ca "refusing the CA file $TLS/ca-open.pem" "$BASE/p/lists/filters.yml" \
+	remote_include_ca="$TLS/ca-open.pem"
 mkdir -m 0777 "$T/cache-open-cache"
 refused open-cache "refusing the cache directory $T/cache-open-cache" "$BASE/p/lists/filters.yml"
 check "--check-config writes no cache" test ! -e "$T/cache-ok"
