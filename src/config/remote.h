@@ -85,9 +85,10 @@ int pt_remote_setting(struct pt_remote_opts *o, const char *key, const char *val
 struct pt_remote;
 
 /*
- * A policy for the cache directory on top of the built-in one (owned by
- * this user, not writable by group or others): 0, or -EPERM with the reason
- * in why (pt_check_trusted_path fits).  May be NULL.
+ * A policy for the cache directory and the CA file on top of the built-in
+ * one (owned by this user, not writable by others, group root aside): 0,
+ * or -EPERM with the reason in why (pt_check_trusted_path fits).  May be
+ * NULL.
  */
 typedef int (*pt_remote_trust_fn)(const char *path, char *why, size_t len);
 

@@ -191,6 +191,12 @@ char *pt_remote_meta_format(const struct pt_remote_meta *m, size_t *len)
 
 /* ---- directory and files ----------------------------------------------------- */
 
+/* Anybody but the owner (and group root, which is root's) can write it. */
+static bool others_can_write(const struct stat *st)
+{
+	return (st->st_mode & S_IWOTH) || ((st->st_mode & S_IWGRP) && st->st_gid != 0);
+}
+
 static int mkdirs(const char *dir)
 {
 	char p[PT_REMOTE_PATH_MAX];
@@ -234,9 +240,9 @@ int pt_remote_cache_dir_check(const char *dir, bool create, pt_remote_trust_fn t
 		snprintf(err, errlen, "cache directory %s is not a directory", dir);
 		return -ENOTDIR;
 	}
-	if (st.st_uid != geteuid() || (st.st_mode & 022)) {
+	if (st.st_uid != geteuid() || others_can_write(&st)) {
 		snprintf(err, errlen, "refusing the cache directory %s: it must be owned by uid %u "
-			 "and writable by its owner only (mode %04o, owner %u)", dir,
+			 "and writable by root only (mode %04o, owner %u)", dir,
 			 (unsigned)geteuid(), (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid);
 		return -EPERM;
 	}
@@ -260,9 +266,9 @@ int pt_remote_file_check(const char *what, const char *path, pt_remote_trust_fn 
 		return ret;
 	}
 	if (!S_ISREG(st.st_mode) || (st.st_uid != 0 && st.st_uid != geteuid()) ||
-	    (st.st_mode & 022)) {
+	    others_can_write(&st)) {
 		snprintf(err, errlen, "refusing the %s %s: it must be a regular file owned by root "
-			 "and writable by its owner only", what, path);
+			 "and writable by root only", what, path);
 		return -EPERM;
 	}
 	if (trust && trust(path, why, sizeof(why)) == -EPERM) {
@@ -314,9 +320,9 @@ int pt_remote_cache_read(const char *dir, const char *url, size_t max_size,
 		goto out;
 	}
 	ret = -EPERM;
-	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022)) {
+	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() || others_can_write(&st)) {
 		snprintf(err, errlen, "refusing %s: not a regular file owned by uid %u and "
-			 "writable by its owner only", path, (unsigned)geteuid());
+			 "writable by root only", path, (unsigned)geteuid());
 		goto out;
 	}
 	ret = -EINVAL;

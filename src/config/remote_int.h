@@ -79,9 +79,9 @@ int pt_remote_start_thread(struct pt_remote *r);             /* once; lock held;
 
 /*
  * dir may hold cached configuration: a directory owned by this user, not
- * writable by group or others, and trust() (if any) agrees.  create: make
- * it (and missing parents) with mode 0700 first.  0, -ENOENT (absent, not
- * created), or -EPERM / -errno with the reason in err.
+ * writable by others (group root aside), and trust() (if any) agrees.
+ * create: make it (and missing parents) with mode 0700 first.  0, -ENOENT
+ * (absent, not created), or -EPERM / -errno with the reason in err.
  */
 int pt_remote_cache_dir_check(const char *dir, bool create, pt_remote_trust_fn trust, char *err,
 			      size_t errlen);
@@ -95,8 +95,8 @@ int pt_remote_cache_read(const char *dir, const char *url, size_t max_size,
 			 char *err, size_t errlen);
 /*
  * A file pidtree trusts (the CA file): regular, owned by root or this user,
- * not writable by group or others, and trust() (if any) agrees.  0, or
- * -EPERM / -errno with the reason in err.
+ * not writable by others (group root aside), and trust() (if any) agrees.
+ * 0, or -EPERM / -errno with the reason in err.
  */
 int pt_remote_file_check(const char *what, const char *path, pt_remote_trust_fn trust,
 			 char *err, size_t errlen);

@@ -361,12 +361,12 @@ static void test_cache_files(void **state)
 	assert_non_null(strstr(err, "holds another URL"));
 	assert_int_equal(rename(p2, p1), 0);
 	/* a file others can write */
-	assert_int_equal(chmod(p1, 0620), 0);
+	assert_int_equal(chmod(p1, 0602), 0);
 	assert_int_equal(pt_remote_cache_read(sub, m.url, 1024, NULL, &r, &body, err, sizeof(err)),
 			 -EPERM);
 	assert_int_equal(chmod(p1, 0600), 0);
 	/* a directory others can write: neither read nor written */
-	assert_int_equal(chmod(sub, 0770), 0);
+	assert_int_equal(chmod(sub, 0707), 0);
 	assert_int_equal(pt_remote_cache_read(sub, m.url, 1024, NULL, &r, &body, err, sizeof(err)),
 			 -EPERM);
 	assert_non_null(strstr(err, "refusing the cache directory"));
