@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * acceptor MODE ADDR N [ARG...] - a TCP server for the tcp_accept tests.
- * Listens on ADDR (IPv4 or IPv6, port 0), prints "PORT" on stdout, then:
+ * Listens on ADDR (IPv4 or IPv6) and port $ACCEPTOR_PORT (default 0: any),
+ * prints "PORT" on stdout, then:
  *   accept            accept(2) N connections in this process
  *   accept4           accept4(2) with SOCK_NONBLOCK|SOCK_CLOEXEC, N times
  *   fork              a child (pre-forked server) accept()s N connections;
@@ -64,6 +65,14 @@ int main(int argc, char **argv)
 		slen = sizeof(*sin6);
 	} else {
 		return 2;
+	}
+	if (getenv("ACCEPTOR_PORT")) {
+		uint16_t p = htons((uint16_t)atoi(getenv("ACCEPTOR_PORT")));
+
+		if (ss.ss_family == AF_INET)
+			sin->sin_port = p;
+		else
+			sin6->sin6_port = p;
 	}
 	l = socket(ss.ss_family, SOCK_STREAM, 0);
 	if (l < 0 || setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||

@@ -9,10 +9,10 @@ require_root
 P=$(rand_port)
 # gen FILE LAST-ADDR OFFSET: 10000 filters, the last one dropping LAST-ADDR
 gen() {
-	python3 - "$1" "$2" "$3" <<'PY'
+	python3 - "$1" "$2" "$3" "$P" <<'PY'
 import ipaddress, sys
-out, last, off = sys.argv[1], sys.argv[2], int(sys.argv[3])
-lines = ['tcp_connect:', '  filters:']
+out, last, off = sys.argv[1], sys.argv[2], int(sys.argv[3])  # argv[4]: the port
+lines = ['tcp_connect:', '  includeports: [%s]' % sys.argv[4], '  filters:']
 for i in range(9999):
     j = i + off
     if i % 5:
@@ -36,6 +36,7 @@ pass "daemon starts with 10000 filters"
 "$CONNECTOR" 127.0.0.78 "$P" marker-a78
 "$CONNECTOR" 127.0.0.1 "$P" marker-a-end
 seen "$OUT" '.proctree[0].cmdline | endswith("marker-a-end")'
+# (includeports keeps other traffic of this host out of the test's events)
 check "the last filter drops 127.0.0.77" test "$(count "$OUT" '.daddr == "127.0.0.77"')" = 0
 check "127.0.0.78 reported" test "$(count "$OUT" '.daddr == "127.0.0.78"')" = 1
 
@@ -63,7 +64,7 @@ check "two more reloads succeed" test "$(grep -c 'configuration reloaded' "$T/pi
 check "SIGTERM: exit 0" stop_pidtree
 
 # an IPv4-mapped filter matches IPv4 connections (it is moved to the IPv4 trie)
-printf 'tcp_connect:\n  filters:\n    - subnet_name: m\n      network: "::ffff:127.0.0.5/128"\n' \
+printf 'tcp_connect:\n  includeports: [%s]\n  filters:\n    - subnet_name: m\n      network: "::ffff:127.0.0.5/128"\n' "$P" \
 	>"$T/mapped.yml"
 start_pidtree "$OUT" -c "$T/mapped.yml" || fail "daemon starts (mapped)"
 check "IPv4-mapped filter: a warning says how it is matched" \

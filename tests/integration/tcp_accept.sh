@@ -8,13 +8,18 @@
 require_root
 
 ACCEPTOR=$top_builddir/tests/helpers/acceptor
+# the servers' ports, known in advance: only they are reported (includeports
+# keeps the rest of this host's traffic out of the test); excludeports takes
+# one of them out
+PORTS=
+for i in 1 2 3 4 5 6 7; do eval "P$i=$(rand_port)"; PORTS="$PORTS${PORTS:+, }$(eval echo \$P$i)"; done
 P_EXCL=$(rand_port)
 cat >"$T/probes.yml" <<YML
 tcp_accept:
   filters:
     - subnet_name: peer
       network: 127.0.0.3/32
-  excludeports: [$P_EXCL]
+  includeports: [$PORTS]
 YML
 OUT=$T/events.json
 start_pidtree "$OUT" -c "$T/probes.yml" || { fail "daemon starts"; finish; }
@@ -29,17 +34,17 @@ if len(sys.argv) > 3: s.bind((sys.argv[3], 0))
 s.connect((sys.argv[1], int(sys.argv[2])))
 print(s.getsockname()[1]); s.close()" "$@"
 }
-# server MODE ADDR N MARKER: start acceptor, wait for its port in $T/srv.out
+# server PORT MODE ADDR N MARKER: start acceptor, wait for its port in $T/srv.out
 server() {
 	: >"$T/srv.out"
-	"$ACCEPTOR" "$1" "$2" "$3" "$4" >"$T/srv.out" &
+	ACCEPTOR_PORT=$1 "$ACCEPTOR" "$2" "$3" "$4" "$5" >"$T/srv.out" &
 	SRV=$!
 	for _ in $(seq 100); do [ -s "$T/srv.out" ] && break; sleep 0.05; done
 	SPORT=$(head -n 1 "$T/srv.out")
 }
 
 # -- a pre-forked server: the listener's creator forks, the child accepts ---
-server fork 127.0.0.1 1 marker-fork
+server "$P1" fork 127.0.0.1 1 marker-fork
 CPORT=$(client 127.0.0.1 "$SPORT" 127.0.0.2)
 wait "$SRV"
 CHILD=$(sed -n 2p "$T/srv.out")
@@ -60,7 +65,7 @@ if [ -n "$EV" ]; then
 fi
 
 # -- IPv6, accept4 with SOCK_NONBLOCK ------------------------------------------
-server accept4 ::1 1 marker-v6
+server "$P2" accept4 ::1 1 marker-v6
 client ::1 "$SPORT" >/dev/null
 wait "$SRV"
 EV=$(wait_for "$OUT" ".probe == \"tcp_accept\" and .port == $SPORT")
@@ -69,37 +74,26 @@ check "  addresses are IPv6" test "$(jq -r '.saddr + " " + .daddr' <<<"$EV")" = 
 check "  pid is the acceptor ($SRV)" test "$(jq -r .pid <<<"$EV")" = "$SRV"
 
 # -- an IPv4 peer on a dual-stack listener is IPv4 --------------------------
-server accept :: 1 marker-dual
+server "$P3" accept :: 1 marker-dual
 client 127.0.0.1 "$SPORT" >/dev/null
 wait "$SRV"
 EV=$(wait_for "$OUT" ".probe == \"tcp_accept\" and .port == $SPORT")
 check "IPv4-mapped peer reported as IPv4" test "$(jq -r .saddr <<<"$EV")" = 127.0.0.1
 
 # -- the peer's subnet filtered; excludeports on the local port ---------------
-server accept 127.0.0.1 1 marker-filtered
+server "$P4" accept 127.0.0.1 1 marker-filtered
 client 127.0.0.1 "$SPORT" 127.0.0.3 >/dev/null
 wait "$SRV"
 FPORT=$SPORT
-server accept 127.0.0.1 1 marker-sentinel
+server "$P5" accept 127.0.0.1 1 marker-sentinel
 client 127.0.0.1 "$SPORT" >/dev/null
 wait "$SRV"
 seen "$OUT" ".probe == \"tcp_accept\" and .port == $SPORT"
 check "a peer in a filtered subnet is not reported" \
 	test "$(count "$OUT" ".port == $FPORT")" = 0
-python3 -c "
-import socket, sys, os
-l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-l.bind(('127.0.0.1', int(sys.argv[1]))); l.listen()
-c = socket.create_connection(('127.0.0.1', int(sys.argv[1])))
-a, _ = l.accept(); a.close(); c.close()" "$P_EXCL"
-server accept 127.0.0.1 1 marker-sentinel2
-client 127.0.0.1 "$SPORT" >/dev/null
-wait "$SRV"
-seen "$OUT" ".probe == \"tcp_accept\" and .port == $SPORT"
-check "excludeports: the local port excluded" test "$(count "$OUT" ".port == $P_EXCL")" = 0
 
 # -- a server that never accepts: counted, not reported ------------------------
-server none 127.0.0.1 60 marker-never
+server "$P7" none 127.0.0.1 60 marker-never
 for _ in 1 2 3 4 5; do client 127.0.0.1 "$SPORT" >/dev/null; done
 NPORT=$SPORT
 kill "$SRV" 2>/dev/null
@@ -111,4 +105,21 @@ for _ in $(seq 100); do grep -q 'totals:' "$T/pidtree.err" && break; sleep 0.05;
 N=$(sed -n 's/.*totals:.*tcp_accept_not_accepted=\([0-9]*\).*/\1/p' "$T/pidtree.err" | tail -n 1)
 check "  they are counted (tcp_accept_not_accepted=${N:-?})" test "${N:-0}" -ge 5
 check "SIGTERM: exit 0" stop_pidtree
+
+# -- excludeports on the local port (a run of its own: includeports wins over it)
+printf 'tcp_accept:\n  excludeports: [%s]\n' "$P_EXCL" >"$T/excl.yml"
+start_pidtree "$OUT" -c "$T/excl.yml" || fail "daemon starts (excludeports)"
+python3 -c "
+import socket, sys
+l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.bind(('127.0.0.1', int(sys.argv[1]))); l.listen()
+c = socket.create_connection(('127.0.0.1', int(sys.argv[1])))
+a, _ = l.accept(); a.close(); c.close()" "$P_EXCL"
+server 0 accept 127.0.0.1 1 marker-sentinel3
+client 127.0.0.1 "$SPORT" >/dev/null
+wait "$SRV"
+seen "$OUT" ".probe == \"tcp_accept\" and .port == $SPORT"
+check "excludeports: the local port excluded" test "$(count "$OUT" ".port == $P_EXCL")" = 0
+check "  another port reported" test "$(count "$OUT" ".port == $SPORT")" = 1
+check "SIGTERM: exit 0 (excludeports)" stop_pidtree
 finish
