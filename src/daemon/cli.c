@@ -31,6 +31,8 @@ static void usage(FILE *f)
 		"  -p, --print-and-quit     print the probe plan (programs, attach points, filters)\n"
 		"  -w, --watch-config       reload when a loaded configuration file changes\n"
 		"      --lost-event-telemetry N  every N events, write a lost_event_telemetry record\n"
+		"      --health-check-period N  every N seconds check that the probes are attached\n"
+		"                           and the outputs writable; exit 1 if not (default 60, 0: off)\n"
 		"      --check-config       validate the configuration, print every error, exit\n"
 		"      --extra-plugin-path DIR  load plugins that are not built in from DIR/NAME.so\n"
 		"                           (default: [daemon] extra_plugin_path= of pidtree.conf)\n"
@@ -68,7 +70,7 @@ static int parse_ulong(const char *opt, const char *s, unsigned long lo, unsigne
 }
 
 enum { OPT_CHECK = 256, OPT_DEPTH, OPT_CMDLINE, OPT_CACHE, OPT_RINGBUF, OPT_POLL, OPT_PLUGINS,
-       OPT_TELEMETRY };
+       OPT_TELEMETRY, OPT_HEALTH };
 
 int pt_cli_parse(int argc, char **argv, struct pt_options *o)
 {
@@ -86,6 +88,7 @@ int pt_cli_parse(int argc, char **argv, struct pt_options *o)
 		{ "extra-plugin-path", required_argument, NULL, OPT_PLUGINS },
 		{ "watch-config", no_argument, NULL, 'w' },
 		{ "lost-event-telemetry", required_argument, NULL, OPT_TELEMETRY },
+		{ "health-check-period", required_argument, NULL, OPT_HEALTH },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -100,6 +103,7 @@ int pt_cli_parse(int argc, char **argv, struct pt_options *o)
 	o->cmdline_max = 4096;
 	o->cache_entries = 65536;
 	o->poll_ms = 50;
+	o->health_period = 60;
 	while ((c = getopt_long(argc, argv, "c:C:o:f:pwvVh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
@@ -170,6 +174,10 @@ int pt_cli_parse(int argc, char **argv, struct pt_options *o)
 		case OPT_TELEMETRY:
 			if (parse_ulong("--lost-event-telemetry", optarg, 1, 1000000000,
 					&o->telemetry_every))
+				return -EINVAL;
+			break;
+		case OPT_HEALTH:
+			if (parse_ulong("--health-check-period", optarg, 0, 86400, &o->health_period))
 				return -EINVAL;
 			break;
 		case 'v':

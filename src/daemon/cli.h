@@ -25,6 +25,7 @@ struct pt_options {
 	unsigned long poll_ms;
 	bool watch_config;             /* -w */
 	unsigned long telemetry_every; /* --lost-event-telemetry N, 0 = off */
+	unsigned long health_period;   /* --health-check-period N seconds, 0 = off */
 };
 
 /*

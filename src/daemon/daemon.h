@@ -15,6 +15,7 @@
  *   losses.c    the one loss table: STATUS=, SIGUSR1, exit line, telemetry
  *   outputs.c   the set of outputs
  *   watch.c     -w: inotify on the configuration files, debounced
+ *   health.c    --health-check-period: probes attached, outputs writable
  *   caps.c      capability drop after start-up
  */
 #ifndef PIDTREE_DAEMON_H
@@ -87,6 +88,11 @@ struct daemon {
 	uint64_t wd_period_ns, wd_next_ns; /* sd_notify watchdog */
 	uint64_t status_next_ns, status_events, status_ns;
 
+	/* health.c */
+	uint64_t health_next_ns;
+	bool health_failed; /* the loop stopped for it: exit 1 */
+	char health[256];   /* "ok", or what is degraded (STATUS=) */
+
 	/* watch.c */
 	struct pt_watch *watch;
 	uint64_t reload_at_ns; /* a -w reload is due (debounced), 0 = none */
@@ -150,6 +156,9 @@ void pt_losses_check(struct daemon *d);   /* 1 s: log new kernel losses */
 void pt_losses_after_event(struct daemon *d); /* --lost-event-telemetry */
 void pt_losses_totals(struct daemon *d, bool final); /* log line: SIGUSR1, exit */
 void pt_losses_status(struct daemon *d, char *buf, size_t len); /* STATUS= text */
+
+/* health.c: the check, when due (from the 1 s tick) */
+void pt_health_tick(struct daemon *d);
 
 /* watch.c */
 int pt_daemon_watch_start(struct daemon *d); /* -w */

@@ -84,6 +84,7 @@ static void tick(struct daemon *d)
 			d->rows[i]->tick(d->probes[i], now, &d->em);
 	pt_outputs_flush(d);
 	pt_losses_check(d);
+	pt_health_tick(d);
 }
 
 int pt_loop_add_fd(struct daemon *d, int fd)
@@ -201,7 +202,7 @@ int pt_loop_run(struct daemon *d)
 	while (consume(d))
 		;
 	pt_losses_check(d);
-	return 0;
+	return d->health_failed ? -EIO : 0;
 }
 
 void pt_loop_free(struct daemon *d)

@@ -101,9 +101,10 @@ void pt_losses_status(struct daemon *d, char *buf, size_t len)
 	collect(d, &t);
 	snprintf(buf, len,
 		 "events %" PRIu64 " (%.1f/s); lost: kernel %" PRIu64 ", process records %" PRIu64
-		 ", outputs %" PRIu64 ", userland %" PRIu64 "; unresolved ancestors %" PRIu64,
+		 ", outputs %" PRIu64 ", userland %" PRIu64 "; unresolved ancestors %" PRIu64 "%s%s",
 		 d->events, rate, t.kernel_events, t.kernel_other, t.outputs,
-		 t.event_losses - t.kernel_events - t.outputs, t.unresolved);
+		 t.event_losses - t.kernel_events - t.outputs, t.unresolved,
+		 d->health[0] ? "; health: " : "", d->health);
 }
 
 /* The rows as JSON members: the counted ones, or the losses. */

@@ -183,7 +183,7 @@ static int net_listen_open(struct pt_probe *p, const struct pt_probe_env *env,
 	skel->rodata->pt_same_netns_only = o->same_namespace_only;
 	skel->rodata->pt_exclude_random_bind = o->exclude_random_bind;
 	skel->rodata->pt_self_netns = self_netns();
-	err = pt_probe_prepare(p, env, pc, skel->obj);
+	err = pt_probe_prepare(p, env, pc, skel->skeleton);
 	if (err)
 		return err;
 	err = pt_net_listen__load(skel);

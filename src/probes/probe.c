@@ -62,14 +62,18 @@ struct bpf_map *pt_probe_map(const struct pt_probe *p, struct bpf_object *obj, c
 }
 
 int pt_probe_prepare(struct pt_probe *p, const struct pt_probe_env *env,
-		     const struct pt_probe_config *pc, struct bpf_object *obj)
+		     const struct pt_probe_config *pc, struct bpf_object_skeleton *skeleton)
 {
-	struct bpf_map *events = pt_probe_map(p, obj, "pt_events");
-	struct bpf_map *lost = pt_probe_map(p, obj, "pt_lost");
-	struct bpf_map *v4 = bpf_object__find_map_by_name(obj, "pt_filter_v4");
-	struct bpf_map *v6 = bpf_object__find_map_by_name(obj, "pt_filter_v6");
+	struct bpf_object *obj = *skeleton->obj;
+	struct bpf_map *events;
+	struct bpf_map *lost, *v4, *v6;
 	int err;
 
+	p->skeleton = skeleton;
+	events = pt_probe_map(p, obj, "pt_events");
+	lost = pt_probe_map(p, obj, "pt_lost");
+	v4 = bpf_object__find_map_by_name(obj, "pt_filter_v4");
+	v6 = bpf_object__find_map_by_name(obj, "pt_filter_v6");
 	if (!events || !lost)
 		return -EINVAL;
 	err = bpf_map__reuse_fd(events, env->events_fd);
@@ -128,4 +132,36 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 void pt_libbpf_logging(void)
 {
 	libbpf_set_print(libbpf_print);
+}
+
+int pt_probe_health(const struct pt_probe *p, char *why, size_t len)
+{
+	const struct bpf_object_skeleton *s = p->skeleton;
+
+	for (int i = 0; s && i < s->prog_cnt; i++) {
+		const struct bpf_prog_skeleton *ps =
+			(const void *)((const char *)s->progs + (size_t)i * (size_t)s->prog_skel_sz);
+		struct bpf_link *l = ps->link ? *ps->link : NULL;
+		struct bpf_link_info info;
+		__u32 ilen = sizeof(info);
+
+		if (!l)
+			continue; /* not attached on purpose (an option off) */
+		memset(&info, 0, sizeof(info));
+		if (bpf_obj_get_info_by_fd(bpf_link__fd(l), &info, &ilen)) {
+			snprintf(why, len, "%s: program %s: its link is gone: %s", p->desc->info.name,
+				 ps->name, strerror(errno));
+			return -ENOLINK;
+		}
+		if (info.type == BPF_LINK_TYPE_CGROUP && !info.cgroup.cgroup_id) {
+			snprintf(why, len, "%s: program %s was detached from the cgroup2 root",
+				 p->desc->info.name, ps->name);
+			return -ENOLINK;
+		}
+		if (!info.prog_id) {
+			snprintf(why, len, "%s: program %s was detached", p->desc->info.name, ps->name);
+			return -ENOLINK;
+		}
+	}
+	return 0;
 }

@@ -28,6 +28,7 @@
 
 struct bpf_map;
 struct bpf_object;
+struct bpf_object_skeleton;
 struct bpf_program;
 struct bpf_link;
 struct pt_probe;
@@ -121,6 +122,7 @@ struct pt_probe {
 	struct pt_obj_consts consts; /* its object's pt_consts (set before open) */
 	void *skel;
 	void (*destroy_skel)(void *skel);
+	struct bpf_object_skeleton *skeleton; /* its programs and links */
 	/* filter maps of this object (none for the process probe) */
 	struct bpf_map *filter_v4, *filter_v6, *ports;
 	volatile uint32_t *generation; /* the object's pt_generation (mmapped .bss) */
@@ -143,10 +145,11 @@ const struct pt_probe_desc *pt_probe_find(const char *name);
  * Before load: point the object's ring buffer and loss counters (the maps
  * pt_events and pt_lost of ringbuf.bpf.h) at the shared ones and, for an
  * object with filter maps (filter.bpf.h), size them for pc with room for the
- * reload generation.  0 or -errno, logged.
+ * reload generation.  The skeleton (skel->skeleton) is remembered: its links
+ * are what the health check looks at.  0 or -errno, logged.
  */
 int pt_probe_prepare(struct pt_probe *p, const struct pt_probe_env *env,
-		     const struct pt_probe_config *pc, struct bpf_object *obj);
+		     const struct pt_probe_config *pc, struct bpf_object_skeleton *skeleton);
 /*
  * After load, before attach: remember the object's filter maps and its
  * generation switch (its pt_generation, in the skeleton's .bss), and
@@ -169,6 +172,13 @@ int pt_probe_fail(const struct pt_probe *p, const char *what, int err);
 /* A probe of desc with its consts and zeroed priv; NULL when out of memory. */
 struct pt_probe *pt_probe_new(const struct pt_probe_desc *desc, const struct pt_obj_consts *c);
 void pt_probe_destroy(struct pt_probe *p);
+
+/*
+ * --health-check-period: every program attached by the skeleton still is
+ * (a link someone detached, e.g. with bpftool link detach, is not).  0, or
+ * -ENOLINK with the program in why.
+ */
+int pt_probe_health(const struct pt_probe *p, char *why, size_t len);
 
 /* Sum of the per-CPU loss counters at idx. */
 uint64_t pt_lost_read(int lost_fd, uint32_t idx);

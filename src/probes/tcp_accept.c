@@ -79,7 +79,7 @@ static int tcp_accept_open(struct pt_probe *p, const struct pt_probe_env *env,
 	p->skel = skel;
 	p->destroy_skel = destroy_skel;
 	skel->rodata->pt_consts = p->consts;
-	err = pt_probe_prepare(p, env, pc, skel->obj);
+	err = pt_probe_prepare(p, env, pc, skel->skeleton);
 	if (err)
 		return err;
 	err = pt_tcp_accept__load(skel);

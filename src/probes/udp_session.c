@@ -203,7 +203,7 @@ static int udp_open(struct pt_probe *p, const struct pt_probe_env *env,
 	err = bpf_map__set_max_entries(skel->maps.pt_udp_sessions, u->max_sessions);
 	if (err)
 		return pt_probe_fail(p, "size the session map (max_sessions)", err);
-	err = pt_probe_prepare(p, env, pc, skel->obj);
+	err = pt_probe_prepare(p, env, pc, skel->skeleton);
 	if (err)
 		return err;
 	err = pt_udp_session__load(skel);

@@ -355,3 +355,12 @@ void pt_link_report(struct pt_link *l, const char *name)
 		l->refused_seen = refused;
 	}
 }
+
+int pt_link_health(struct pt_link *l, const char *name, char *why, size_t len)
+{
+	if (!atomic_load(&l->down))
+		return 0;
+	snprintf(why, len, "%s: down (%s); events are held and retried", name,
+		 strerror(atomic_load(&l->err)));
+	return 1;
+}

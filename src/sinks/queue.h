@@ -78,6 +78,8 @@ void pt_link_up(struct pt_link *l);
 void pt_link_refused(struct pt_link *l, int err);
 /* Event loop: log what changed since the last call ("NAME: ..."). */
 void pt_link_report(struct pt_link *l, const char *name);
+/* Event loop: 0 when up, > 0 with the reason in why when down (health check). */
+int pt_link_health(struct pt_link *l, const char *name, char *why, size_t len);
 
 /* Records lost so far: queue full, rejected and abandoned. */
 static inline uint64_t pt_async_lost(const struct pt_async_stats *st)

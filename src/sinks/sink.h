@@ -26,6 +26,13 @@ struct pt_sink_ops {
 	uint64_t (*destroy)(struct pt_sink *s);
 	/* optional: re-open the destination (SIGHUP, log rotation) */
 	int (*reopen)(struct pt_sink *s);
+	/*
+	 * optional (--health-check-period): 0 healthy; > 0 degraded, said in
+	 * why (a queued output whose receiver is down: it holds events and
+	 * retries); < 0 broken, said in why (an output that cannot be written:
+	 * pidtree exits 1 for its service manager to restart it).
+	 */
+	int (*health)(struct pt_sink *s, char *why, size_t len);
 };
 
 struct pt_sink {

@@ -137,11 +137,19 @@ static uint64_t jd_destroy(struct pt_sink *base)
 	return dropped;
 }
 
+static int jd_health(struct pt_sink *base, char *why, size_t len)
+{
+	struct jd_sink *s = (struct jd_sink *)base;
+
+	return pt_link_health(&s->link, "journald sink", why, len);
+}
+
 static const struct pt_sink_ops jd_ops = {
 	.name = "journald",
 	.emit = jd_emit,
 	.flush = jd_flush,
 	.destroy = jd_destroy,
+	.health = jd_health,
 };
 
 static const struct pt_async_ops jd_async_ops = {

@@ -7,6 +7,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -32,6 +34,8 @@ static int json_flush(struct pt_sink *s)
 	struct json_sink *js = (struct json_sink *)s;
 	size_t off = 0;
 
+	if (!js->buf.len)
+		return 0; /* nothing written: nothing learnt about the file either */
 	while (off < js->buf.len) {
 		ssize_t n = write(js->fd, js->buf.data + off, js->buf.len - off);
 
@@ -120,12 +124,35 @@ static int json_reopen(struct pt_sink *s)
 	return 0;
 }
 
+/*
+ * Broken when the last write failed (EIO, ENOSPC, EPIPE...) or the
+ * descriptor reports an error (a pipe whose reader is gone: POLLERR), as
+ * pidtree-bcc's health check does.
+ */
+static int json_health(struct pt_sink *s, char *why, size_t len)
+{
+	struct json_sink *js = (struct json_sink *)s;
+	struct pollfd pfd = { .fd = js->fd, .events = 0 };
+
+	if (js->failed) {
+		snprintf(why, len, "json %s: the last write failed", js->path);
+		return -EIO;
+	}
+	if (poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLERR | POLLNVAL))) {
+		snprintf(why, len, "json %s: %s", js->path,
+			 pfd.revents & POLLNVAL ? "not open" : "broken (its reader is gone?)");
+		return -EPIPE;
+	}
+	return 0;
+}
+
 static const struct pt_sink_ops json_ops = {
 	.name = "json",
 	.emit = json_emit,
 	.flush = json_flush,
 	.destroy = json_destroy,
 	.reopen = json_reopen,
+	.health = json_health,
 };
 
 int pt_sink_json_open(struct pt_sink **out, const char *path)

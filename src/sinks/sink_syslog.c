@@ -296,11 +296,19 @@ static uint64_t sl_destroy(struct pt_sink *base)
 	return dropped;
 }
 
+static int sl_health(struct pt_sink *base, char *why, size_t len)
+{
+	struct sl_sink *s = (struct sl_sink *)base;
+
+	return pt_link_health(&s->link, s->name, why, len);
+}
+
 static const struct pt_sink_ops sl_ops = {
 	.name = "syslog",
 	.emit = sl_emit,
 	.flush = sl_flush,
 	.destroy = sl_destroy,
+	.health = sl_health,
 };
 
 static const struct pt_async_ops sl_async_ops = {
