@@ -19,6 +19,7 @@ if [ "$n" -le 0 ]; then exec "$LOADGEN" -d 1 -t "$SECS" -p "$P"; fi
 bash "$0" $((n - 1)) "$2"
 SH
 python3 "$top_srcdir/tests/helpers/notify_listen.py" "$T/notify.sock" "$T/notify.log" 600 &
+BG_KILL="$BG_KILL $!"
 NPID=$!
 for _ in $(seq 50); do [ -S "$T/notify.sock" ] && break; sleep 0.1; done
 OUT=$T/events.json

@@ -50,6 +50,7 @@ check "  the log names the probe and program" \
 # -- healthy, and a queued output whose receiver is down -----------------------
 DEAD=$(rand_port) # nothing listens there
 python3 "$top_srcdir/tests/helpers/notify_listen.py" "$T/notify.sock" "$T/notify.log" 600 &
+BG_KILL="$BG_KILL $!"
 NPID=$!
 for _ in $(seq 50); do [ -S "$T/notify.sock" ] && break; sleep 0.1; done
 NOTIFY_SOCKET=$T/notify.sock start_pidtree "$T/ok.json" -c "$T/tcp.yml" \

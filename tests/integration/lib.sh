@@ -15,6 +15,7 @@ FIXTURES=$top_srcdir/tests/fixtures
 
 T=$(mktemp -d /tmp/pidtree-test.XXXXXX)
 PIDTREE_PID=
+BG_KILL= # background helpers (listeners, servers) to stop at exit
 FAILURES=0
 CHECKS=0
 
@@ -22,6 +23,8 @@ cleanup() {
 	if [ -n "$PIDTREE_PID" ] && kill -0 "$PIDTREE_PID" 2>/dev/null; then
 		kill -KILL "$PIDTREE_PID" 2>/dev/null
 	fi
+	# shellcheck disable=SC2086
+	[ -n "$BG_KILL" ] && kill $BG_KILL 2>/dev/null
 	if [ "$FAILURES" -eq 0 ] || [ -z "${KEEP_TMP:-}" ]; then
 		rm -rf "$T"
 	fi

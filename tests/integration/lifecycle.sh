@@ -22,6 +22,7 @@ drop_port() {
 }
 drop_port "$A"
 python3 "$top_srcdir/tests/helpers/notify_listen.py" "$T/notify.sock" "$T/notify.log" 600 &
+BG_KILL="$BG_KILL $!"
 for _ in $(seq 50); do [ -S "$T/notify.sock" ] && break; sleep 0.1; done
 OUT=$T/events.json
 : >"$OUT"
