@@ -27,18 +27,20 @@ static int check_trusted(const char *path, struct pt_diags *diags)
 }
 
 /*
- * Without a probe configuration, pidtree reports what pidtree-bcc's
- * example does: every outbound TCP connection, unfiltered.
+ * Without a probe configuration, pidtree runs the probes marked by_default
+ * in the probe table (pidtree-bcc's example: every outbound TCP
+ * connection), unfiltered.
  */
 static int default_config(struct daemon *d, const char *path, struct pt_config *cfg)
 {
-	static const char probe[] = "tcp_connect";
 	int err = pt_config_defaults(cfg, pt_daemon_schemas(d));
 
 	if (err)
 		return err;
 	pt_warn("%s not found: reporting every outbound TCP connection, unfiltered", path);
-	pt_config_probe(cfg, probe)->present = true;
+	for (size_t i = 0; i < d->nrows; i++)
+		if (d->rows[i]->by_default && d->rows[i]->schema.name)
+			pt_config_probe(cfg, d->rows[i]->schema.name)->present = true;
 	return 0;
 }
 

@@ -80,6 +80,7 @@ struct pt_probe_desc {
 	struct pt_probe_info info;     /* name, MESSAGE_ID, event shape */
 	struct pt_probe_schema schema; /* YAML key and own keys; name NULL: not configurable */
 	bool always;                   /* opened whatever the configuration */
+	bool by_default;               /* on when there is no probe configuration file */
 	const char *attach;            /* attach points, for -p and messages */
 	unsigned int nrecords;         /* record types rec_base + 0 .. nrecords - 1 */
 	const struct pt_loss_def *losses; /* kernel counters pt_lost[loss_base + i] */

@@ -67,6 +67,7 @@ const struct pt_probe_desc pt_tcp_connect_probe = {
 	.info = { .name = NAME, .message_id = "dc4cef5a2d98417a9d22e6f2a455162d",
 		  .shape = PT_SHAPE_CONNECT },
 	.schema = { .name = NAME, .network = true },
+	.by_default = true, /* pidtree-bcc's example: every outbound connection */
 	.attach = "tp_btf/inet_sock_set_state (CLOSE -> SYN_SENT, in the connecting task)",
 	.nrecords = 1,
 	.losses = losses,
