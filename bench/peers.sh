@@ -213,7 +213,14 @@ pidtree_start() {
 	for _ in $(seq 100); do grep -q ready "$T/pidtree.err" && return 0; sleep 0.1; done
 	echo "pidtree did not start:"; cat "$T/pidtree.err"; return 1
 }
-pidtree_stop() { stop_pid "$MPIDS" TERM; MPIDS=; }
+# its exit line's counters: records lost in the ring buffer, events the
+# output dropped
+pidtree_stop() {
+	stop_pid "$MPIDS" TERM
+	MPIDS=
+	PT_LOST=$(sed -n 's/.*lost records: tcp_connect=\([0-9]*\).*/\1/p' "$T/pidtree.err" | tail -1)
+	PT_DROPS=$(sed -n 's/.*output drops: json=\([0-9]*\).*/\1/p' "$T/pidtree.err" | tail -1)
+}
 pidtree_events() {
 	grep -F "\"$ADDR\"" "$T/events.json" 2>/dev/null | grep -c "\"port\":${PORT}[,}]" || true
 }
@@ -272,6 +279,9 @@ auditd_start() {
 	sed -e "s|^log_file *=.*|log_file = $d/log/audit.log|" \
 	    -e "s|^plugin_dir *=.*|plugin_dir = $d/plugins.d|" /etc/audit/auditd.conf >"$d/auditd.conf"
 	chmod 0640 "$d/auditd.conf"
+	# the settings as found (auditd enables auditing when it starts)
+	[ -n "$AUDIT_SAVED" ] ||
+		AUDIT_SAVED="-e $(audit_status enabled) -b $(audit_status backlog_limit) --backlog_wait_time $(audit_status backlog_wait_time) -f $(audit_status failure)"
 	/sbin/auditd -n -c "$d" >"$d/auditd.out" 2>&1 &
 	pid=$!
 	MPIDS="$pid ${KAUDITD:-}"
@@ -279,7 +289,6 @@ auditd_start() {
 	if [ "$(audit_status pid)" != "$pid" ]; then
 		echo "auditd did not register:"; cat "$d/auditd.out"; return 1
 	fi
-	AUDIT_SAVED="-e $(audit_status enabled) -b $(audit_status backlog_limit) --backlog_wait_time $(audit_status backlog_wait_time) -f $(audit_status failure)"
 	auditctl -b 8192 --backlog_wait_time 60000 -f 1 -e 1 >/dev/null
 	AUDIT_LOST0=$(audit_status lost)
 	AUDIT_RULE=1
@@ -386,7 +395,13 @@ for r in $(seq "$ROUNDS"); do
 		echo $(((c1 - c0) / tot)) >>"$T/$m.cpu"
 		echo "$ev" >>"$T/$m.events"
 		echo "$tot" >>"$T/$m.total"
-		[ "$m" = auditd ] && echo "$AUDIT_LOST" >>"$T/auditd.lost"
+		# what the monitor itself says it lost
+		case $m in
+		auditd) echo "$AUDIT_LOST" ;;
+		pidtree*) echo $((${PT_LOST:-0} + ${PT_DROPS:-0})) ;;
+		bpftrace) sed -n 's/^Lost \([0-9]*\) events.*/\1/p' "$T/bt.out" "$T/bt.err" | awk '{n += $1} END {print n + 0}' ;;
+		tcpstates) sed -n 's/^lost \([0-9]*\) events.*/\1/p' "$T/ts.err" "$T/ts.out" | awk '{n += $1} END {print n + 0}' ;;
+		esac >>"$T/$m.lost"
 		line="$line $m $(awk -v a="$mon" -v b="$base" 'BEGIN {printf "%.2f", a / b}')"
 	done
 	echo "$line"
@@ -436,8 +451,7 @@ for m in $MONITORS; do
 	fi
 	expect=${m}_expect
 	evs=$(sort -n "$T/$m.events" | awk 'NR == 1 {lo = $1} {hi = $1} END {print (lo == hi ? lo : lo "-" hi)}')
-	extra=
-	[ "$m" = auditd ] && extra=", kernel lost $(median <"$T/auditd.lost")"
+	extra="; lost, as it reports: $(paste -sd' ' "$T/$m.lost")"
 	cpu=$(awk '{print $1 / 1000}' "$T/$m.cpu" | summary '%.2f')
 	kern=n/a
 	[ -f "$T/$m.kernel" ] && kern=$(cat "$T/$m.kernel")
@@ -447,7 +461,9 @@ cat <<'NOTE'
 
 Recorded: pidtree reporting: JSON events written for the loop's connects; pidtree filtering: those
 leaked past the filter; auditd: connect SYSCALL records in its log; bpftrace, tcpstates: output lines
-(two state changes per connect).  Handled: the same for every process's connects during the run (each
+(two state changes per connect).  Lost, per round, as each monitor counts it: pidtree's ring-buffer
+records lost plus output drops (exit totals), the kernel's audit "lost", bpftrace's and tcpstates'
+perf-buffer "lost N events".  Handled: the same for every process's connects during the run (each
 monitor sees the whole host; other people's traffic adds to the loop's).  CPU: the monitor's
 processes, all threads (auditd: with kauditd), per connect handled.  In-kernel: bpf_stats run time
 of its programs on the connect path during one loop, per loop connect; runs per connect above 2.0
