@@ -49,7 +49,7 @@ QLEN=${QLEN:-512}
 sysctl -q net.unix.max_dgram_qlen="$QLEN"
 
 T=$(mktemp -d /tmp/pidtree-outputs.XXXXXX)
-PIDS= JPID=
+PIDS='' JPID=''
 BENCH_START=$(date +%s)
 cleanup() {
 	local p
@@ -73,7 +73,7 @@ cpu_ns() {
 	local p f s=0 a
 	for p; do
 		for f in /proc/"$p"/task/*/schedstat; do
-			read -r a _ <"$f" 2>/dev/null && s=$((s + a))
+			read -r a _ 2>/dev/null <"$f" && s=$((s + a))
 		done
 	done
 	echo $s

@@ -16,7 +16,8 @@
 #      (the statistics cost time themselves, so never in the ratio runs).
 #   2. exec storm (bench/execstorm: fork+exec of /bin/true in a loop, the
 #      shape of Sysmon for Linux's perftest): execs/s without and with
-#      pidtree, pidtree's CPU per 1000 execs (its process, plus its
+#      pidtree (the loopback filter keeps other people's connects out of
+#      its userland), pidtree's CPU per 1000 execs (its process, plus its
 #      exec/fork/exit programs' in-kernel time), and its CPU share at a fixed
 #      rate (1600 execs/s, Sysmon's published figure, when this machine gets
 #      there).
@@ -55,7 +56,7 @@ PORT=$((40000 + $$ % 20000))
 [ "$(id -u)" = 0 ] || { echo "peers.sh: needs root"; exit 1; }
 T=$(mktemp -d /tmp/pidtree-peers.XXXXXX)
 MPIDS= # processes of the running monitor (to stop, and whose CPU counts)
-AUDIT_RULE= AUDIT_SAVED= BPF_STATS_SAVED= AUDIT_LOST=0 AUDIT_LOST0=0
+AUDIT_RULE='' AUDIT_SAVED='' BPF_STATS_SAVED='' AUDIT_LOST=0 AUDIT_LOST0=0
 KAUDITD=$(pgrep -x kauditd | head -1 || true)
 # pidtree's process-cache programs, by name (the exec storm's in-kernel cost)
 PROC_PROGS=${PROC_PROGS:-exec|fork|exit}
@@ -87,7 +88,7 @@ auditd_pids() { pgrep -x auditd | sort || true; }
 # (where the init system lets postinst start it) is stopped and its service
 # disabled: the bench runs its own auditd, and leaves none running
 install_peers() {
-	local missing= before after p
+	local missing='' before after p
 	command -v auditd >/dev/null || [ -x /sbin/auditd ] || missing="$missing auditd"
 	command -v bpftrace >/dev/null || missing="$missing bpftrace"
 	[ -x /usr/sbin/tcpstates ] || missing="$missing libbpf-tools"
@@ -121,7 +122,7 @@ cpu_ns() {
 	local p f s=0 a
 	for p; do
 		for f in /proc/"$p"/task/*/schedstat; do
-			read -r a _ <"$f" 2>/dev/null && s=$((s + a))
+			read -r a _ 2>/dev/null <"$f" && s=$((s + a))
 		done
 	done
 	echo $s
@@ -175,7 +176,7 @@ median() {
 # Depth of this shell's own ancestry (itself .. pid 1); loadgen adds levels
 # below it so that the connecting process has DEPTH ancestors in all.
 mine=1 p=$$
-while [ "$p" -gt 1 ]; do p=$(awk '{print $4}' /proc/$p/stat); mine=$((mine + 1)); done
+while [ "$p" -gt 1 ]; do p=$(awk '{print $4}' /proc/"$p"/stat); mine=$((mine + 1)); done
 LG_DEPTH=$((DEPTH - mine))
 [ $LG_DEPTH -ge 1 ] || LG_DEPTH=1
 
@@ -474,13 +475,16 @@ NOTE
 # ---- exec storm -------------------------------------------------------------------
 
 echo
+# pidtree with the loopback filter: the connects of others on this machine
+# (all to loopback) stay in the kernel, its userland sees the exec storm only
 echo "== exec storm: fork+exec of /bin/true in a loop, $ROUNDS rounds x $EXECS execs, each with pidtree"
-echo "   (reporting connects, its exec/fork/exit programs feeding the process cache) against a run without"
+echo "   (tcp_connect with the loopback filter; its exec/fork/exit programs feed the process cache)"
+echo "   against a run without it just before"
 ex1() { "$B/bench/execstorm" "$@" | sed -n 's/.*rate=\([0-9]*\).*/\1/p'; }
 for r in $(seq "$ROUNDS"); do
 	ex1 -n "$EXECS" >>"$T/ex.base"
 	rm -f "$T/events.json"
-	pidtree_start "$T/report.yml"
+	pidtree_start "$T/filter.yml"
 	c0=$(cpu_ns $MPIDS)
 	ex1 -n "$EXECS" >>"$T/ex.mon"
 	settle $MPIDS
@@ -495,7 +499,7 @@ base_med=$(median <"$T/ex.base")
 rate=$(awk -v r="$EXEC_RATE" -v b="$base_med" 'BEGIN {x = int(0.8 * b); print (r < x ? r : x)}')
 BPF_STATS_SAVED=$(sysctl -n kernel.bpf_stats_enabled)
 sysctl -q kernel.bpf_stats_enabled=1
-pidtree_start "$T/report.yml"
+pidtree_start "$T/filter.yml"
 ids=$(prog_ids $MPIDS)
 progstat_each "$ids" >"$T/ex.k0"
 "$B/bench/execstorm" -n "$EXECS" >/dev/null
