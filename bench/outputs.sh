@@ -225,7 +225,7 @@ jpidtree() {
 echo "== journald: private systemd-journald (systemd $(dpkg-query -W -f '${Version}' systemd 2>/dev/null || echo '?')), socket queue $QLEN datagrams"
 echo "   $N entries per run; pidtree's events here: $EVSIZE bytes of JSON, depth $(jq length "$T/proctree.json")"
 : >"$T/jtable"
-for r in $(seq "$ROUNDS"); do
+for _ in $(seq "$ROUNDS"); do
 	jceiling syn "synthetic event (~900 B), all fields"
 	jceiling syn_noev "synthetic event, no PIDTREE_EVENT_JSON" -E
 	jceiling syn_vary "synthetic event, all fields, a new process per entry" -u
@@ -331,7 +331,7 @@ spidtree() {
 echo
 echo "== syslog over TCP: private $(rsyslogd -v 2>/dev/null | awk 'NR == 1 {print $1, $2}') on 127.0.0.1:$SPORT, records to a file"
 : >"$T/stable"
-for r in $(seq "$ROUNDS"); do
+for _ in $(seq "$ROUNDS"); do
 	sceiling syn "synthetic event (~900 B)"
 	sceiling own "pidtree's event of this run" -e "$T/event.json" -P "$T/proctree.json"
 	spidtree

@@ -40,6 +40,7 @@
 #
 # Environment: ROUNDS (5) N (30000) DEPTH (10) EXECS (3000) EXEC_RATE (1600)
 # MONITORS (pidtree_report pidtree_filter auditd bpftrace tcpstates).
+# shellcheck disable=SC2034 # X_label, X_expect, X_progs are read as ${!name}
 set -eu
 B=${top_builddir:-$(cd "$(dirname "$0")/.." && pwd)}
 ROUNDS=${ROUNDS:-5}
