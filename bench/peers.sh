@@ -162,12 +162,13 @@ progstat_each() {
 		'.[] | select(.id as $i | $ids | index($i)) | "\(.name) \(.run_time_ns // 0) \(.run_cnt // 0)"'
 }
 
-# summary: "median (min-max)" of the numbers on stdin, with printf format $1
+# summary FORMAT [SEP]: "median (min-max)" of the numbers on stdin, each
+# with printf FORMAT, min and max separated by SEP (default "-")
 summary() {
-	sort -g | awk -v f="$1" '{a[NR] = $1} END {
+	sort -g | awk -v f="$1" -v sep="${2:--}" '{a[NR] = $1} END {
 		if (!NR) { print "n/a"; exit }
 		m = NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
-		printf f " (" f "-" f ")\n", m, a[1], a[NR] }'
+		printf f " (" f sep f ")\n", m, a[1], a[NR] }'
 }
 median() {
 	sort -g | awk '{a[NR] = $1} END { if (!NR) { print 0; exit }
@@ -181,12 +182,15 @@ while [ "$p" -gt 1 ]; do p=$(awk '{print $4}' /proc/"$p"/stat); mine=$((mine + 1
 LG_DEPTH=$((DEPTH - mine))
 [ $LG_DEPTH -ge 1 ] || LG_DEPTH=1
 
-# run1: one connect loop; sets RATE (connects/s) and LEAF (its pid)
+# run1: one connect loop; sets RATE (connects/s), LEAF (its pid) and LCPU
+# (the connecting process's own CPU time per connect, ns)
 run1() {
 	local out
 	out=$("$B/bench/loadgen" -d $LG_DEPTH -n "$N" -a $ADDR -p $PORT)
 	RATE=$(sed -n 's/.*rate=\([0-9]*\).*/\1/p' <<<"$out")
 	LEAF=$(sed -n 's/.*pid=\([0-9]*\).*/\1/p' <<<"$out")
+	LCPU=$(sed -n 's/.*cpu_ns=\([0-9]*\).*/\1/p' <<<"$out")
+	LCPU=$((${LCPU:-0} / N))
 }
 
 # ---- monitors ------------------------------------------------------------------
@@ -381,7 +385,9 @@ for r in $(seq "$ROUNDS"); do
 		m=${MON[$(((i + r - 1) % NM))]}
 		run1
 		base=$RATE
+		bcpu=$LCPU
 		echo "$base" >>"$T/base"
+		echo "$bcpu" >>"$T/base.cpu"
 		${m}_start
 		c0=$(cpu_ns $MPIDS)
 		run1
@@ -394,13 +400,14 @@ for r in $(seq "$ROUNDS"); do
 		[ "$tot" -ge 1 ] || tot=1
 		awk -v a="$mon" -v b="$base" 'BEGIN {printf "%.4f\n", a / b}' >>"$T/$m.ratio"
 		echo "$mon" >>"$T/$m.rate"
+		echo $((LCPU - bcpu)) >>"$T/$m.added"
 		echo $(((c1 - c0) / tot)) >>"$T/$m.cpu"
 		echo "$ev" >>"$T/$m.events"
 		echo "$tot" >>"$T/$m.total"
 		# what the monitor itself says it lost
 		case $m in
 		auditd) echo "$AUDIT_LOST" ;;
-		pidtree*) echo $((${PT_LOST:-0} + ${PT_DROPS:-0})) ;;
+		pidtree*) echo "${PT_LOST:-?}+${PT_DROPS:-?}" ;;
 		bpftrace) sed -n 's/^Lost \([0-9]*\) events.*/\1/p' "$T/bt.out" "$T/bt.err" | awk '{n += $1} END {print n + 0}' ;;
 		tcpstates) sed -n 's/^lost \([0-9]*\) events.*/\1/p' "$T/ts.err" "$T/ts.out" | awk '{n += $1} END {print n + 0}' ;;
 		esac >>"$T/$m.lost"
@@ -440,15 +447,16 @@ done
 sysctl -q kernel.bpf_stats_enabled="$BPF_STATS_SAVED"
 
 echo
-echo "connect rate without a monitor: $(summary '%.0f' <"$T/base") connects/s (median (min-max) of all baseline runs)"
+echo "without a monitor: $(summary '%.0f' <"$T/base") connects/s, the connecting process's CPU $(summary '%.0f' <"$T/base.cpu") ns per connect"
+echo "(median (min-max) of all baseline runs)"
 echo
-echo "| monitor | connect rate vs none: median (min-max) | loop's events it recorded, per round (expected) | connects it handled (all processes), median | its CPU per connect handled | in-kernel per loop connect (bpf_stats) |"
-echo "| --- | --- | --- | --- | --- | --- |"
+echo "| monitor | connect rate vs none: median (min-max) | CPU it adds to the connecting process, per connect | loop's events it recorded, per round (expected) | connects it handled (all processes), median | its own CPU per connect handled | in-kernel per loop connect (bpf_stats) |"
+echo "| --- | --- | --- | --- | --- | --- | --- |"
 for m in $MONITORS; do
 	label=${m}_label
 	skipped=${m}_skipped
 	if [ -n "${!skipped:-}" ]; then
-		echo "| ${!label} | skipped: ${!skipped} | | | | |"
+		echo "| ${!label} | skipped: ${!skipped} | | | | | |"
 		continue
 	fi
 	expect=${m}_expect
@@ -457,14 +465,17 @@ for m in $MONITORS; do
 	cpu=$(awk '{print $1 / 1000}' "$T/$m.cpu" | summary '%.2f')
 	kern=n/a
 	[ -f "$T/$m.kernel" ] && kern=$(cat "$T/$m.kernel")
-	echo "| ${!label} | $(summary '%.3f' <"$T/$m.ratio") | $evs (${!expect})$extra | $(median <"$T/$m.total") | $cpu µs | $kern |"
+	echo "| ${!label} | $(summary '%.3f' <"$T/$m.ratio") | $(summary '%+.0f' ' to ' <"$T/$m.added") ns | $evs (${!expect})$extra | $(median <"$T/$m.total") | $cpu µs | $kern |"
 done
 cat <<'NOTE'
 
+Added CPU: the connecting process's own user+system time per connect (getrusage) minus that of the
+baseline run just before: the monitor's synchronous cost (its BPF programs, audit's syscall-exit
+work, perf-buffer wake-ups), less blurred by other load than the rate is.
 Recorded: pidtree reporting: JSON events written for the loop's connects; pidtree filtering: those
 leaked past the filter; auditd: connect SYSCALL records in its log; bpftrace, tcpstates: output lines
 (two state changes per connect).  Lost, per round, as each monitor counts it: pidtree's ring-buffer
-records lost plus output drops (exit totals), the kernel's audit "lost", bpftrace's and tcpstates'
+records lost + output drops (its exit totals), the kernel's audit "lost", bpftrace's and tcpstates'
 perf-buffer "lost N events".  Handled: the same for every process's connects during the run (each
 monitor sees the whole host; other people's traffic adds to the loop's).  CPU: the monitor's
 processes, all threads (auditd: with kauditd), per connect handled.  In-kernel: bpf_stats run time
