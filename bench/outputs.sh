@@ -117,6 +117,9 @@ pidtree_stop() {
 	wait "$PT" || true
 	PIDS=${PIDS/ $PT/}
 }
+# ring_lost: tcp_connect records pidtree lost in the ring buffer (its exit
+# line; every process's connects, not only the loop's)
+ring_lost() { sed -n 's/.*lost records: tcp_connect=\([0-9]*\).*/\1/p' "$T/pidtree.err" | tail -1; }
 # the sink's exit totals: "WRITTEN LOST QUEUE_FULL" (0s when not found)
 sink_totals() {
 	sed -n "s/.*$1.*: \([0-9]*\) events written, \([0-9]*\) lost\( (\([0-9]*\) queue full\)\{0,1\}.*/\1 \2 \4/p" \
@@ -225,8 +228,8 @@ jpidtree() {
 	read -r w l q <<<"$(sink_totals 'journald sink')"
 	bytes=$(jsize PIDTREE_PID="$leaf")
 	cpu=$(awk -v d=$((c1 - c0)) -v n="$cnt" 'BEGIN {print n ? d / n / 1000 : 0}')
-	printf '| pidtree -o journald, run %d | %s B | %d/%d | %s/s | %.1f µs | pidtree: %s written, %s lost (%s queue full); the loop: %s connects/s |\n' \
-		$JP "$bytes" "$cnt" "$N" "$rate" "$cpu" "$w" "$l" "$q" "$lrate" >>"$T/jtable"
+	printf '| pidtree -o journald, run %d | %s B | %d/%d | %s/s | %.1f µs | pidtree: %s written, %s lost (%s queue full), %s lost in the ring buffer; the loop: %s connects/s |\n' \
+		$JP "$bytes" "$cnt" "$N" "$rate" "$cpu" "$w" "$l" "$q" "$(ring_lost)" "$lrate" >>"$T/jtable"
 	echo "$rate" >>"$T/jrate.pidtree"
 	echo "$cpu" >>"$T/jcpu.pidtree"
 	echo "$bytes" >>"$T/jbytes.pidtree"
@@ -351,8 +354,8 @@ spidtree() {
 	read -r w l q <<<"$(sink_totals 'syslog sink')"
 	cpu=$(awk -v d=$((c1 - c0)) -v n="$cnt" 'BEGIN {print n ? d / n / 1000 : 0}')
 	bytes=$((bytes + 5)) # and the octet count
-	printf '| pidtree -o syslog:tcp://, run %d | ~%d B | %d/%d | %s/s | %s/s | %.1f µs | pidtree: %s written, %s lost (%s queue full); the loop: %s connects/s |\n' \
-		$SP "$bytes" "$cnt" "$N" "$intake" "$through" "$cpu" "$w" "$l" "$q" "$lrate" >>"$T/stable"
+	printf '| pidtree -o syslog:tcp://, run %d | ~%d B | %d/%d | %s/s | %s/s | %.1f µs | pidtree: %s written, %s lost (%s queue full), %s lost in the ring buffer; the loop: %s connects/s |\n' \
+		$SP "$bytes" "$cnt" "$N" "$intake" "$through" "$cpu" "$w" "$l" "$q" "$(ring_lost)" "$lrate" >>"$T/stable"
 	echo "$through" >>"$T/srate.pidtree"
 	echo "$cpu" >>"$T/scpu.pidtree"
 	echo "$bytes" >>"$T/sbytes.pidtree"
