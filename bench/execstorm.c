@@ -3,11 +3,11 @@
  * execstorm - fork+exec of a program (default /bin/true) in a loop, the
  * shape of Sysmon for Linux's perftest.
  *
- *   execstorm {-n COUNT | -t SECONDS} [-r RATE] [-p PROGRAM]
+ *   execstorm [-n COUNT] [-t SECONDS] [-r RATE] [-p PROGRAM]
  *
  * One process forks, the child execs PROGRAM with no arguments, the parent
  * waits for it, and again: as fast as that goes, or at RATE execs/s.  Stops
- * after COUNT execs or SECONDS.  Prints "execs=N seconds=S rate=R/s
+ * after COUNT execs or SECONDS, whichever comes first.  Prints "execs=N seconds=S rate=R/s
  * failed=F cpu_ns=C" on stdout; F counts children that did not exit 0 (an
  * exec that failed is still a fork and an exit, but not the load asked for,
  * so the exit status is 1 when F > 0); C is the CPU time (user + system) of
@@ -59,12 +59,12 @@ int main(int argc, char **argv)
 		case 'r': rate = atof(optarg); break;
 		case 'p': prog = optarg; break;
 		default:
-			fputs("usage: execstorm {-n COUNT | -t SECONDS} [-r RATE] [-p PROGRAM]\n", stderr);
+			fputs("usage: execstorm [-n COUNT] [-t SECONDS] [-r RATE] [-p PROGRAM]\n", stderr);
 			return 2;
 		}
 	}
-	if (!count == !(seconds > 0)) {
-		fputs("execstorm: give one of -n COUNT and -t SECONDS\n", stderr);
+	if (!count && !(seconds > 0)) {
+		fputs("execstorm: give -n COUNT, -t SECONDS or both\n", stderr);
 		return 2;
 	}
 	cpu = cpu_now();
