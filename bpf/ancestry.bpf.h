@@ -25,26 +25,30 @@ static __always_inline void pt_fill_ancestor(struct pt_ancestor *a, struct task_
 	a->loginuid = t->loginuid.val;
 	a->start_ns = leader->start_boottime;
 	a->exec_id = t->self_exec_id;
-	bpf_probe_read_kernel(a->comm, sizeof(a->comm), leader->comm);
+	/* comm is 16 bytes of the task: two loads, no helper call */
+	__builtin_memcpy(a->comm, leader->comm, sizeof(a->comm));
 }
 
 /*
  * Walk real_parent from t up to pid 1 (whose parent is the idle task, pid 0),
- * at most pt_consts.max_depth steps.  Runs in BTF-enabled programs (tp_btf), where
- * these pointer walks are plain probe-mem loads.  Returns PT_F_TRUNCATED when
- * the limit stopped the walk before pid 1.
+ * at most pt_consts.max_depth steps, into tree->anc[].  Runs in BTF-enabled
+ * programs (tp_btf, and those given bpf_get_current_task_btf), where these
+ * pointer walks are plain probe-mem loads.  Returns the number of
+ * ancestors in *depth and PT_F_TRUNCATED when the limit stopped the walk
+ * before pid 1.
  */
-static __always_inline __u32 pt_snapshot_ancestry(struct pt_ancestry *tree, struct task_struct *t)
+static __always_inline __u32 pt_snapshot_ancestry(struct pt_ancestry *tree, struct task_struct *t,
+						  __u32 *depth)
 {
 	struct task_struct *parent;
 	__u32 i, flags = PT_F_TRUNCATED;
 
-	tree->depth = 0;
+	*depth = 0;
 	for (i = 0; i < PT_MAX_DEPTH; i++) {
 		if (i >= pt_consts.max_depth)
 			break;
 		pt_fill_ancestor(&tree->anc[i], t);
-		tree->depth = i + 1;
+		*depth = i + 1;
 		parent = t->real_parent;
 		if (!parent || parent == t || parent->tgid == 0) {
 			flags = 0; /* reached pid 1 (or a task without parent) */
@@ -52,6 +56,7 @@ static __always_inline __u32 pt_snapshot_ancestry(struct pt_ancestry *tree, stru
 		}
 		t = parent;
 	}
+	tree->depth = *depth;
 	return flags;
 }
 
@@ -89,11 +94,23 @@ static __always_inline __u32 pt_read_argv(struct task_struct *t, char *buf, __u3
 	return flags;
 }
 
-/* The ancestry of task and its argv into tree: the record's PT_F_* flags. */
-static __always_inline __u32 pt_capture_tree(struct pt_ancestry *tree, struct task_struct *task)
+/*
+ * The ancestry of task and its argv into tree (in a scratch record, with
+ * room for PT_ANCESTRY_MAX bytes): the record's PT_F_* flags, and the bytes
+ * the snapshot takes in *size.
+ */
+static __always_inline __u32 pt_capture_tree(struct pt_ancestry *tree, struct task_struct *task,
+					     __u32 *size)
 {
-	return pt_snapshot_ancestry(tree, task) |
-	       pt_read_argv(task, tree->argv, PT_LEAF_ARGV_LEN, &tree->argv_len);
+	__u32 depth, alen = 0, flags;
+
+	flags = pt_snapshot_ancestry(tree, task, &depth);
+	if (depth > PT_MAX_DEPTH)
+		depth = PT_MAX_DEPTH; /* (for the verifier: it is never more) */
+	flags |= pt_read_argv(task, (char *)&tree->anc[depth], PT_LEAF_ARGV_LEN, &alen);
+	tree->argv_len = alen;
+	*size = sizeof(*tree) + depth * sizeof(tree->anc[0]) + alen;
+	return flags;
 }
 
 #endif

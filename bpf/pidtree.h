@@ -60,12 +60,19 @@ struct pt_ancestor {
 	char comm[PT_COMM_LEN];
 };
 
+/*
+ * An ancestry snapshot, variable length: depth ancestors, then the leaf's
+ * argv (argv_len bytes, NUL separated) right after anc[depth - 1].  Always
+ * the last member of its record; the record is as long as what it holds.
+ */
 struct pt_ancestry {
-	__u32 depth; /* entries used in anc[] */
-	__u32 argv_len; /* bytes used in argv[] (leaf's argv, NUL separated) */
-	struct pt_ancestor anc[PT_MAX_DEPTH];
-	char argv[PT_LEAF_ARGV_LEN];
+	__u32 depth;    /* entries in anc[], <= PT_MAX_DEPTH */
+	__u32 argv_len; /* bytes of argv after them, <= PT_LEAF_ARGV_LEN */
+	struct pt_ancestor anc[];
 };
+
+/* The largest ancestry snapshot, in bytes. */
+#define PT_ANCESTRY_MAX (8 + PT_MAX_DEPTH * 48 + PT_LEAF_ARGV_LEN)
 
 /* A socket event with the ancestry of the task it ran in (connect, listen, accept). */
 struct pt_conn_record {
@@ -84,13 +91,13 @@ struct pt_conn_record {
 /* The process object's records (bpf/process.bpf.c), by index. */
 enum { PT_PROC_REC_EXEC = 0, PT_PROC_REC_FORK = 1, PT_PROC_REC_EXIT = 2 };
 
-/* exec: the new image of tgid, argv read from its own mm. */
+/* exec: the new image of tgid, argv read from its own mm; as long as its argv. */
 struct pt_exec_record {
 	struct pt_record_hdr hdr;
 	struct pt_ancestor proc;
-	__u32 argv_len;
+	__u32 argv_len; /* <= PT_EXEC_ARGV_LEN */
 	__u32 pad;
-	char argv[PT_EXEC_ARGV_LEN];
+	char argv[];
 };
 
 /* fork: a new process (not a thread). */
@@ -102,7 +109,7 @@ struct pt_fork_record {
 	__u64 parent_start_ns;
 };
 
-/* exit: the last thread of the process exited. */
+/* exit: the last thread of the process exited (hdr.ts_ns is 0: userland's clock is good enough). */
 struct pt_exit_record {
 	struct pt_record_hdr hdr;
 	__u32 tgid;
@@ -157,5 +164,28 @@ struct pt_port_bitmap {
 	__u32 pad;
 	__u64 bits[65536 / 64];
 };
+
+#ifndef __bpf__
+_Static_assert(sizeof(struct pt_ancestor) == 48, "PT_ANCESTRY_MAX counts 48 bytes an ancestor");
+
+/* The argv of a snapshot, after its ancestors. */
+static inline const char *pt_ancestry_argv(const struct pt_ancestry *t)
+{
+	return (const char *)&t->anc[t->depth];
+}
+
+/* Whether t, with avail bytes from its start to the end of its record, is whole. */
+static inline int pt_ancestry_ok(const struct pt_ancestry *t, unsigned long avail)
+{
+	return avail >= sizeof(*t) && t->depth <= PT_MAX_DEPTH && t->argv_len <= PT_LEAF_ARGV_LEN &&
+	       sizeof(*t) + t->depth * sizeof(t->anc[0]) + t->argv_len <= avail;
+}
+
+/* Storage for one snapshot built in userland (listener snapshots, tests). */
+union pt_ancestry_buf {
+	struct pt_ancestry t;
+	char bytes[PT_ANCESTRY_MAX];
+};
+#endif
 
 #endif /* PIDTREE_BPF_H */

@@ -50,41 +50,75 @@ static __always_inline void pt_count_loss(__u32 idx)
 }
 
 /*
- * Reserve a record of size bytes (a compile-time constant) in the shared
- * ring, its header set: type, no flags, the boot-based time.  NULL, with
- * the loss counted at loss_idx, when the ring is full.
+ * Records are built in a per-CPU scratch buffer and copied into the ring
+ * at the length they turned out to have (bpf_ringbuf_output), so a record
+ * holds only the ancestors walked and the argv bytes read: a few hundred
+ * bytes where a fixed record of 32 ancestors and the whole argv buffer
+ * would take several KiB of ring and of the consumer's cache.
  */
-static __always_inline void *pt_reserve(__u64 size, __u32 type, __u32 loss_idx)
-{
-	struct pt_record_hdr *h = bpf_ringbuf_reserve(&pt_events, size, 0);
+#define PT_SCRATCH_SIZE 8192
 
-	if (!h) {
-		pt_count_loss(loss_idx);
+struct pt_scratch {
+	__u8 b[PT_SCRATCH_SIZE];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pt_scratch);
+} pt_scratch SEC(".maps");
+
+/*
+ * This CPU's scratch buffer as a record of type (PT_SCRATCH_SIZE bytes),
+ * its header set: the type, no flags, the boot-based time when timed (the
+ * process probe's records carry none: userland does not use it).  NULL
+ * only if the map lookup fails.
+ */
+static __always_inline void *pt_record_at(__u32 type, bool timed)
+{
+	__u32 zero = 0;
+	struct pt_record_hdr *h = bpf_map_lookup_elem(&pt_scratch, &zero);
+
+	if (!h)
 		return NULL;
-	}
 	h->type = type;
 	h->flags = 0;
-	h->ts_ns = bpf_ktime_get_boot_ns();
+	h->ts_ns = timed ? bpf_ktime_get_boot_ns() : 0;
 	return h;
 }
 
+#define pt_record(type) pt_record_at(type, true)
+#define pt_record_untimed(type) pt_record_at(type, false)
+
 /*
- * Submit a record without the per-record wakeup.  The default (wake the
- * consumer whenever it had caught up) costs an irq_work per event, which
- * under load is most of the program's run time (a self-IPI, and a VM exit
- * when virtualised).  Instead the consumer is woken once when the backlog
- * crosses pt_consts.wakeup_bytes, and otherwise polls the ring on a short timer
- * (pidtree's --poll-ms), which bounds the latency of a lone event.
+ * Copy size bytes of rec into the ring (size <= PT_SCRATCH_SIZE), without
+ * the per-record wakeup.  The default (wake the consumer whenever it had
+ * caught up) costs an irq_work per event, which under load is most of the
+ * program's run time (a self-IPI, and a VM exit when virtualised).
+ * Instead the consumer is woken once when the backlog crosses
+ * pt_consts.wakeup_bytes, and otherwise polls the ring on a short timer
+ * (pidtree's --poll-ms), which bounds the latency of a lone event.  A full
+ * ring counts the loss at loss_idx.
  */
-static __always_inline void pt_submit(void *rec, __u64 size)
+static __always_inline void pt_output(void *rec, __u64 size, __u32 loss_idx)
 {
 	__u64 avail = bpf_ringbuf_query(&pt_events, BPF_RB_AVAIL_DATA);
 	__u64 flags = BPF_RB_NO_WAKEUP;
 
-	/* avail includes this record (reserved, not yet committed) */
-	if (avail >= pt_consts.wakeup_bytes && avail < pt_consts.wakeup_bytes + size + 8)
+	if (size > PT_SCRATCH_SIZE)
+		return;
+	if (avail < pt_consts.wakeup_bytes && avail + size >= pt_consts.wakeup_bytes)
 		flags = BPF_RB_FORCE_WAKEUP;
-	bpf_ringbuf_submit(rec, flags);
+	if (bpf_ringbuf_output(&pt_events, rec, size, flags))
+		pt_count_loss(loss_idx);
+}
+
+/* A record of the process probe: never the one that wakes anybody. */
+static __always_inline void pt_output_quiet(void *rec, __u64 size, __u32 loss_idx)
+{
+	if (bpf_ringbuf_output(&pt_events, rec, size, BPF_RB_NO_WAKEUP))
+		pt_count_loss(loss_idx);
 }
 
 #endif

@@ -70,6 +70,7 @@ static __always_inline int on_accept(long fd)
 	__u8 peer[16] = {}, local[16] = {};
 	__u16 family, lport, pport;
 	struct sock *sk;
+	__u32 tsize;
 	__u64 key;
 
 	if (fd < 0)
@@ -100,7 +101,7 @@ static __always_inline int on_accept(long fd)
 	}
 	if (pt_filter_drops(family, peer, lport))
 		return 0;
-	r = pt_reserve(sizeof(*r), PT_REC(0), PT_LOSS(PT_ACCEPT_LOSS_RING));
+	r = pt_record(PT_REC(0));
 	if (!r)
 		return 0;
 	task = bpf_get_current_task_btf();
@@ -112,8 +113,8 @@ static __always_inline int on_accept(long fd)
 	__builtin_memcpy(r->daddr, local, 16);
 	r->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
 	r->pad = 0;
-	r->hdr.flags = pt_capture_tree(&r->tree, task);
-	pt_submit(r, sizeof(*r));
+	r->hdr.flags = pt_capture_tree(&r->tree, task, &tsize);
+	pt_output(r, sizeof(*r) + tsize, PT_LOSS(PT_ACCEPT_LOSS_RING));
 	return 0;
 }
 

@@ -22,6 +22,7 @@ int BPF_PROG(pt_tcp_connect, const struct sock *sk, const int oldstate, const in
 {
 	struct pt_conn_record *r;
 	struct task_struct *task;
+	__u32 tsize;
 	__u8 daddr[16] = {}, saddr[16] = {};
 	__u16 family, dport;
 
@@ -49,7 +50,7 @@ int BPF_PROG(pt_tcp_connect, const struct sock *sk, const int oldstate, const in
 	if (pt_filter_drops(family, daddr, dport))
 		return 0;
 
-	r = pt_reserve(sizeof(*r), PT_REC(0), PT_LOSS(0));
+	r = pt_record(PT_REC(0));
 	if (!r)
 		return 0;
 	task = bpf_get_current_task_btf();
@@ -61,7 +62,7 @@ int BPF_PROG(pt_tcp_connect, const struct sock *sk, const int oldstate, const in
 	__builtin_memcpy(r->saddr, saddr, 16);
 	r->netns = sk->__sk_common.skc_net.net->ns.inum;
 	r->pad = 0;
-	r->hdr.flags = pt_capture_tree(&r->tree, task);
-	pt_submit(r, sizeof(*r));
+	r->hdr.flags = pt_capture_tree(&r->tree, task, &tsize);
+	pt_output(r, sizeof(*r) + tsize, PT_LOSS(0));
 	return 0;
 }

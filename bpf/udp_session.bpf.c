@@ -47,13 +47,14 @@ static __always_inline void emit_start(__u64 cookie)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct pt_udp_start_record *r;
+	__u32 tsize;
 
-	r = pt_reserve(sizeof(*r), PT_REC(PT_UDP_REC_START), PT_LOSS(PT_UDP_LOSS_RING));
+	r = pt_record(PT_REC(PT_UDP_REC_START));
 	if (!r)
 		return;
 	r->cookie = cookie;
-	r->hdr.flags = pt_capture_tree(&r->tree, task);
-	pt_submit(r, sizeof(*r));
+	r->hdr.flags = pt_capture_tree(&r->tree, task, &tsize);
+	pt_output(r, sizeof(*r) + tsize, PT_LOSS(PT_UDP_LOSS_RING));
 }
 
 static __always_inline struct pt_udp_state *session_get(__u64 cookie, __u64 now)
@@ -284,11 +285,11 @@ int pt_udp_release(struct bpf_sock *sk)
 	s = bpf_map_lookup_elem(&pt_udp_sessions, &cookie);
 	if (!s)
 		return 1;
-	r = pt_reserve(sizeof(*r), PT_REC(PT_UDP_REC_END), PT_LOSS(PT_UDP_LOSS_RING));
+	r = pt_record(PT_REC(PT_UDP_REC_END));
 	if (r) {
 		r->cookie = cookie;
 		__builtin_memcpy(&r->s, s, sizeof(*s));
-		pt_submit(r, sizeof(*r));
+		pt_output(r, sizeof(*r), PT_LOSS(PT_UDP_LOSS_RING));
 	}
 	bpf_map_delete_elem(&pt_udp_sessions, &cookie);
 	return 1;

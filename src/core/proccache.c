@@ -357,7 +357,7 @@ void pt_proc_cache_get_stats(const struct pt_proc_cache *c, struct pt_proc_cache
 
 void pt_proc_cache_exec(struct pt_proc_cache *c, const struct pt_exec_record *r)
 {
-	size_t len = r->argv_len < sizeof(r->argv) ? r->argv_len : sizeof(r->argv);
+	size_t len = r->argv_len < PT_EXEC_ARGV_LEN ? r->argv_len : PT_EXEC_ARGV_LEN;
 	struct pt_cmd *m = NULL;
 	struct pt_pent *e;
 
@@ -426,13 +426,16 @@ static const char *resolve_cmdline(struct pt_proc_cache *c, const struct pt_ance
 {
 	const struct pt_ancestor *a = &tree->anc[k];
 	uint64_t start = a->start_ns / c->ns_per_tick;
-	size_t alen = tree->argv_len < sizeof(tree->argv) ? tree->argv_len : sizeof(tree->argv);
+	/* (a bogus depth: the argv is nowhere known) */
+	size_t alen = tree->depth > PT_MAX_DEPTH ? 0 :
+		      tree->argv_len < PT_LEAF_ARGV_LEN ? tree->argv_len : PT_LEAF_ARGV_LEN;
+	const char *argv = tree->depth > PT_MAX_DEPTH ? "" : pt_ancestry_argv(tree);
 	bool leaf = k == 0 && alen && !(rec_flags & PT_F_ARGV_FAULT);
 	struct pt_cmd *m;
 	uint32_t i;
 
 	if (leaf && !(rec_flags & PT_F_ARGV_TRUNCATED)) {
-		pt_join_argv(tree->argv, alen, c->leaf, c->leaf_max, false);
+		pt_join_argv(argv, alen, c->leaf, c->leaf_max, false);
 		return c->leaf;
 	}
 	i = lookup(c, a->tgid, start);
@@ -450,7 +453,7 @@ static const char *resolve_cmdline(struct pt_proc_cache *c, const struct pt_ance
 		}
 	}
 	if (leaf) {
-		pt_join_argv(tree->argv, alen, c->leaf, c->leaf_max, true);
+		pt_join_argv(argv, alen, c->leaf, c->leaf_max, true);
 		return c->leaf;
 	}
 	return NULL;

@@ -43,6 +43,7 @@ void pt_proc_cache_free(struct pt_proc_cache *c);
 /* One pass over /proc, adding every process found.  0 or -errno. */
 int pt_proc_cache_scan(struct pt_proc_cache *c);
 
+/* r is whole: sizeof(*r) + r->argv_len bytes, argv_len <= PT_EXEC_ARGV_LEN (the caller checks). */
 void pt_proc_cache_exec(struct pt_proc_cache *c, const struct pt_exec_record *r);
 void pt_proc_cache_fork(struct pt_proc_cache *c, const struct pt_fork_record *r);
 /* Marks the entry exited at now_ns (CLOCK_BOOTTIME); dropped after the grace. */
@@ -58,6 +59,7 @@ void pt_proc_cache_expire(struct pt_proc_cache *c, uint64_t now_ns);
  * truncated walk (rec_flags & PT_F_TRUNCATED) is reported in ev->error.
  * Strings stay valid until the next call that modifies the cache.
  */
+/* (tree is whole: pt_ancestry_ok() holds) */
 void pt_proc_cache_resolve(struct pt_proc_cache *c, const struct pt_ancestry *tree,
 			   uint32_t rec_flags, struct pt_event *ev);
 

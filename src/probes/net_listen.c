@@ -107,7 +107,7 @@ struct net_listen {
 	uint64_t delay_ns;           /* before the first snapshot */
 	struct pt_filter_plan plan;  /* userland copy of the filters, for snapshots */
 	struct pt_event ev;
-	struct pt_ancestry tree;
+	union pt_ancestry_buf tree; /* a snapshot from /proc */
 };
 
 static void destroy_skel(void *skel)
@@ -200,7 +200,7 @@ static int net_listen_decode(unsigned int rec, const void *data, size_t len, str
 {
 	const struct pt_conn_record *r = data;
 
-	if (len < sizeof(*r))
+	if (len < sizeof(*r) || !pt_ancestry_ok(&r->tree, len - sizeof(*r)))
 		return -EINVAL;
 	pt_addr_to_str(r->family, r->saddr, ev->laddr, sizeof(ev->laddr));
 	ev->port = r->sport;
@@ -240,13 +240,13 @@ static void snapshot(struct pt_probe *p, uint64_t now, const struct pt_emitter *
 		ev->has_port = true;
 		ev->protocol = l[i].protocol == IPPROTO_UDP ? "udp" : "tcp";
 		if (!l[i].pid ||
-		    pt_proc_cache_snapshot_ancestry(em->cache, l[i].pid, nl->max_depth, &nl->tree,
+		    pt_proc_cache_snapshot_ancestry(em->cache, l[i].pid, nl->max_depth, &nl->tree.t,
 						    &flags)) {
 			ev->nproc = 0;
 			pt_event_add_error(ev, "owner of socket inode %llu not found",
 					   (unsigned long long)l[i].inode);
 		} else {
-			pt_proc_cache_resolve(em->cache, &nl->tree, flags, ev);
+			pt_proc_cache_resolve(em->cache, &nl->tree.t, flags, ev);
 		}
 		pt_event_add_bool(ev, "snapshot", true);
 		em->emit(em->ctx, ev);

@@ -8,6 +8,7 @@
 
 #include <bpf/libbpf.h>
 
+#include "clock.h"
 #include "proccache.h"
 #include "probe.h"
 #include "process.skel.h"
@@ -48,11 +49,15 @@ static int process_handle(struct pt_probe *p, unsigned int rec, const void *data
 	const struct pt_record_hdr *hdr = data;
 
 	switch (rec) {
-	case PT_PROC_REC_EXEC:
-		if (len < sizeof(struct pt_exec_record))
+	case PT_PROC_REC_EXEC: {
+		const struct pt_exec_record *r = data;
+
+		if (len < sizeof(*r) || r->argv_len > PT_EXEC_ARGV_LEN ||
+		    len < sizeof(*r) + r->argv_len)
 			return -EINVAL;
-		pt_proc_cache_exec(em->cache, data);
+		pt_proc_cache_exec(em->cache, r);
 		return 0;
+	}
 	case PT_PROC_REC_FORK:
 		if (len < sizeof(struct pt_fork_record))
 			return -EINVAL;
@@ -61,7 +66,9 @@ static int process_handle(struct pt_probe *p, unsigned int rec, const void *data
 	case PT_PROC_REC_EXIT:
 		if (len < sizeof(struct pt_exit_record))
 			return -EINVAL;
-		pt_proc_cache_exit(em->cache, data, hdr->ts_ns);
+		/* (the kernel sends no time: now is close enough for the grace period) */
+		pt_proc_cache_exit(em->cache, data,
+				   hdr->ts_ns ? hdr->ts_ns : pt_clock_ns(CLOCK_BOOTTIME));
 		return 0;
 	}
 	return -EINVAL;

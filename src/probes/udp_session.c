@@ -315,7 +315,9 @@ static int udp_handle(struct pt_probe *p, unsigned int rec, const void *data, si
 	struct udp_state *u = p->priv;
 
 	if (rec == PT_UDP_REC_START) {
-		if (len < sizeof(struct pt_udp_start_record))
+		const struct pt_udp_start_record *r = data;
+
+		if (len < sizeof(*r) || !pt_ancestry_ok(&r->tree, len - sizeof(*r)))
 			return -EINVAL;
 		on_start(u, data, em);
 		return 0;

@@ -157,9 +157,14 @@ static int teardown(void **state)
 static void do_exec(struct fx *f, uint32_t pid, uint64_t start, const char *argv, size_t len,
 		    uint32_t flags)
 {
-	static struct pt_exec_record r;
+	static union {
+		struct pt_exec_record rec;
+		char bytes[sizeof(struct pt_exec_record) + PT_EXEC_ARGV_LEN];
+	} u;
+	struct pt_exec_record *rp = &u.rec;
+#define r (*rp)
 
-	memset(&r, 0, sizeof(r));
+	memset(&u, 0, sizeof(u));
 	r.hdr.type = PT_PROC_REC_EXEC + 1;
 	r.hdr.flags = flags;
 	r.proc.tgid = pid;
@@ -171,6 +176,7 @@ static void do_exec(struct fx *f, uint32_t pid, uint64_t start, const char *argv
 	memcpy(r.argv, argv, len);
 	r.argv_len = (uint32_t)len;
 	pt_proc_cache_exec(f->c, &r);
+#undef r
 }
 
 static void do_fork(struct fx *f, uint32_t pid, uint64_t start, uint32_t ppid, uint64_t pstart)
@@ -200,11 +206,13 @@ static void do_exit(struct fx *f, uint32_t pid, uint64_t start, uint64_t now_ns)
  */
 static void resolve(struct fx *f, uint32_t flags, const char *argv, size_t argv_len, ...)
 {
-	static struct pt_ancestry t;
+	static union pt_ancestry_buf tb;
+	struct pt_ancestry *tp = &tb.t;
+#define t (*tp)
 	uint32_t pid;
 	va_list ap;
 
-	memset(&t, 0, sizeof(t));
+	memset(&tb, 0, sizeof(tb));
 	memset(&f->ev, 0, sizeof(f->ev));
 	va_start(ap, argv_len);
 	while ((pid = va_arg(ap, uint32_t)) != 0) {
@@ -220,11 +228,12 @@ static void resolve(struct fx *f, uint32_t flags, const char *argv, size_t argv_
 	}
 	va_end(ap);
 	if (argv) {
-		memcpy(t.argv, argv, argv_len);
+		memcpy((char *)pt_ancestry_argv(&t), argv, argv_len);
 		t.argv_len = (uint32_t)argv_len;
 	}
 	pt_proc_cache_resolve(f->c, &t, flags, &f->ev);
 	assert_int_equal(f->ev.nproc, t.depth);
+#undef t
 }
 
 /* cmdline of the single process pid@start, "" when unresolved */
@@ -718,7 +727,9 @@ static void test_leaf_argv_full_buffer(void **state)
 static void test_truncated_ancestry(void **state)
 {
 	struct fx *f = *state;
-	static struct pt_ancestry t;
+	static union pt_ancestry_buf tb;
+	struct pt_ancestry *tp = &tb.t;
+#define t (*tp)
 	uint32_t i;
 
 	do_exec(f, 80, 8000, S("eighty\0"), 0);
@@ -729,7 +740,7 @@ static void test_truncated_ancestry(void **state)
 			    "unresolved ancestor pid 81; ancestry truncated at depth 2");
 
 	/* a bogus depth is capped */
-	memset(&t, 0, sizeof(t));
+	memset(&tb, 0, sizeof(tb));
 	t.depth = PT_MAX_DEPTH + 8;
 	for (i = 0; i < PT_MAX_DEPTH; i++) {
 		t.anc[i].tgid = 80;
@@ -745,6 +756,7 @@ static void test_truncated_ancestry(void **state)
 	pt_proc_cache_resolve(f->c, &t, 0, &f->ev);
 	assert_int_equal(f->ev.nproc, 0);
 	assert_string_equal(f->ev.error, "empty ancestry");
+#undef t
 }
 
 /* ---- user names ---- */
