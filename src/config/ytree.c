@@ -6,7 +6,8 @@
  * - "!include FILE" is replaced by the root of FILE (relative to the
  *   directory of the including file, as pidtree-bcc does); each file is
  *   parsed once and its tree shared by every include of it; include cycles
- *   are reported.
+ *   are reported.  Every file is opened with pt_trust_open() and parsed
+ *   from that descriptor (open_trusted()).
  * - Aliases share the converted node; an alias to an enclosing node
  *   (a recursive structure) is an error.
  * - Merge keys ("<<: *anchor", YAML 1.1, supported by PyYAML) are applied;
@@ -29,8 +30,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <unistd.h>
 #include <yaml.h>
+
+#include "trust.h"
 
 #define PT_Y_MAX_DEPTH 64
 #define YAML_TAG_PREFIX "tag:yaml.org,2002:"
@@ -425,14 +428,48 @@ static void cycle_error(struct yload *L, const struct pt_ynode *from, const stru
 }
 
 static int open_failed(struct yload *L, const char *name, const struct pt_ynode *from, int err,
-		       struct pt_ynode **out, int *height)
+		       const char *why, struct pt_ynode **out, int *height)
 {
 	if (!from) {
-		yerr(L, name, 0, "cannot open: %s", strerror(err));
+		if (err == EPERM)
+			yerr(L, name, 0, "refusing to trust this file: %s", why);
+		else
+			yerr(L, name, 0, "cannot open: %s (%s)", strerror(err), why);
 		return -err;
 	}
-	yerr(L, from->file, from->line, "cannot open include '%s': %s", name, strerror(err));
+	if (err == EPERM)
+		yerr(L, from->file, from->line, "refusing to trust include '%s': %s", name, why);
+	else
+		yerr(L, from->file, from->line, "cannot open include '%s': %s (%s)", name,
+		     strerror(err), why);
 	return null_node(L, from->file, from->line, out, height);
+}
+
+/*
+ * Open name under the trusted-file policy (trust.h): *fp reads what was
+ * checked (never the path again), *real is its canonical path (malloc'd).
+ * When *fp is NULL, the failure was handled: return what this returns.
+ */
+static int open_trusted(struct yload *L, const char *name, const struct pt_ynode *from,
+			FILE **fp, char **real, struct pt_ynode **out, int *height)
+{
+	struct pt_trust_file tf;
+	char why[PATH_MAX + 256];
+	int fd;
+
+	*fp = NULL;
+	fd = pt_trust_open(name, 0, &tf, why, sizeof(why));
+	if (fd < 0)
+		return open_failed(L, name, from, -fd, why, out, height);
+	*real = strdup(tf.path);
+	if (*real)
+		*fp = fdopen(fd, "r");
+	if (!*fp) {
+		close(fd);
+		free(*real);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 static int parse_and_convert(struct yload *L, struct ydoc *d, FILE *fp, int depth,
@@ -495,17 +532,17 @@ static int load_file(struct yload *L, const char *name, const struct yframe *up,
 	struct ydoc d = { .name = name };
 	struct yframe frame;
 	const struct yframe *f;
-	struct stat st;
 	char *real;
 	FILE *fp;
 	size_t idx;
 	int ret;
 
-	real = realpath(name, NULL);
-	if (!real)
-		return open_failed(L, name, from, errno, out, height);
+	ret = open_trusted(L, name, from, &fp, &real, out, height);
+	if (!fp)
+		return ret;
 	if (pt_yfiles_find(L->t, real, &idx)) {
 		free(real);
+		fclose(fp);
 		for (f = up; f; f = f->up) {
 			if (f->file == idx) {
 				cycle_error(L, from, up, idx, name);
@@ -521,15 +558,6 @@ static int load_file(struct yload *L, const char *name, const struct yframe *up,
 		return 0;
 	}
 
-	fp = fopen(name, "re");
-	if (!fp || (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode))) {
-		int err = fp ? EISDIR : errno;
-
-		if (fp)
-			fclose(fp);
-		free(real);
-		return open_failed(L, name, from, err, out, height);
-	}
 	ret = pt_yfiles_add(L->t, L->p, real, &idx);
 	if (ret) {
 		free(real);
