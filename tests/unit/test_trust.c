@@ -235,8 +235,17 @@ static void test_acl(void **st)
 {
 	unsigned int o = other_uid();
 	char msg[128];
+	acl_t acl;
 
 	write_file("a.yml", "x\n", 0644);
+	acl = acl_from_text("u::rw-,g::r--,o::r--");
+	assert_non_null(acl);
+	if (acl_set_file(at("a.yml"), ACL_TYPE_ACCESS, acl) && errno == EOPNOTSUPP) {
+		acl_free(acl);
+		print_message("%s has no POSIX ACLs: skipped\n", dir);
+		skip();
+	}
+	acl_free(acl);
 	/* what the audit found: user:65534:rw on a 0644 root file passed */
 	set_acl("a.yml", "u::rw-,u:%u:rw-,g::r--,m::rw-,o::r--", o);
 	assert_int_equal(topen(at("a.yml")), -EPERM);
