@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <yaml.h>
 
@@ -427,40 +428,35 @@ static void cycle_error(struct yload *L, const struct pt_ynode *from, const stru
 	free(chain);
 }
 
-static int open_failed(struct yload *L, const char *name, const struct pt_ynode *from, int err,
-		       const char *why, struct pt_ynode **out, int *height)
-{
-	if (!from) {
-		if (err == EPERM)
-			yerr(L, name, 0, "refusing to trust this file: %s", why);
-		else
-			yerr(L, name, 0, "cannot open: %s (%s)", strerror(err), why);
-		return -err;
-	}
-	if (err == EPERM)
-		yerr(L, from->file, from->line, "refusing to trust include '%s': %s", name, why);
-	else
-		yerr(L, from->file, from->line, "cannot open include '%s': %s (%s)", name,
-		     strerror(err), why);
-	return null_node(L, from->file, from->line, out, height);
-}
-
 /*
  * Open name under the trusted-file policy (trust.h): *fp reads what was
  * checked (never the path again), *real is its canonical path (malloc'd).
- * When *fp is NULL, the failure was handled: return what this returns.
+ * When *fp is NULL, the failure was reported: return what this returns
+ * (for an include a NULL node and 0, for the main file -errno).
  */
 static int open_trusted(struct yload *L, const char *name, const struct pt_ynode *from,
 			FILE **fp, char **real, struct pt_ynode **out, int *height)
 {
+	const char *file = from ? from->file : name;
+	int line = from ? from->line : 0;
 	struct pt_trust_file tf;
 	char why[PATH_MAX + 256];
 	int fd;
 
 	*fp = NULL;
 	fd = pt_trust_open(name, 0, &tf, why, sizeof(why));
-	if (fd < 0)
-		return open_failed(L, name, from, -fd, why, out, height);
+	if (fd < 0) {
+		if (fd == -EPERM && from)
+			yerr(L, file, line, "refusing to trust include '%s': %s", name, why);
+		else if (fd == -EPERM)
+			yerr(L, file, line, "refusing to trust this file: %s", why);
+		else if (from)
+			yerr(L, file, line, "cannot open include '%s': %s (%s)", name,
+			     strerror(-fd), why);
+		else
+			yerr(L, file, line, "cannot open: %s (%s)", strerror(-fd), why);
+		return from ? null_node(L, file, line, out, height) : fd;
+	}
 	*real = strdup(tf.path);
 	if (*real)
 		*fp = fdopen(fd, "r");

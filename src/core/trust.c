@@ -327,8 +327,8 @@ static int walk(struct walk *w)
 	}
 }
 
-static int trust_open(const char *path, enum want want, struct pt_trust_file *info, char *why,
-		      size_t whylen)
+static int trust_open_once(const char *path, enum want want, struct pt_trust_file *info,
+			   char *why, size_t whylen)
 {
 	struct walk *w;
 	int fd, len;
@@ -375,6 +375,18 @@ out:
 	if (w->dirfd >= 0)
 		close(w->dirfd);
 	free(w);
+	return fd;
+}
+
+/* A file replaced by rename (an update in progress) while being opened: a few tries. */
+static int trust_open(const char *path, enum want want, struct pt_trust_file *info, char *why,
+		      size_t whylen)
+{
+	int fd, tries = 0;
+
+	do
+		fd = trust_open_once(path, want, info, why, whylen);
+	while (fd == -EAGAIN && ++tries < 3);
 	return fd;
 }
 

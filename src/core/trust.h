@@ -60,7 +60,7 @@ struct pt_trust_file {
  *   -ENOENT, -ENOTDIR, -ELOOP, -ENAMETOOLONG, -EACCES, ...  resolution
  *   -EISDIR        a directory where a file was asked for
  *   -EINVAL        not a regular file (FIFO, socket, device), or bad flags
- *   -EAGAIN        the file was replaced while being opened
+ *   -EAGAIN        the file was replaced while being opened, three times over
  * No error means "trusted": callers must refuse the file on any of them.
  */
 int pt_trust_open(const char *path, int flags, struct pt_trust_file *info, char *why,

@@ -148,9 +148,12 @@ int pt_plugin_find(struct pt_plugins *m, struct pt_pinst *in)
 			close(dfd);
 	}
 	if (fd < 0 || dfd < 0) {
-		pt_plugin_report(ctx, PIDTREE_ERR, NULL,
-		       "refusing to load %s: %s; plugin files and directories must be "
-		       "writable by root only", path, why);
+		if ((fd < 0 ? fd : dfd) == -EPERM)
+			pt_plugin_report(ctx, PIDTREE_ERR, NULL,
+			       "refusing to load %s: %s; plugin files and directories must be "
+			       "writable by root only", path, why);
+		else
+			pt_plugin_report(ctx, PIDTREE_ERR, NULL, "cannot load %s: %s", path, why);
 		if (fd >= 0)
 			close(fd);
 		return -EINVAL;
