@@ -31,7 +31,7 @@
 #include <string.h>
 #include <unistd.h>
 
-enum want { WANT_FILE, WANT_DIR, WANT_ANY };
+enum want { WANT_FILE, WANT_DIR };
 
 struct walk {
 	int dirfd;            /* the directory reached so far (O_PATH), checked */
@@ -399,14 +399,4 @@ int pt_trust_open(const char *path, int flags, struct pt_trust_file *info, char 
 		return -EINVAL;
 	}
 	return trust_open(path, flags ? WANT_DIR : WANT_FILE, info, why, whylen);
-}
-
-int pt_trust_path_check(const char *path, char *why, size_t whylen)
-{
-	int fd = trust_open(path, WANT_ANY, NULL, why, whylen);
-
-	if (fd < 0)
-		return fd;
-	close(fd);
-	return 0;
 }

@@ -61,17 +61,11 @@ struct pt_trust_file {
  *   -EISDIR        a directory where a file was asked for
  *   -EINVAL        not a regular file (FIFO, socket, device), or bad flags
  *   -EAGAIN        the file was replaced while being opened, three times over
- * No error means "trusted": callers must refuse the file on any of them.
+ * Every negative return means "not trusted": never fall back to the path.
+ * (A directory is opened O_RDONLY | O_DIRECTORY: a user other than root
+ * needs read permission on it.)
  */
 int pt_trust_open(const char *path, int flags, struct pt_trust_file *info, char *why,
 		  size_t whylen);
-
-/*
- * Whether path (an existing regular file or directory) passes the policy:
- * pt_trust_open() and close.  0, or the negative errno of pt_trust_open().
- * For checks of what is not read from (the plugin directory itself);
- * whatever is read must be read from pt_trust_open()'s descriptor.
- */
-int pt_trust_path_check(const char *path, char *why, size_t whylen);
 
 #endif
