@@ -18,10 +18,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "keys.h"
 #include "settings.h"
 #include "sinkspec.h"
+#include "trust.h"
 
 struct ctx {
 	struct pt_daemon_settings *s;
@@ -375,16 +377,28 @@ int pt_settings_load(struct pt_daemon_settings *s, const char *path, bool must_e
 {
 	struct ctx c = { .s = s, .d = diags, .file = path };
 	size_t before = diags->nerrors;
-	int r, err;
+	char why[PATH_MAX + 256];
+	int r, err, fd;
 
 	pt_settings_init(s);
-	c.f = fopen(path, "re");
-	if (!c.f) {
-		err = -errno;
+	/* read from the descriptor that passed the trusted-file policy (trust.h) */
+	fd = pt_trust_open(path, 0, NULL, why, sizeof(why));
+	if (fd < 0) {
+		err = fd;
 		if (err == -ENOENT && !must_exist)
 			return 0;
-		pt_diag_add(diags, PT_DIAG_ERROR, path, 0, "cannot read: %s", strerror(-err));
+		if (err == -EPERM)
+			pt_diag_add(diags, PT_DIAG_ERROR, path, 0, "refusing to trust this file: %s",
+				    why);
+		else
+			pt_diag_add(diags, PT_DIAG_ERROR, path, 0, "cannot read: %s (%s)",
+				    strerror(-err), why);
 		return err;
+	}
+	c.f = fdopen(fd, "r");
+	if (!c.f) {
+		close(fd);
+		return -ENOMEM;
 	}
 	if (strlen(path) >= sizeof(s->path)) {
 		pt_diag_add(diags, PT_DIAG_ERROR, path, 0, "file name too long");

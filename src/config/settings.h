@@ -43,8 +43,9 @@ struct pt_daemon_settings {
 void pt_settings_init(struct pt_daemon_settings *s);
 
 /*
- * Read path into s (initialised first).  A missing file is not an error when
- * !must_exist (s keeps the defaults); otherwise the problem is added to
+ * Read path into s (initialised first), under the trusted-file policy
+ * (trust.h).  A missing file is not an error when !must_exist (s keeps the
+ * defaults); otherwise the problem (an untrusted file included) is added to
  * diags.  Returns 0, -EINVAL when diags holds errors, or -errno when the
  * file cannot be read (diags says why).
  */

@@ -6,8 +6,10 @@
  * - "!include FILE" is replaced by the root of FILE (relative to the
  *   directory of the including file, as pidtree-bcc does); each file is
  *   parsed once and its tree shared by every include of it; include cycles
- *   are reported.  With an include hook (struct pt_yinclude, remote.h),
- *   "!include https://..." documents come from the hook, named by their URL.
+ *   are reported.  Every file is opened with pt_trust_open() and parsed
+ *   from that descriptor (open_trusted()).  With an include hook (struct
+ *   pt_yinclude, remote.h), "!include https://..." documents come from the
+ *   hook, named by their URL.
  * - Aliases share the converted node; an alias to an enclosing node
  *   (a recursive structure) is an error.
  * - Merge keys ("<<: *anchor", YAML 1.1, supported by PyYAML) are applied;
@@ -31,7 +33,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <yaml.h>
+
+#include "trust.h"
 
 #define PT_Y_MAX_DEPTH 64
 #define YAML_TAG_PREFIX "tag:yaml.org,2002:"
@@ -379,15 +384,44 @@ static int conv_node(struct yload *L, struct ydoc *d, int idx, int depth, struct
 	return 0;
 }
 
-static int open_failed(struct yload *L, const char *name, const struct pt_ynode *from, int err,
-		       struct pt_ynode **out, int *height)
+/*
+ * Open name under the trusted-file policy (trust.h): *fp reads what was
+ * checked (never the path again), *real is its canonical path (malloc'd).
+ * When *fp is NULL, the failure was reported: return what this returns
+ * (for an include a NULL node and 0, for the main file -errno).
+ */
+static int open_trusted(struct yload *L, const char *name, const struct pt_ynode *from,
+			FILE **fp, char **real, struct pt_ynode **out, int *height)
 {
-	if (!from) {
-		yerr(L, name, 0, "cannot open: %s", strerror(err));
-		return -err;
+	const char *file = from ? from->file : name;
+	int line = from ? from->line : 0;
+	struct pt_trust_file tf;
+	char why[PATH_MAX + 256];
+	int fd;
+
+	*fp = NULL;
+	fd = pt_trust_open(name, 0, &tf, why, sizeof(why));
+	if (fd < 0) {
+		if (fd == -EPERM && from)
+			yerr(L, file, line, "refusing to trust include '%s': %s", name, why);
+		else if (fd == -EPERM)
+			yerr(L, file, line, "refusing to trust this file: %s", why);
+		else if (from)
+			yerr(L, file, line, "cannot open include '%s': %s (%s)", name,
+			     strerror(-fd), why);
+		else
+			yerr(L, file, line, "cannot open: %s (%s)", strerror(-fd), why);
+		return from ? null_node(L, file, line, out, height) : fd;
 	}
-	yerr(L, from->file, from->line, "cannot open include '%s': %s", name, strerror(err));
-	return null_node(L, from->file, from->line, out, height);
+	*real = strdup(tf.path);
+	if (*real)
+		*fp = fdopen(fd, "r");
+	if (!*fp) {
+		close(fd);
+		free(*real);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 static int parse_and_convert(struct yload *L, struct ydoc *d, FILE *fp, int depth,
@@ -439,37 +473,24 @@ out_parser:
 }
 
 /*
- * The stream of document name: a local file (not a directory), or a remote
- * document's bytes from the include hook (*data, freed by the caller after
- * fclose).  0; 1 when the hook reported the problem; -ENOMEM; or the
- * positive errno + 1 of a file that cannot be opened.
+ * The stream of remote document name (an URL): its bytes from the include
+ * hook (*data, freed by the caller after fclose).  0; 1 when the hook
+ * reported the problem; or -ENOMEM.
  */
-static int open_document(struct yload *L, const char *name, bool remote,
-			 const struct pt_ynode *from, FILE **fp, char **data)
+static int open_remote(struct yload *L, const char *name, const struct pt_ynode *from, FILE **fp,
+		       char **data)
 {
-	struct stat st;
 	size_t dlen;
 	int ret;
 
-	if (remote) {
-		ret = L->inc->open(L->inc->ctx, name, from->file, from->line, data, &dlen, L->diags);
-		if (ret)
-			return ret == -ENOMEM ? ret : 1;
-		*fp = fmemopen(*data, dlen, "r");
-		if (!*fp) {
-			free(*data);
-			*data = NULL;
-			return -ENOMEM;
-		}
-		return 0;
-	}
-	*fp = fopen(name, "re");
-	if (!*fp || (fstat(fileno(*fp), &st) == 0 && S_ISDIR(st.st_mode))) {
-		int err = *fp ? EISDIR : errno;
-
-		if (*fp)
-			fclose(*fp);
-		return err + 1;
+	ret = L->inc->open(L->inc->ctx, name, from->file, from->line, data, &dlen, L->diags);
+	if (ret)
+		return ret == -ENOMEM ? ret : 1;
+	*fp = fmemopen(*data, dlen, "r");
+	if (!*fp) {
+		free(*data);
+		*data = NULL;
+		return -ENOMEM;
 	}
 	return 0;
 }
@@ -492,14 +513,21 @@ static int load_file(struct yload *L, const char *name, bool remote, const struc
 	size_t idx;
 	int ret;
 
-	/* a remote document is named by its URL, a file by its real path */
-	real = remote ? strdup(name) : realpath(name, NULL);
-	if (!real && remote)
-		return -ENOMEM;
-	if (!real)
-		return open_failed(L, name, from, errno, out, height);
+	/* a remote document is named by its URL, a file by its canonical path */
+	fp = NULL;
+	if (remote) {
+		real = strdup(name);
+		if (!real)
+			return -ENOMEM;
+	} else {
+		ret = open_trusted(L, name, from, &fp, &real, out, height);
+		if (!fp)
+			return ret;
+	}
 	if (pt_yfiles_find(L->t, real, &idx)) {
 		free(real);
+		if (fp)
+			fclose(fp);
 		for (f = up; f; f = f->up) {
 			if (f->file == idx) {
 				pt_ycycle_error(L->diags, from, up, idx, name);
@@ -515,14 +543,12 @@ static int load_file(struct yload *L, const char *name, bool remote, const struc
 		return 0;
 	}
 
-	ret = open_document(L, name, remote, from, &fp, &data);
-	if (ret) {
-		free(real);
-		if (ret < 0)
-			return ret;
-		if (ret > 1) /* a file: errno + 1 */
-			return open_failed(L, name, from, ret - 1, out, height);
-		return null_node(L, from->file, from->line, out, height);
+	if (remote) {
+		ret = open_remote(L, name, from, &fp, &data);
+		if (ret) {
+			free(real);
+			return ret < 0 ? ret : null_node(L, from->file, from->line, out, height);
+		}
 	}
 	ret = pt_yfiles_add(L->t, L->p, real, &idx);
 	if (ret) {

@@ -28,7 +28,7 @@ struct pt_ynode {
 
 struct pt_ytree {
 	struct pt_ynode *root;
-	char **files; /* every file read, realpath()'d, the main file first */
+	char **files; /* every file read, by canonical path (trust.h), the main file first */
 	size_t nfiles;
 	/* private: allocation bookkeeping */
 	void *priv;
@@ -36,8 +36,10 @@ struct pt_ytree {
 
 /*
  * Load path (and every "!include"d file, relative to the including file).
- * Errors (unreadable file, YAML syntax, include cycle, unknown tag) are added
- * to diags; returns 0 or -errno / -EINVAL.
+ * Every file is opened and read under the trusted-file policy (trust.h):
+ * one that others could edit is refused like one that cannot be opened.
+ * Errors (unreadable or untrusted file, YAML syntax, include cycle, unknown
+ * tag) are added to diags; returns 0 or -errno / -EINVAL.
  */
 int pt_ytree_load(struct pt_ytree *t, const char *path, struct pt_diags *diags);
 

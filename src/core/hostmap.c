@@ -215,18 +215,16 @@ int pt_hosts_parse(const char *buf, size_t len, const char *file, struct pt_host
 	return 0;
 }
 
-int pt_hosts_load(const char *path, struct pt_hosttab *tab, pt_host_warn_fn warn, void *ctx)
+int pt_hosts_read_fd(int fd, const char *path, struct pt_hosttab *tab, pt_host_warn_fn warn,
+		     void *ctx)
 {
 	struct pt_hosttab tmp = { 0 };
 	struct stat st;
 	char *buf = NULL, *nbuf;
 	size_t len = 0, cap = 0;
 	ssize_t r;
-	int fd, err = 0;
+	int err = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return -errno;
 	if (fstat(fd, &st)) {
 		err = -errno;
 		goto out;
@@ -269,6 +267,17 @@ int pt_hosts_load(const char *path, struct pt_hosttab *tab, pt_host_warn_fn warn
 out:
 	pt_hosttab_free(&tmp);
 	free(buf);
+	return err;
+}
+
+int pt_hosts_load(const char *path, struct pt_hosttab *tab, pt_host_warn_fn warn, void *ctx)
+{
+	int fd, err;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	err = pt_hosts_read_fd(fd, path, tab, warn, ctx);
 	close(fd);
 	return err;
 }

@@ -52,9 +52,14 @@ int pt_hosts_parse(const char *buf, size_t len, const char *file, struct pt_host
 		   pt_host_warn_fn warn, void *ctx);
 /*
  * Read and parse path.  -errno when it cannot be opened or read (tab is then
- * left as it was), -EFBIG over 64 MiB, -ENOMEM.
+ * left as it was), -EFBIG over 64 MiB, -ENOMEM.  No trust check: files that
+ * steer pidtree are opened with pt_trust_open() and read with
+ * pt_hosts_read_fd().
  */
 int pt_hosts_load(const char *path, struct pt_hosttab *tab, pt_host_warn_fn warn, void *ctx);
+/* The same from an open descriptor (read to its end, not closed); path names it. */
+int pt_hosts_read_fd(int fd, const char *path, struct pt_hosttab *tab, pt_host_warn_fn warn,
+		     void *ctx);
 void pt_hosttab_free(struct pt_hosttab *tab);
 
 struct pt_hostslot;

@@ -2,7 +2,8 @@
 /*
  * Loading the configuration, at start-up and on reload alike: pidtree.conf,
  * the probe YAML (with the probe table's schemas) and the plugins.  Every
- * file must pass the trusted-file policy (core/trust.h).  Nothing here
+ * file is opened and read under the trusted-file policy (core/trust.h) by
+ * the loader that reads it (ytree.c, settings.c, the plugins).  Nothing here
  * touches what is running: reload.c decides what to do with the result.
  */
 #include <errno.h>
@@ -13,18 +14,6 @@
 #include "daemon.h"
 #include "log.h"
 #include "remote.h"
-#include "trust.h"
-
-/* Refuse a trusted file that others could edit (see secure.h); diag on failure. */
-static int check_trusted(const char *path, struct pt_diags *diags)
-{
-	char why[4200];
-	int err = pt_trust_path_check(path, why, sizeof(why));
-
-	if (err == -EPERM)
-		pt_diag_add(diags, PT_DIAG_ERROR, NULL, 0, "refusing to trust %s", why);
-	return err == -EPERM ? -EINVAL : 0;
-}
 
 /*
  * Without a probe configuration, pidtree runs the probes marked by_default
@@ -52,8 +41,6 @@ int pt_daemon_load_settings(struct daemon *d, struct pt_daemon_settings *s)
 	int err;
 
 	err = pt_settings_load(s, path, d->opt.conf != NULL, &diags);
-	if (!err && s->path[0])
-		err = check_trusted(s->path, &diags);
 	pt_diags_print(&diags);
 	pt_diags_free(&diags);
 	if (err)
@@ -74,17 +61,15 @@ int pt_daemon_load_config(struct daemon *d, const struct pt_daemon_settings *s,
 
 	if (!path) {
 		path = PT_DEFAULT_PROBES_YML;
-		if (access(path, F_OK) != 0)
+		/* only a file that is not there means the default; any other error is one */
+		if (access(path, F_OK) != 0 && errno == ENOENT)
 			return default_config(d, path, cfg);
 	}
-	/* remote includes: the start-up load (and --check-config) waits for the network */
+	/* remote includes: the start-up load (and --check-config) waits for the
+	 * network; the file and everything it includes are read under the
+	 * trusted-file policy (URLs: TLS) */
 	yo.include = pt_remote_include(d->remote, !d->loop_running);
 	err = pt_config_load_opts(cfg, path, pt_daemon_schemas(d), &yo, &diags);
-	/* the file and everything it includes must be root's alone (URLs: TLS) */
-	for (size_t i = 0; cfg->tree.files && i < cfg->tree.nfiles; i++)
-		if (!pt_remote_is_url(cfg->tree.files[i]) &&
-		    check_trusted(cfg->tree.files[i], &diags))
-			err = -EINVAL;
 	pt_diags_print(&diags);
 	pt_diags_free(&diags);
 	if (err) {

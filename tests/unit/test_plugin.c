@@ -814,6 +814,17 @@ static void test_external_path(void **st)
 	rmdir(pb);
 }
 
+/* pt_trust_open() of a directory: 0 or -errno */
+static int dir_check(const char *path, char *why, size_t whylen)
+{
+	int fd = pt_trust_open(path, O_DIRECTORY, NULL, why, whylen);
+
+	if (fd < 0)
+		return fd;
+	close(fd);
+	return 0;
+}
+
 static void test_path_check(void **st)
 {
 	char why[512], sub[PATH_MAX];
@@ -821,20 +832,20 @@ static void test_path_check(void **st)
 	snprintf(sub, sizeof(sub), "%s/chk", dir);
 	assert_int_equal(mkdir(sub, 0755), 0);
 	chmod(sub, 0755);
-	assert_int_equal(pt_trust_path_check(sub, why, sizeof(why)), 0);
+	assert_int_equal(dir_check(sub, why, sizeof(why)), 0);
 	chmod(sub, 0757);
-	assert_int_equal(pt_trust_path_check(sub, why, sizeof(why)), -EPERM);
+	assert_int_equal(dir_check(sub, why, sizeof(why)), -EPERM);
 	assert_non_null(strstr(why, "world-writable"));
 	chmod(sub, 0755);
 	/* a world-writable directory above, not sticky */
 	chmod(dir, 0777);
-	assert_int_equal(pt_trust_path_check(sub, why, sizeof(why)), -EPERM);
+	assert_int_equal(dir_check(sub, why, sizeof(why)), -EPERM);
 	assert_non_null(strstr(why, dir));
 	chmod(dir, 01777); /* sticky above: fine */
-	assert_int_equal(pt_trust_path_check(sub, why, sizeof(why)), 0);
+	assert_int_equal(dir_check(sub, why, sizeof(why)), 0);
 	chmod(dir, 0700);
-	assert_int_equal(pt_trust_path_check("/nonexistent/x", why, sizeof(why)), -ENOENT);
-	assert_int_equal(pt_trust_path_check("/", why, sizeof(why)), 0);
+	assert_int_equal(dir_check("/nonexistent/x", why, sizeof(why)), -ENOENT);
+	assert_int_equal(dir_check("/", why, sizeof(why)), 0);
 	rmdir(sub);
 }
 
