@@ -1,15 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* What a YAML tree owns: its arena and the list of files read (see ytree_store.h). */
+/* What a YAML tree owns: its arena and the list of files read, and how a file is opened (see ytree_store.h). */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 #include "ytree_store.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "trust.h"
 
 #define ARENA_BLOCK_SIZE 16384
 
@@ -193,4 +198,43 @@ void pt_ycycle_error(struct pt_diags *diags, const struct pt_ynode *from,
 	}
 	pt_diag_add(diags, PT_DIAG_ERROR, from->file, from->line, "include cycle: %s%s", chain ? chain : "", name);
 	free(chain);
+}
+
+int pt_yopen_trusted(struct pt_diags *diags, const char *name, const struct pt_ynode *from,
+		     FILE **fp, char **real)
+{
+	const char *file = from ? from->file : name;
+	int line = from ? from->line : 0;
+	struct pt_trust_file tf;
+	char why[PATH_MAX + 256];
+	int fd;
+
+	*fp = NULL;
+	*real = NULL;
+	fd = pt_trust_open(name, 0, &tf, why, sizeof(why));
+	if (fd < 0) {
+		if (fd == -EPERM && from)
+			pt_diag_add(diags, PT_DIAG_ERROR, file, line,
+				    "refusing to trust include '%s': %s", name, why);
+		else if (fd == -EPERM)
+			pt_diag_add(diags, PT_DIAG_ERROR, file, line,
+				    "refusing to trust this file: %s", why);
+		else if (from)
+			pt_diag_add(diags, PT_DIAG_ERROR, file, line,
+				    "cannot open include '%s': %s (%s)", name, strerror(-fd), why);
+		else
+			pt_diag_add(diags, PT_DIAG_ERROR, file, line, "cannot open: %s (%s)",
+				    strerror(-fd), why);
+		return fd == -ENOMEM ? -EIO : fd;
+	}
+	*real = strdup(tf.path);
+	if (*real)
+		*fp = fdopen(fd, "r");
+	if (!*fp) {
+		close(fd);
+		free(*real);
+		*real = NULL;
+		return -ENOMEM;
+	}
+	return 0;
 }
