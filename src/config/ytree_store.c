@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* What a YAML tree owns: its arena and the list of files read, and how a file is opened (see ytree_store.h). */
+/*
+ * What a YAML tree owns (its arena, the list of files read) and how a file
+ * is opened for it (see ytree_store.h).
+ */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
