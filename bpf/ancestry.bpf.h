@@ -3,7 +3,9 @@
  * The ancestry snapshot taken in the kernel at event time: every ancestor's
  * identity (tgid, start time, exec id, uid, loginuid, comm) up to pid 1, and
  * the leaf's argv, so the record is right even when the processes have
- * already exited by the time userland reads it.
+ * already exited by the time userland reads it; and the leaf's container
+ * identity (mount namespace, cgroup v2 id and directory name), which
+ * userland names the container by even after it has stopped.
  */
 #ifndef PIDTREE_ANCESTRY_BPF_H
 #define PIDTREE_ANCESTRY_BPF_H
@@ -89,9 +91,33 @@ static __always_inline __u32 pt_read_argv(struct task_struct *t, char *buf, __u3
 	return flags;
 }
 
-/* The ancestry of task and its argv into tree: the record's PT_F_* flags. */
+/*
+ * What names t's container: the inode of its mount namespace and its
+ * cgroup in the v2 hierarchy, id and directory name.  t need not be the
+ * current task (its css_set is read, not bpf_get_current_cgroup_id()).  On
+ * a hybrid or v1-only host whose runtime left a task in the v2 root, the id
+ * is the root's and the name "": the mount namespace still tells.
+ */
+static __always_inline void pt_capture_container(struct pt_ancestry *tree, struct task_struct *t)
+{
+	struct kernfs_node *kn = BPF_CORE_READ(t, cgroups, dfl_cgrp, kn);
+
+	tree->mntns = BPF_CORE_READ(t, nsproxy, mnt_ns, ns.inum);
+	tree->pad = 0;
+	tree->cgroup_id = 0;
+	tree->cgroup_name[0] = '\0';
+	if (!kn)
+		return;
+	tree->cgroup_id = BPF_CORE_READ(kn, id);
+	if (bpf_probe_read_kernel_str(tree->cgroup_name, sizeof(tree->cgroup_name),
+				      BPF_CORE_READ(kn, name)) < 0)
+		tree->cgroup_name[0] = '\0';
+}
+
+/* The ancestry of task, its argv and container into tree: the record's PT_F_* flags. */
 static __always_inline __u32 pt_capture_tree(struct pt_ancestry *tree, struct task_struct *task)
 {
+	pt_capture_container(tree, task);
 	return pt_snapshot_ancestry(tree, task) |
 	       pt_read_argv(task, tree->argv, PT_LEAF_ARGV_LEN, &tree->argv_len);
 }

@@ -13,6 +13,7 @@
 
 #include "pidtree.h"
 #include "ancestry.bpf.h"
+#include "containers.bpf.h"
 #include "net_listen.h"
 #include "filter.bpf.h"
 #include "net.bpf.h"
@@ -43,7 +44,9 @@ static __always_inline void emit_listen(__u16 family, const __u8 *laddr, __u16 p
 		return;
 	if (pt_filter_drops(family, laddr, port))
 		return;
-	r = pt_reserve(sizeof(*r), PT_REC(0), PT_LOSS(0));
+	if (pt_container_drops(PT_LOSS(PT_LISTEN_LOSS_CONTAINER)))
+		return;
+	r = pt_reserve(sizeof(*r), PT_REC(0), PT_LOSS(PT_LISTEN_LOSS_RING));
 	if (!r)
 		return;
 	r->family = family;

@@ -12,8 +12,10 @@
 
 #include "pidtree.h"
 #include "ancestry.bpf.h"
+#include "containers.bpf.h"
 #include "filter.bpf.h"
 #include "net.bpf.h"
+#include "tcp_connect.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -48,8 +50,10 @@ int BPF_PROG(pt_tcp_connect, const struct sock *sk, const int oldstate, const in
 
 	if (pt_filter_drops(family, daddr, dport))
 		return 0;
+	if (pt_container_drops(PT_LOSS(PT_CONNECT_LOSS_CONTAINER)))
+		return 0;
 
-	r = pt_reserve(sizeof(*r), PT_REC(0), PT_LOSS(0));
+	r = pt_reserve(sizeof(*r), PT_REC(0), PT_LOSS(PT_CONNECT_LOSS_RING));
 	if (!r)
 		return 0;
 	task = bpf_get_current_task_btf();

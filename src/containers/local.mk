@@ -1,9 +1,10 @@
 # ---- containers (src/containers: runtime clients, cgroup paths, cache) ----
-# A layer beside probes, sinks and plugins: depends on core only (log.h,
-# diag.h) plus libcurl, json-c and pthreads; nothing of libbpf or
+# A layer beside probes, sinks and plugins: depends on core (log.h, diag.h)
+# and config (the [containers] options and container_labels patterns it is
+# handed) plus libcurl, json-c and pthreads; nothing of libbpf or
 # libsystemd.  Included from Makefile.am.
 noinst_LIBRARIES += libptcontainers.a
-libptcontainers_a_CPPFLAGS = $(PT_CPP) $(CORE_INC) -I$(top_srcdir)/src/containers
+libptcontainers_a_CPPFLAGS = $(PT_CPP) $(CONFIG_INC) -I$(top_srcdir)/src/containers
 libptcontainers_a_SOURCES = \
 	src/containers/container.c src/containers/container.h \
 	src/containers/labels.c src/containers/labels.h \
@@ -51,7 +52,7 @@ tests_unit_test_container_json_LDFLAGS = $(UNIT_LINK_FLAGS)
 # tests/integration/containers_api.sh's driver: the manager against real podman
 check_PROGRAMS += tests/helpers/containers_probe
 tests_helpers_containers_probe_SOURCES = tests/helpers/containers_probe.c
-tests_helpers_containers_probe_CPPFLAGS = $(PT_CPP) $(CORE_INC) -I$(top_srcdir)/src/containers
+tests_helpers_containers_probe_CPPFLAGS = $(PT_CPP) $(CONFIG_INC) -I$(top_srcdir)/src/containers
 tests_helpers_containers_probe_CFLAGS = $(AM_CFLAGS) $(CONTAINERS_CFLAGS)
 tests_helpers_containers_probe_LDADD = $(PT_LDADD)
 INTEGRATION_TESTS += tests/integration/containers_api.sh
@@ -60,8 +61,8 @@ INTEGRATION_TESTS += tests/integration/containers_api.sh
 # tests/fuzz/fuzz_containers tests/fixtures/containers
 fuzz-containers: $(srcdir)/tests/fuzz/fuzz_containers.c libptcontainers.a libptcore.a
 	$(AM_V_CC)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 \
-		-include $(top_builddir)/autoconfig.h -I$(srcdir)/src/core $(CONTAINERS_CFLAGS) \
-		-I$(srcdir)/src/containers $(srcdir)/tests/fuzz/fuzz_containers.c \
+		-include $(top_builddir)/autoconfig.h -I$(srcdir)/src/core -I$(srcdir)/src/config \
+		$(CONTAINERS_CFLAGS) -I$(srcdir)/src/containers $(srcdir)/tests/fuzz/fuzz_containers.c \
 		$(addprefix $(srcdir)/src/containers/,container.c cgroup.c apijson.c) \
 		-o tests/fuzz/fuzz_containers $(JSONC_LIBS)
 .PHONY: fuzz-containers
