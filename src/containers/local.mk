@@ -20,7 +20,8 @@ CONTAINERS_CFLAGS = $(CURL_CFLAGS) $(JSONC_CFLAGS) -pthread
 libptcontainers_a_CFLAGS = $(AM_CFLAGS) $(CONTAINERS_CFLAGS)
 
 CONTAINER_UNIT_TESTS = tests/unit/test_container_labels tests/unit/test_container_cgroup \
-	tests/unit/test_container_cache tests/unit/test_container_json
+	tests/unit/test_container_cache tests/unit/test_container_json \
+	tests/unit/test_container_identify
 UNIT_TESTS += $(CONTAINER_UNIT_TESTS)
 CONTAINER_UNIT_CFLAGS = $(UNIT_CFLAGS) $(CONTAINERS_CFLAGS) \
 	-DCONTAINER_FIXTURES='"$(abs_top_srcdir)/tests/fixtures/containers"'
@@ -41,6 +42,11 @@ tests_unit_test_container_cache_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_container_cache_CFLAGS = $(CONTAINER_UNIT_CFLAGS)
 tests_unit_test_container_cache_LDADD = $(CONTAINER_UNIT_LDADD)
 tests_unit_test_container_cache_LDFLAGS = $(UNIT_LINK_FLAGS)
+tests_unit_test_container_identify_SOURCES = tests/unit/test_container_identify.c
+tests_unit_test_container_identify_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_container_identify_CFLAGS = $(CONTAINER_UNIT_CFLAGS)
+tests_unit_test_container_identify_LDADD = $(CONTAINER_UNIT_LDADD)
+tests_unit_test_container_identify_LDFLAGS = $(UNIT_LINK_FLAGS)
 # the parsers' unit tests also run the fuzz harness over the fixtures
 tests_unit_test_container_json_SOURCES = tests/unit/test_container_json.c \
 	tests/fuzz/fuzz_containers.c
