@@ -63,6 +63,14 @@ tests_helpers_containers_probe_CFLAGS = $(AM_CFLAGS) $(CONTAINERS_CFLAGS)
 tests_helpers_containers_probe_LDADD = $(PT_LDADD)
 INTEGRATION_TESTS += tests/integration/containers_api.sh
 
+# tests/integration/containers.sh: the daemon with real podman containers
+# (container_labels in the kernel, events named); netops runs inside them,
+# static because their image holds busybox alone
+check_PROGRAMS += tests/helpers/netops
+tests_helpers_netops_SOURCES = tests/helpers/netops.c
+tests_helpers_netops_LDFLAGS = -static
+INTEGRATION_TESTS += tests/integration/containers.sh
+
 # libFuzzer build of the harness (clang): make fuzz-containers, then
 # tests/fuzz/fuzz_containers tests/fixtures/containers
 fuzz-containers: $(srcdir)/tests/fuzz/fuzz_containers.c libptcontainers.a libptcore.a
