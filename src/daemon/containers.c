@@ -261,7 +261,10 @@ int pt_daemon_containers_start(struct daemon *d)
 	d->env.containers_fill = fill_cb;
 	d->env.containers_ctx = d;
 	d->containers_recheck_ns = pt_clock_ns(CLOCK_MONOTONIC) + PT_CONTAINERS_RECHECK_S * 1000000000ull;
-	if (labels_configured(d))
+	if (labels_configured(d) && d->settings.containers.enabled == PT_CONTAINERS_OFF)
+		pt_warn("container_labels with [containers] enabled=no: no runtime is asked, so "
+			"no container matches");
+	else if (labels_configured(d))
 		wait_settled(d);
 	return 0;
 }

@@ -11,7 +11,8 @@
 # host out of the count); a container started after pidtree; one that
 # exits right after connecting, its events read only after it is gone
 # (pidtree frozen meanwhile), still named; the filter changed on SIGHUP,
-# and removed (events still name their containers); the API service
+# removed (events still name their containers) and added again (the probe
+# re-opened, its map filled before it is attached); the API service
 # stopped (events carry the container id without a name, pidtree keeps
 # running, logs once) and restarted (names and matches again); the
 # reference example configuration with its container_labels in force.
@@ -304,6 +305,24 @@ for _ in $(seq 10); do
 	fi
 done
 check "back: matched again (tier=front)" test -n "$found"
+
+log "SIGHUP: container_labels added again: the probe re-opened with its map filled"
+write_probes "['app=dark']"
+reload_pidtree
+check "reload: re-opened" test "$(grep -c "reload: probe tcp_connect re-opened" "$T/pidtree.err")" = 2
+n0=$(count "$OUT" ".probe == \"tcp_connect\"")
+d0=$(count "$OUT" ".probe == \"tcp_connect\" and .container_name == \"$P-dark\"")
+in_ct dark tcp 127.0.0.1 "$PT"
+in_ct web tcp 127.0.0.1 "$PT"
+"$NETOPS" tcp 127.0.0.1 "$PT"
+for _ in $(seq 50); do
+	[ "$(count "$OUT" ".probe == \"tcp_connect\" and .container_name == \"$P-dark\"")" -gt "$d0" ] && break
+	sleep 0.1
+done
+check "reload: dark matched at once" \
+	test "$(count "$OUT" ".probe == \"tcp_connect\" and .container_name == \"$P-dark\"")" = $((d0 + 1))
+sleep 1
+check "reload: web and the host not" test "$(count "$OUT" ".probe == \"tcp_connect\"")" = $((n0 + 1))
 check "pidtree alive" kill -0 "$PIDTREE_PID"
 check "SIGTERM: exit 0" stop_pidtree
 
