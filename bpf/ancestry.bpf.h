@@ -3,7 +3,9 @@
  * The ancestry snapshot taken in the kernel at event time: every ancestor's
  * identity (tgid, start time, exec id, uid, loginuid, comm) up to pid 1, and
  * the leaf's argv, so the record is right even when the processes have
- * already exited by the time userland reads it.
+ * already exited by the time userland reads it; and the leaf's container
+ * identity (mount namespace, cgroup v2 id and directory name), which
+ * userland names the container by even after it has stopped.
  */
 #ifndef PIDTREE_ANCESTRY_BPF_H
 #define PIDTREE_ANCESTRY_BPF_H
@@ -95,15 +97,39 @@ static __always_inline __u32 pt_read_argv(struct task_struct *t, char *buf, __u3
 }
 
 /*
- * The ancestry of task and its argv into tree (in a scratch record, with
- * room for PT_ANCESTRY_MAX bytes): the record's PT_F_* flags, and the bytes
- * the snapshot takes in *size.
+ * What names t's container: the inode of its mount namespace and its
+ * cgroup in the v2 hierarchy, id and directory name.  t need not be the
+ * current task (its css_set is read, not bpf_get_current_cgroup_id()).  On
+ * a hybrid or v1-only host whose runtime left a task in the v2 root, the id
+ * is the root's and the name "": the mount namespace still tells.
+ */
+static __always_inline void pt_capture_container(struct pt_ancestry *tree, struct task_struct *t)
+{
+	/* t is a BTF pointer: plain probe-mem loads, no helper call per hop */
+	struct kernfs_node *kn = t->cgroups->dfl_cgrp->kn;
+
+	tree->mntns = t->nsproxy->mnt_ns->ns.inum;
+	tree->pad = 0;
+	tree->cgroup_id = 0;
+	tree->cgroup_name[0] = '\0';
+	if (!kn)
+		return;
+	tree->cgroup_id = kn->id;
+	if (bpf_probe_read_kernel_str(tree->cgroup_name, sizeof(tree->cgroup_name), kn->name) < 0)
+		tree->cgroup_name[0] = '\0';
+}
+
+/*
+ * The ancestry of task, its argv and its container into tree (in a scratch
+ * record, with room for PT_ANCESTRY_MAX bytes): the record's PT_F_* flags,
+ * and the bytes the snapshot takes in *size.
  */
 static __always_inline __u32 pt_capture_tree(struct pt_ancestry *tree, struct task_struct *task,
 					     __u32 *size)
 {
 	__u32 depth, alen = 0, flags;
 
+	pt_capture_container(tree, task);
 	flags = pt_snapshot_ancestry(tree, task, &depth);
 	if (depth > PT_MAX_DEPTH)
 		depth = PT_MAX_DEPTH; /* (for the verifier: it is never more) */

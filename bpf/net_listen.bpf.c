@@ -13,6 +13,7 @@
 
 #include "pidtree.h"
 #include "ancestry.bpf.h"
+#include "containers.bpf.h"
 #include "net_listen.h"
 #include "filter.bpf.h"
 #include "net.bpf.h"
@@ -44,6 +45,8 @@ static __always_inline void emit_listen(__u16 family, const __u8 *laddr, __u16 p
 		return;
 	if (pt_filter_drops(family, laddr, port))
 		return;
+	if (pt_container_drops(PT_LOSS(PT_LISTEN_LOSS_CONTAINER)))
+		return;
 	r = pt_record(PT_REC(0));
 	if (!r)
 		return;
@@ -56,7 +59,7 @@ static __always_inline void emit_listen(__u16 family, const __u8 *laddr, __u16 p
 	r->netns = netns;
 	r->pad = 0;
 	r->hdr.flags = pt_capture_tree(&r->tree, task, &tsize);
-	pt_output(r, sizeof(*r) + tsize, PT_LOSS(0));
+	pt_output(r, sizeof(*r) + tsize, PT_LOSS(PT_LISTEN_LOSS_RING));
 }
 
 SEC("tp_btf/inet_sock_set_state")

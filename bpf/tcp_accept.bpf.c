@@ -29,6 +29,7 @@
 
 #include "pidtree.h"
 #include "ancestry.bpf.h"
+#include "containers.bpf.h"
 #include "filter.bpf.h"
 #include "net.bpf.h"
 #include "tcp_accept.h"
@@ -100,6 +101,8 @@ static __always_inline int on_accept(long fd)
 			__builtin_memset(local, 0, 16);
 	}
 	if (pt_filter_drops(family, peer, lport))
+		return 0;
+	if (pt_container_drops(PT_LOSS(PT_ACCEPT_LOSS_CONTAINER)))
 		return 0;
 	r = pt_record(PT_REC(0));
 	if (!r)

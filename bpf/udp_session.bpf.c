@@ -19,6 +19,7 @@
 
 #include "pidtree.h"
 #include "ancestry.bpf.h"
+#include "containers.bpf.h"
 #include "udp_session.h"
 #include "filter.bpf.h"
 #include "net.bpf.h"
@@ -103,6 +104,9 @@ static __always_inline void track(struct bpf_sock_addr *ctx, __u16 family, __u8 
 		return;
 	family = pt_unmap_v4(addr, family);
 	if (pt_filter_drops(family, addr, port))
+		return;
+	/* before any session exists: no start record, no end record */
+	if (pt_container_drops(PT_LOSS(PT_UDP_LOSS_CONTAINER)))
 		return;
 	cookie = bpf_get_socket_cookie(ctx);
 	now = bpf_ktime_get_boot_ns();

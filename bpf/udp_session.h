@@ -55,6 +55,6 @@ struct pt_udp_session_opts {
 
 /* Record indices (added to the object's rec_base) and loss counters. */
 enum { PT_UDP_REC_END = 0, PT_UDP_REC_START = 1 };
-enum { PT_UDP_LOSS_RING = 0, PT_UDP_LOSS_UNTRACKED = 1 };
+enum { PT_UDP_LOSS_RING = 0, PT_UDP_LOSS_UNTRACKED = 1, PT_UDP_LOSS_CONTAINER = 2 };
 
 #endif

@@ -106,8 +106,26 @@ typedef struct {
 	struct net *net;
 } possible_net_t;
 
+struct mnt_namespace {
+	struct ns_common ns;
+};
+
 struct nsproxy {
+	struct mnt_namespace *mnt_ns;
 	struct net *net_ns;
+};
+
+struct kernfs_node {
+	const char *name;
+	u64 id; /* the cgroup id of a cgroup's directory (kernel >= 5.5) */
+};
+
+struct cgroup {
+	struct kernfs_node *kn;
+};
+
+struct css_set {
+	struct cgroup *dfl_cgrp; /* the task's cgroup in the v2 (default) hierarchy */
 };
 
 struct file {
@@ -139,6 +157,7 @@ struct task_struct {
 	const struct cred *real_cred;
 	char comm[16];
 	struct nsproxy *nsproxy;
+	struct css_set *cgroups;
 	struct files_struct *files;
 	struct signal_struct *signal;
 	kuid_t loginuid;

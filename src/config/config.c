@@ -15,6 +15,7 @@ static void probe_free(struct pt_probe_config *pc)
 	size_t i;
 
 	pt_filter_spec_free(&pc->filter);
+	pt_label_filter_free(&pc->containers);
 	for (i = 0; i < pc->nplugins; i++)
 		free(pc->plugins[i].name);
 	free(pc->plugins);

@@ -7,7 +7,8 @@
  * that exist (the probe table, src/probes/table.c): each names its YAML key
  * and parses the keys that are its own into a block of options only the
  * probe reads.  The keys every network probe shares (filters, includeports,
- * excludeports, plugins) are parsed here, into struct pt_probe_config.
+ * excludeports, container_labels, plugins) are parsed here, into struct
+ * pt_probe_config.
  */
 #ifndef PIDTREE_CONFIG_H
 #define PIDTREE_CONFIG_H
@@ -18,6 +19,7 @@
 
 #include "diag.h"
 #include "filter.h"
+#include "label_filter.h"
 #include "ytree.h"
 
 struct pt_plugin_config {
@@ -54,6 +56,12 @@ struct pt_probe_config {
 	const char *file;
 	int line;
 	struct pt_filter_spec filter;
+	/*
+	 * container_labels (label_filter.h): with entries, only events of
+	 * processes in running containers that match are reported; none (the
+	 * key absent, or an empty list): no container filter
+	 */
+	struct pt_label_filter containers;
 	struct pt_plugin_config *plugins;
 	size_t nplugins;
 	void *opts; /* schema->opts_size bytes (NULL when 0) */

@@ -44,6 +44,7 @@ void pt_settings_init(struct pt_daemon_settings *s)
 	memset(s, 0, sizeof(*s));
 	pt_sink_opts_init(&s->sink);
 	pt_remote_opts_init(&s->remote);
+	pt_containers_opts_init(&s->containers);
 }
 
 /* ---- value checks ------------------------------------------------------------ */
@@ -167,7 +168,8 @@ static int set_sinks(struct ctx *c, const char *v)
 
 /* ---- keys ------------------------------------------------------------------------ */
 
-static const char *const sections[] = { "daemon", "output", "journald", "syslog", "json" };
+static const char *const sections[] = { "daemon", "output", "journald", "syslog", "json",
+					"containers" };
 
 static const struct key {
 	const char *section, *name;
@@ -181,9 +183,13 @@ static const struct key {
 	{ "daemon", "remote_include_interval" }, { "daemon", "remote_include_cache" },
 	{ "daemon", "remote_include_ca" },	  { "daemon", "remote_include_max_size" },
 	{ "daemon", "remote_include_timeout" },
+	{ "containers", "enabled" },		  { "containers", "docker_socket" },
+	{ "containers", "podman_socket" },	  { "containers", "containerd_state" },
+	{ "containers", "rebaseline_interval" }, { "containers", "stopped_keep" },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
+_Static_assert(NKEYS <= 64, "struct ctx.seen has a bit per key");
 #define NSECTIONS (sizeof(sections) / sizeof(sections[0]))
 
 static int set_syslog(struct ctx *c, const char *name, const char *v)
@@ -267,6 +273,14 @@ static int set_key(struct ctx *c, const char *section, const char *name, const c
 	if (!strcmp(section, "daemon") && !strncmp(name, "remote_include_", 15)) {
 		char err[PT_PATH_MAX + 200];
 		int r = pt_remote_setting(&s->remote, name, v, err, sizeof(err));
+
+		if (r)
+			ERR(c, "%s", err);
+		return r;
+	}
+	if (!strcmp(section, "containers")) {
+		char err[PT_CONTAINERS_PATH_MAX + 200];
+		int r = pt_containers_setting(&s->containers, name, v, err, sizeof(err));
 
 		if (r)
 			ERR(c, "%s", err);

@@ -15,6 +15,8 @@
  *   [syslog]   target= facility= severity= sd_id= app_name= hostname=
  *              max_size= bom= queue_size=
  *   [json]     path = PATH            file for a bare "json" sink
+ *   [containers] enabled= docker_socket= podman_socket= containerd_state=
+ *              rebaseline_interval= stopped_keep=  (containers_opts.h)
  *
  * Unknown sections and keys are warnings; bad values are errors; both as
  * "file:line: message" in a pt_diags.  Command-line options override.
@@ -24,6 +26,7 @@
 
 #include <stdbool.h>
 
+#include "containers_opts.h"
 #include "diag.h"
 #include "remote.h"
 #include "sinkspec.h"
@@ -37,6 +40,7 @@ struct pt_daemon_settings {
 	int nsinks;               /* 0 = not set (built-in: "json") */
 	struct pt_sink_opts sink;
 	struct pt_remote_opts remote; /* [daemon] remote_include_* */
+	struct pt_containers_opts containers; /* [containers] */
 };
 
 /* Built-in defaults: no file, json on stdout. */

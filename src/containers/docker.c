@@ -38,6 +38,7 @@ static void stop_all(struct pt_dclient *cl)
 static void go_down(struct pt_dclient *cl, uint64_t now, const char *why, bool absent)
 {
 	stop_all(cl);
+	pt_cworker_settle(cl->w, cl->source);
 	cl->st = C_DOWN;
 	cl->retry_at = now + cl->backoff;
 	cl->backoff = cl->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : cl->backoff * 2;
@@ -110,6 +111,7 @@ static void maybe_sync(struct pt_dclient *cl)
 	cl->running = NULL;
 	cl->nrunning = cl->running_cap = 0;
 	pt_cworker_post(cl->w, m);
+	pt_cworker_settle(cl->w, cl->source);
 }
 
 uint64_t pt_dclient_step(struct pt_dclient *cl, uint64_t now)

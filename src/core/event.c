@@ -23,6 +23,7 @@
 static const char *const reserved_keys[] = {
 	"timestamp", "probe", "pid",	  "proctree",	  "daddr", "saddr",
 	"laddr",     "port",  "protocol", "destinations", "error",   "sport",
+	"container_name", "container", /* containers */
 };
 
 void pt_event_add_error(struct pt_event *ev, const char *fmt, ...)
@@ -75,6 +76,10 @@ void pt_event_reset(struct pt_event *ev)
 	ev->dests = NULL;
 	ev->ndests = 0;
 	ev->error[0] = '\0';
+	ev->mntns = 0; /* containers */
+	ev->cgroup_id = 0;
+	ev->cgroup_name[0] = '\0';
+	ev->container = NULL;
 	ev->nfields = 0;
 }
 

@@ -45,6 +45,25 @@ struct pt_udp_dest {
 
 #define PT_EVENT_MAX_FIELDS 16
 
+/* ---- containers ------------------------------------------------------------
+ * The container (and Kubernetes pod) of an event's process, as the outputs
+ * show it: JSON container_name and container{}, journald PIDTREE_CONTAINER_*
+ * and PIDTREE_POD*, RFC 5424 container_* and pod* parameters.  Filled by
+ * the daemon (src/daemon/containers.c) from the container layer's cache;
+ * core knows nothing of runtimes.  Strings are borrowed, never NULL, ""
+ * when unknown (a container known only by the id in its cgroup path has
+ * no name yet); pod and pod_namespace are "" outside Kubernetes.
+ */
+struct pt_event_container {
+	const char *id;
+	const char *name; /* its name, else its io.kubernetes.pod.name label (pidtree-bcc) */
+	const char *image;
+	const char *runtime; /* "docker", "podman", "containerd", "cri-o" */
+	const char *pod;
+	const char *pod_namespace;
+};
+/* ---- end containers ---- */
+
 /*
  * What the events of a probe look like, which decides the keys written (in
  * this order, after timestamp, probe, pid and proctree) and how the
@@ -82,6 +101,13 @@ struct pt_event {
 	struct pt_udp_dest *dests; /* udp_session */
 	size_t ndests;
 	char error[256]; /* "" or a short reason */
+	/* ---- containers: the leaf's identity at event time (pidtree.h's
+	 * pt_ancestry; 0 / "" unknown, as in a /proc snapshot) and what it names */
+	uint32_t mntns;
+	uint64_t cgroup_id;
+	char cgroup_name[PT_CGROUP_NAME_LEN];
+	const struct pt_event_container *container; /* NULL: a host process (or not known) */
+	/* ---- end containers ---- */
 	size_t nfields;
 	struct pt_event_field fields[PT_EVENT_MAX_FIELDS];
 };

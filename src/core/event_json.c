@@ -83,9 +83,39 @@ static void put_field(struct pt_buf *b, const struct pt_event_field *f)
 	}
 }
 
+/* ---- containers ----
+ * "container_name" (pidtree-bcc's key: the name, else the pod name) and
+ * "container": {id, name, image, runtime[, pod, namespace]}; pod and
+ * namespace only for a Kubernetes pod.  Unknown strings are "".
+ */
+static void put_container(struct pt_buf *b, const struct pt_event_container *c)
+{
+	PT_JSON_LIT(b, ",\"container_name\":");
+	pt_json_strz(b, c->name);
+	PT_JSON_LIT(b, ",\"container\":{\"id\":");
+	pt_json_strz(b, c->id);
+	PT_JSON_LIT(b, ",\"name\":");
+	pt_json_strz(b, c->name);
+	PT_JSON_LIT(b, ",\"image\":");
+	pt_json_strz(b, c->image);
+	PT_JSON_LIT(b, ",\"runtime\":");
+	pt_json_strz(b, c->runtime);
+	if (c->pod[0]) {
+		PT_JSON_LIT(b, ",\"pod\":");
+		pt_json_strz(b, c->pod);
+	}
+	if (c->pod_namespace[0]) {
+		PT_JSON_LIT(b, ",\"namespace\":");
+		pt_json_strz(b, c->pod_namespace);
+	}
+	pt_buf_addc(b, '}');
+}
+/* ---- end containers ---- */
+
 /*
  * Key order: timestamp, probe, pid, proctree, the keys of the probe's shape,
- * error, then the extra fields in the order they were added (check_key in
+ * container_name and container (a process in a container), error, then the
+ * extra fields in the order they were added (check_key in
  * event.c keeps them from repeating a key written here).
  */
 void pt_json_event(struct pt_buf *b, const struct pt_event *ev)
@@ -152,6 +182,9 @@ void pt_json_event(struct pt_buf *b, const struct pt_event *ev)
 	case PT_SHAPE_PROCESS:
 		break;
 	}
+
+	if (ev->container) /* containers */
+		put_container(b, ev->container);
 
 	PT_JSON_LIT(b, ",\"error\":");
 	JSON_ARR(b, ev->error);

@@ -52,7 +52,8 @@ void pt_proc_cache_exit(struct pt_proc_cache *c, const struct pt_exit_record *r,
 void pt_proc_cache_expire(struct pt_proc_cache *c, uint64_t now_ns);
 
 /*
- * Fill ev->proctree/nproc/pid from the snapshot.  For each ancestor the
+ * Fill ev->proctree/nproc/pid, and ev->mntns/cgroup_id/cgroup_name (the
+ * container identity the kernel captured), from the snapshot.  For each ancestor the
  * cmdline comes from, in order: the leaf's argv captured in the hook (when
  * complete), the cache, /proc (only when its start time matches).  When
  * nothing is known the cmdline is "" and ev->error names the ancestor.  A

@@ -17,6 +17,8 @@
  *   watch.c     -w: inotify on the configuration files, debounced
  *   health.c    --health-check-period: probes attached, outputs writable
  *   caps.c      capability drop after start-up
+ *   containers.c the container layer in the loop: events' containers,
+ *               the probes' container_labels maps
  */
 #ifndef PIDTREE_DAEMON_H
 #define PIDTREE_DAEMON_H
@@ -35,6 +37,7 @@
 
 struct ring_buffer;
 struct pt_watch;
+struct pt_containers;
 
 /* Rows of the probe table at most (built in and external). */
 #define PT_PROBES_MAX 16
@@ -96,6 +99,14 @@ struct daemon {
 	/* watch.c */
 	struct pt_watch *watch;
 	uint64_t reload_at_ns; /* a -w reload is due (debounced), 0 = none */
+
+	/* containers.c */
+	struct pt_containers *containers;
+	struct pt_event_container evc; /* the event's container (borrowed strings) */
+	uint32_t cpending[256];        /* mount namespaces changes touched */
+	size_t cpending_n;
+	bool cpending_all;             /* too many: recompute every map */
+	uint64_t containers_recheck_ns; /* next full recompute (CLOCK_MONOTONIC) */
 };
 
 /* load.c: pidtree.conf, the probe YAML, the plugins, into the given places */
@@ -159,6 +170,18 @@ void pt_losses_status(struct daemon *d, char *buf, size_t len); /* STATUS= text 
 
 /* health.c: the check, when due (from the 1 s tick) */
 void pt_health_tick(struct daemon *d);
+/* containers.c */
+int pt_daemon_containers_start(struct daemon *d); /* before the probes are opened */
+int pt_daemon_containers_fd(const struct daemon *d); /* -1 when not started */
+void pt_daemon_containers_handle(struct daemon *d);  /* the fd is readable */
+void pt_daemon_containers_tick(struct daemon *d);    /* 1 s timer */
+/* ev->container from its kernel-side identity (NULL: a host process) */
+void pt_daemon_container_of(struct daemon *d, struct pt_event *ev);
+/* Reload in place: p runs pc's container_labels from now on.  0 or -errno. */
+int pt_daemon_containers_refilter(struct daemon *d, struct pt_probe *p,
+				  const struct pt_probe_config *pc);
+void pt_daemon_containers_reload(struct daemon *d, const struct pt_daemon_settings *ns);
+void pt_daemon_containers_free(struct daemon *d);
 
 /* watch.c */
 int pt_daemon_watch_start(struct daemon *d); /* -w */

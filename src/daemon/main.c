@@ -28,6 +28,7 @@ static void cleanup(struct daemon *d)
 	pt_remote_free(d->remote); /* stops its thread first */
 	pt_loop_free(d);
 	pt_daemon_close_probes(d);
+	pt_daemon_containers_free(d);
 	pt_outputs_close(d);
 	pt_proc_cache_free(d->cache);
 	pt_plugins_free(d->plugins);
@@ -108,6 +109,9 @@ int main(int argc, char **argv)
 	pt_daemon_emitter(&d);
 	/* an older kernel: one message naming the missing feature */
 	if (pt_daemon_check_features(&d))
+		goto out;
+	/* container_labels maps are filled as each probe is opened */
+	if (pt_daemon_containers_start(&d))
 		goto out;
 	if (pt_daemon_open_probes(&d))
 		goto out;

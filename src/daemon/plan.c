@@ -33,6 +33,12 @@ void pt_daemon_print_plan(struct daemon *d)
 			pt_filter_describe(&plan, print_line, NULL);
 			pt_filter_plan_free(&plan);
 		}
+		if (pc->containers.n) {
+			char labels[4096];
+
+			pt_label_filter_format(&pc->containers, labels, sizeof(labels));
+			printf("  container_labels (in the kernel, by mount namespace): %s\n", labels);
+		}
 		if (pc->nplugins) {
 			printf("  plugins:\n");
 			pt_plugins_describe(d->plugins, desc->info.name, print_line, NULL);

@@ -93,7 +93,9 @@ unsigned int pt_daemon_caps_needed(const struct daemon *d)
 	unsigned int f = features(d, &d->cfg);
 
 	return (f & PT_FEAT_CGROUP_SOCK ? PT_CAPS_CGROUP : 0) |
-	       (f & PT_FEAT_PROC_FDS ? PT_CAPS_PROC_FDS : 0);
+	       (f & PT_FEAT_PROC_FDS ? PT_CAPS_PROC_FDS : 0) |
+	       (d->containers && d->settings.containers.enabled != PT_CONTAINERS_OFF ?
+			PT_CAPS_CONTAINERS : 0);
 }
 
 /* The ring buffer and loss counters every object shares. */
@@ -141,12 +143,13 @@ static int open_row(struct daemon *d, size_t i, const struct pt_config *cfg,
 		    struct pt_probe **out)
 {
 	const struct pt_probe_desc *desc = d->rows[i];
-	struct pt_probe *p = pt_probe_new(desc, &d->consts[i]);
+	const struct pt_probe_config *pc = pt_daemon_probe_config(d, i, cfg);
+	struct pt_probe *p = pt_probe_new(desc, &d->consts[i], pc);
 	int err;
 
 	if (!p)
 		return -ENOMEM;
-	err = desc->open(p, &d->env, pt_daemon_probe_config(d, i, cfg));
+	err = desc->open(p, &d->env, pc);
 	if (err) {
 		pt_probe_destroy(p);
 		return err;
@@ -210,9 +213,13 @@ static int reload_row(struct daemon *d, size_t i, const struct pt_config *old,
 		d->stale[i] = false;
 		return 0;
 	}
+	/* container_labels on or off is in the object's read-only data */
 	if (*slot && !d->stale[i] && !(desc->needs_reopen && desc->needs_reopen(oc, nc)) &&
+	    pt_probe_container_filter(*slot) == (nc->containers.n > 0) &&
 	    pt_probe_filters_fit(*slot, nc)) {
 		err = pt_probe_install_filters(*slot, nc);
+		if (!err)
+			err = pt_daemon_containers_refilter(d, *slot, nc);
 		if (err) {
 			pt_err("reload: %s keeps its previous filters", desc->info.name);
 			d->stale[i] = true;

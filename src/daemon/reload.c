@@ -42,6 +42,7 @@ void pt_daemon_reload(struct daemon *d)
 	}
 	pt_diags_print(&diags);
 	pt_diags_free(&diags);
+	pt_daemon_containers_reload(d, &ns);
 	failures = pt_daemon_reload_probes(d, &d->cfg, &ncfg);
 	pt_config_free(&d->cfg);
 	d->cfg = ncfg;

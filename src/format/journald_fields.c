@@ -15,6 +15,10 @@
  *                        tcp_accept: PIDTREE_SADDR and PIDTREE_SPORT are the
  *                        remote peer, PIDTREE_DADDR and PIDTREE_PORT local)
  *   PIDTREE_SPORT        tcp_accept
+ *   PIDTREE_CONTAINER_ID PIDTREE_CONTAINER_NAME PIDTREE_CONTAINER_IMAGE
+ *   PIDTREE_CONTAINER_RUNTIME PIDTREE_POD PIDTREE_POD_NAMESPACE
+ *                        a process in a container (the ID always, the
+ *                        others when known; the pod's for Kubernetes)
  *   PIDTREE_ERROR        when the event has an error
  *   PIDTREE_<KEY>        plugin fields (PIDTREE_FIELD_<KEY> if KEY is one of
  *                        the names above)
@@ -45,6 +49,8 @@ static const char *const own_names[] = {
 	"PROBE", "TIMESTAMP", "PID",   "UID",	   "USERNAME",	    "CMDLINE",	  "DADDR",
 	"SADDR", "LADDR",     "PORT",  "PROTOCOL", "ERROR",	    "PROCTREE_JSON", "EVENT_JSON",
 	"SPORT",
+	"CONTAINER_ID", "CONTAINER_NAME", "CONTAINER_IMAGE", "CONTAINER_RUNTIME", "POD",
+	"POD_NAMESPACE", /* containers */
 };
 
 
@@ -127,6 +133,24 @@ static void json_field(struct pt_jd_fields *s, const char *name, const struct pt
 		field(s, name, s->tmp.data, s->tmp.len, s->tmp.len);
 }
 
+/* ---- containers ---- */
+static void fieldz_set(struct pt_jd_fields *s, const char *name, const char *v)
+{
+	if (v && v[0])
+		fieldz(s, name, v);
+}
+
+static void container_fields(struct pt_jd_fields *s, const struct pt_event_container *c)
+{
+	fieldz(s, "PIDTREE_CONTAINER_ID", c->id);
+	fieldz_set(s, "PIDTREE_CONTAINER_NAME", c->name);
+	fieldz_set(s, "PIDTREE_CONTAINER_IMAGE", c->image);
+	fieldz_set(s, "PIDTREE_CONTAINER_RUNTIME", c->runtime);
+	fieldz_set(s, "PIDTREE_POD", c->pod);
+	fieldz_set(s, "PIDTREE_POD_NAMESPACE", c->pod_namespace);
+}
+/* ---- end containers ---- */
+
 /* A JSON record that is not an event (ev NULL), e.g. lost_event_telemetry. */
 static void build_record(struct pt_jd_fields *s, const char *json, size_t len)
 {
@@ -184,6 +208,8 @@ static void build(struct pt_jd_fields *s, const struct pt_event *ev, const char 
 	}
 	if (ev->protocol)
 		fieldz(s, "PIDTREE_PROTOCOL", ev->protocol);
+	if (ev->container) /* containers */
+		container_fields(s, ev->container);
 	if (ev->error[0])
 		field(s, "PIDTREE_ERROR", ev->error, strnlen(ev->error, sizeof(ev->error)),
 		      s->o->field_max);

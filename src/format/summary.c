@@ -41,6 +41,29 @@ static void put_proc(struct pt_buf *b, const struct pt_event_proc *p)
 	pt_buf_printf(b, "[%u]", p->pid);
 }
 
+/* ---- containers ----
+ * " in container NAME" (its short id when it has no name yet), with
+ * " of pod NAMESPACE/POD" for Kubernetes.
+ */
+static void put_container(struct pt_buf *b, const struct pt_event_container *c)
+{
+	pt_buf_adds(b, " in container ");
+	if (c->name[0])
+		pt_text_append(b, c->name, strlen(c->name), SUMMARY_NAME_MAX * 2, PT_TEXT_HUMAN);
+	else
+		pt_text_append(b, c->id, strnlen(c->id, 12), 12, PT_TEXT_HUMAN); /* a short id */
+	if (c->pod[0] && strcmp(c->pod, c->name)) {
+		pt_buf_adds(b, " of pod ");
+		if (c->pod_namespace[0]) {
+			pt_text_append(b, c->pod_namespace, strlen(c->pod_namespace),
+				       SUMMARY_NAME_MAX * 2, PT_TEXT_HUMAN);
+			pt_buf_addc(b, '/');
+		}
+		pt_text_append(b, c->pod, strlen(c->pod), SUMMARY_NAME_MAX * 2, PT_TEXT_HUMAN);
+	}
+}
+/* ---- end containers ---- */
+
 void pt_event_summary(struct pt_buf *b, const struct pt_event *ev)
 {
 	size_t i, n = ev->nproc < PT_MAX_DEPTH ? ev->nproc : PT_MAX_DEPTH;
@@ -56,6 +79,8 @@ void pt_event_summary(struct pt_buf *b, const struct pt_event *ev)
 	} else {
 		pt_buf_printf(b, "pid %u", ev->pid);
 	}
+	if (ev->container) /* containers */
+		put_container(b, ev->container);
 	switch (ev->probe ? ev->probe->shape : PT_SHAPE_PROCESS) {
 	case PT_SHAPE_CONNECT:
 		pt_buf_adds(b, " connected to ");

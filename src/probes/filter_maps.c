@@ -66,13 +66,16 @@ bool pt_probe_filters_fit(const struct pt_probe *p, const struct pt_probe_config
 int pt_probe_filters_init(struct pt_probe *p, const struct pt_probe_config *pc,
 			  struct bpf_object *obj, volatile uint32_t *generation)
 {
+	int err;
+
 	p->filter_v4 = pt_probe_map(p, obj, "pt_filter_v4");
 	p->filter_v6 = pt_probe_map(p, obj, "pt_filter_v6");
 	p->ports = pt_probe_map(p, obj, "pt_ports");
 	if (!p->filter_v4 || !p->filter_v6 || !p->ports)
 		return -EINVAL;
 	p->generation = generation;
-	return pt_probe_install_filters(p, pc);
+	err = pt_probe_install_filters(p, pc);
+	return err ? err : pt_probe_containers_init(p, pc, obj);
 }
 
 /*

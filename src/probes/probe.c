@@ -12,7 +12,8 @@
 
 #include "log.h"
 
-struct pt_probe *pt_probe_new(const struct pt_probe_desc *desc, const struct pt_obj_consts *c)
+struct pt_probe *pt_probe_new(const struct pt_probe_desc *desc, const struct pt_obj_consts *c,
+			      const struct pt_probe_config *pc)
 {
 	struct pt_probe *p = calloc(1, sizeof(*p));
 
@@ -27,6 +28,16 @@ struct pt_probe *pt_probe_new(const struct pt_probe_desc *desc, const struct pt_
 	}
 	p->desc = desc;
 	p->consts = *c;
+	p->consts.flags &= ~PT_CONSTS_F_CONTAINERS;
+	pt_label_filter_init(&p->cfilter);
+	if (pc && pc->containers.n) {
+		p->consts.flags |= PT_CONSTS_F_CONTAINERS;
+		if (pt_label_filter_copy(&p->cfilter, &pc->containers)) {
+			free(p->priv);
+			free(p);
+			return NULL;
+		}
+	}
 	return p;
 }
 
@@ -35,6 +46,8 @@ void pt_probe_destroy(struct pt_probe *p)
 	if (!p)
 		return;
 	pt_filter_plan_free(&p->live);
+	pt_label_filter_free(&p->cfilter);
+	free(p->cmnt);
 	if (p->priv && p->desc->free_priv)
 		p->desc->free_priv(p->priv);
 	free(p->priv);
@@ -81,6 +94,10 @@ int pt_probe_prepare(struct pt_probe *p, const struct pt_probe_env *env,
 		err = bpf_map__reuse_fd(lost, env->lost_fd);
 	if (err)
 		return pt_probe_fail(p, "share the event ring buffer", err);
+	p->env = env;
+	err = pt_probe_size_containers(p, obj);
+	if (err)
+		return err;
 	if (v4 && v6 && pc)
 		return pt_probe_size_filters(p, pc, v4, v6);
 	return 0;

@@ -129,6 +129,8 @@ static const struct pt_loss_def losses[] = {
 	[PT_ACCEPT_LOSS_NOT_ACCEPTED] = { NAME "_not_accepted",
 					  "connections established and closed, never accepted",
 					  PT_COUNTED },
+	[PT_ACCEPT_LOSS_CONTAINER] = { NAME "_container_filtered",
+				       PT_CONTAINER_FILTERED_WHAT, PT_COUNTED },
 };
 
 static const struct pt_loss_def user_losses[] = {
@@ -151,7 +153,7 @@ const struct pt_probe_desc pt_tcp_accept_probe = {
 		  "ESTABLISHED: the accept queue)",
 	.nrecords = 1,
 	.losses = losses,
-	.nlosses = 2,
+	.nlosses = 3,
 	.user_losses = user_losses,
 	.nuser_losses = 1,
 	.priv_size = sizeof(struct accept_state),

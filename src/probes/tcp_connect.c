@@ -8,6 +8,7 @@
 #include <bpf/libbpf.h>
 
 #include "probe.h"
+#include "tcp_connect.h"
 #include "tcp_connect.skel.h"
 
 #define NAME "tcp_connect"
@@ -60,7 +61,10 @@ static int tcp_connect_decode(unsigned int rec, const void *data, size_t len, st
 }
 
 static const struct pt_loss_def losses[] = {
-	{ NAME, "records lost (ring buffer full; raise --ringbuf-kib)", PT_LOST_EVENTS },
+	[PT_CONNECT_LOSS_RING] = { NAME, "records lost (ring buffer full; raise --ringbuf-kib)",
+				   PT_LOST_EVENTS },
+	[PT_CONNECT_LOSS_CONTAINER] = { NAME "_container_filtered", PT_CONTAINER_FILTERED_WHAT,
+					PT_COUNTED },
 };
 
 const struct pt_probe_desc pt_tcp_connect_probe = {
@@ -71,7 +75,7 @@ const struct pt_probe_desc pt_tcp_connect_probe = {
 	.attach = "tp_btf/inet_sock_set_state (CLOSE -> SYN_SENT, in the connecting task)",
 	.nrecords = 1,
 	.losses = losses,
-	.nlosses = 1,
+	.nlosses = 2,
 	.open = tcp_connect_open,
 	.decode = tcp_connect_decode,
 };

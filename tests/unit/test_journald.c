@@ -4,6 +4,7 @@
  * names, values, order, the per-probe MESSAGE_ID, plugin fields and their
  * sanitised names, size limits, and records that are not events.
  */
+#define _GNU_SOURCE /* memmem */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -208,6 +209,65 @@ static void test_listen_and_session(void **state)
 	assert_null(value(j, "PIDTREE_DADDR", 2, NULL));
 }
 
+static bool holds(const char *v, size_t len, const char *part)
+{
+	return v && memmem(v, len, part, strlen(part));
+}
+
+/* containers: PIDTREE_CONTAINER_*, PIDTREE_POD*, the summary names it */
+static void test_container_fields(void **state)
+{
+	struct pt_event_container c = {
+		.id = "767180e321f5963eb2cea8c26d75366220b3d7cae6c07c00ffb1ce23689070c6",
+		.name = "web", .image = "localhost/web:1", .runtime = "podman", .pod = "",
+		.pod_namespace = "",
+	};
+	struct jd *j = *state;
+	const char *v;
+	size_t len;
+
+	tcp_event(&j->ev);
+	j->ev.container = &c;
+	build(j);
+	expect(j, "PIDTREE_CONTAINER_ID", c.id);
+	expect(j, "PIDTREE_CONTAINER_NAME", "web");
+	expect(j, "PIDTREE_CONTAINER_IMAGE", "localhost/web:1");
+	expect(j, "PIDTREE_CONTAINER_RUNTIME", "podman");
+	assert_null(value(j, "PIDTREE_POD", 0, NULL));
+	assert_null(value(j, "PIDTREE_POD_NAMESPACE", 0, NULL));
+	expect(j, "MESSAGE", "tcp_connect: curl[1234] user alice in container web connected to "
+	       "93.184.216.34:443 from 10.0.0.5; tree: curl[1234] < -bash[1200] < init[1]");
+	v = value(j, "PIDTREE_EVENT_JSON", 0, &len);
+	assert_true(holds(v, len, "\"container_name\":\"web\""));
+
+	/* a pod; a plugin key that is one of these names gets its own prefix */
+	c.name = "api";
+	c.pod = "api-7d9f";
+	c.pod_namespace = "prod";
+	assert_int_equal(pt_event_add_str(&j->ev, "pod", "x"), 0);
+	build(j);
+	expect(j, "PIDTREE_POD", "api-7d9f");
+	expect(j, "PIDTREE_POD_NAMESPACE", "prod");
+	expect(j, "PIDTREE_FIELD_POD", "x");
+	v = value(j, "MESSAGE", 0, &len);
+	assert_true(holds(v, len, " in container api of pod prod/api-7d9f connected"));
+
+	/* known by id only: the id, nothing else; the summary shows the short id */
+	c.name = c.image = c.runtime = c.pod = c.pod_namespace = "";
+	j->ev.nfields = 0;
+	build(j);
+	expect(j, "PIDTREE_CONTAINER_ID", c.id);
+	assert_null(value(j, "PIDTREE_CONTAINER_NAME", 0, NULL));
+	assert_null(value(j, "PIDTREE_CONTAINER_IMAGE", 0, NULL));
+	v = value(j, "MESSAGE", 0, &len);
+	assert_true(holds(v, len, " in container 767180e321f5 connected"));
+
+	/* a host process: none */
+	j->ev.container = NULL;
+	build(j);
+	assert_null(value(j, "PIDTREE_CONTAINER_ID", 0, NULL));
+}
+
 static void test_plugin_field_names(void **state)
 {
 	struct jd *j = *state;
@@ -337,6 +397,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tcp_connect_fields, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_message_ids_per_probe, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_listen_and_session, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_container_fields, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_plugin_field_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_values_cut_at_field_max, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_message, setup, teardown),

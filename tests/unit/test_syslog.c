@@ -240,6 +240,53 @@ static void test_escaping(void **state)
 	pt_buf_free(&b);
 }
 
+/* containers: SD params container_* and pod*, escaped; the summary names it */
+static void test_container(void **state)
+{
+	struct pt_event_container c = {
+		.id = "767180e321f5963eb2cea8c26d75366220b3d7cae6c07c00ffb1ce23689070c6",
+		.name = "web\"]", .image = "localhost/web:1", .runtime = "podman", .pod = "",
+		.pod_namespace = "",
+	};
+	struct pt_syslog_fmt f = fmt_default();
+	struct pt_event ev;
+	struct pt_buf b;
+
+	make_event(&ev);
+	ev.container = &c;
+	assert_int_equal(pt_event_add_str(&ev, "container_image", "plugin's"), 0);
+	pt_buf_init(&b);
+	format(&b, &f, &ev);
+	assert_non_null(strstr(b.data,
+		" port=\"443\" container_id=\"767180e321f5963eb2cea8c26d75366220b3d7cae6c07c00ffb1ce23689070c6\""
+		" container_name=\"web\\\"\\]\" container_image=\"localhost/web:1\""
+		" container_runtime=\"podman\" cmdline=\""));
+	assert_null(strstr(b.data, " pod=\""));
+	/* a plugin field named like one of ours stays in MSG only */
+	assert_null(strstr(b.data, "container_image=\"plugin's\""));
+	assert_non_null(strstr(b.data, "\"container_name\":\"web\\\"]\""));
+
+	c.name = "api";
+	c.pod = "api-7d9f";
+	c.pod_namespace = "prod";
+	ev.nfields = 0;
+	format(&b, &f, &ev);
+	assert_non_null(strstr(b.data, " container_runtime=\"podman\" pod=\"api-7d9f\" "
+				       "pod_namespace=\"prod\" cmdline=\""));
+	pt_buf_reset(&b);
+	pt_event_summary(&b, &ev);
+	assert_string_equal(pt_buf_str(&b),
+			    "tcp_connect: curl[1775] user backup in container api of pod prod/api-7d9f "
+			    "connected to 192.0.2.7:443 from 10.1.2.3; tree: curl[1775] < bash[1700] < "
+			    "cron[600] < init[1]");
+
+	/* a host process: no container parameters */
+	ev.container = NULL;
+	format(&b, &f, &ev);
+	assert_null(strstr(b.data, "container_id="));
+	pt_buf_free(&b);
+}
+
 static void test_header_limits(void **state)
 {
 	struct pt_syslog_fmt f = fmt_default();
@@ -558,6 +605,7 @@ int main(void)
 		cmocka_unit_test(test_utf8_cut),     cmocka_unit_test(test_text),
 		cmocka_unit_test(test_targets),	     cmocka_unit_test(test_names),
 		cmocka_unit_test(test_summary),	     cmocka_unit_test(test_record_not_event),
+		cmocka_unit_test(test_container),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
