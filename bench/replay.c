@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "event.h"
+#include "event_json.h"
 #include "json.h"
 #include "proccache.h"
 #include "probe.h"
@@ -75,14 +76,13 @@ int main(int argc, char **argv)
 		a->start_ns = (uint64_t)(depth - k) * 1000000000ull;
 		snprintf(a->comm, sizeof(a->comm), "proc%d", k);
 		memset(&ex, 0, sizeof(ex));
-		ex.hdr.type = PT_REC_EXEC;
+		ex.hdr.type = PT_PROC_REC_EXEC;
 		ex.proc = *a;
 		len = snprintf(ex.argv, sizeof(ex.argv), "/usr/bin/worker%c--level%c%d%c--config%c/etc/worker/conf.yml",
 			       0, 0, k, 0, 0);
 		ex.argv_len = len + 1;
 		pt_proc_cache_exec(cache, &ex);
 	}
-	rec.hdr.type = PT_REC_TCP_CONNECT;
 	rec.family = 2;
 	rec.dport = 443;
 	inet_pton(AF_INET, "203.0.113.7", rec.daddr);
