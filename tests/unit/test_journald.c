@@ -4,6 +4,9 @@
  * names, values, order, the per-probe MESSAGE_ID, plugin fields and their
  * sanitised names, size limits, and records that are not events.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* memmem */
+#endif
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -304,6 +307,36 @@ static void test_hostile_message(void **state)
 	assert_null(v);
 }
 
+/*
+ * A program named with U+202E (RIGHT-TO-LEFT OVERRIDE) and U+2028 reads
+ * as another name and splits lines: MESSAGE shows the escapes, the JSON
+ * fields their JSON escapes, PIDTREE_CMDLINE keeps the bytes.
+ */
+static void test_unsafe_message(void **state)
+{
+	struct jd *j = *state;
+	const char *fields[] = { "MESSAGE", "PIDTREE_EVENT_JSON", "PIDTREE_PROCTREE_JSON" };
+	size_t len;
+	const char *v;
+
+	tcp_event(&j->ev);
+	j->ev.proctree[0].cmdline = "/tmp/invoice\xe2\x80\xae" "fdp.exe\xe2\x80\xa8x\xc2\x85 -q";
+	build(j);
+	v = value(j, "MESSAGE", 0, &len);
+	assert_non_null(v);
+	assert_non_null(memmem(v, len, "invoice\\u202efdp.exe\\u2028x\\u0085", 34));
+	for (size_t i = 0; i < 3; i++) {
+		v = value(j, fields[i], 0, &len);
+		assert_non_null(v);
+		assert_null(memmem(v, len, "\xe2\x80\xae", 3));
+		assert_null(memmem(v, len, "\xe2\x80\xa8", 3));
+		assert_null(memmem(v, len, "\xc2\x85", 2));
+	}
+	v = value(j, "PIDTREE_EVENT_JSON", 0, &len);
+	assert_non_null(memmem(v, len, "invoice\\u202efdp.exe\\u2028x\\u0085 -q", 37));
+	expect(j, "PIDTREE_CMDLINE", "/tmp/invoice\xe2\x80\xae" "fdp.exe\xe2\x80\xa8x\xc2\x85 -q");
+}
+
 static void test_record_not_event(void **state)
 {
 	static const char rec[] = "{\"type\":\"lost_event_telemetry\",\"count\":3}";
@@ -340,6 +373,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_plugin_field_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_values_cut_at_field_max, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_message, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unsafe_message, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_record_not_event, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_identifier_and_priority, setup, teardown),
 	};
