@@ -16,14 +16,19 @@
 
 enum pt_text_mode {
 	/*
-	 * For people (journald MESSAGE): \n \r \t \e and \\ as C escapes,
-	 * other control characters and invalid UTF-8 bytes as \xNN.
+	 * For people (journald MESSAGE, the text output): \n \r \t \e and \\
+	 * as C escapes, other control characters and invalid UTF-8 bytes as
+	 * \xNN, the valid characters that mislead a reader (pt_unicode_unsafe:
+	 * C1 controls, U+2028/U+2029, bidirectional formatting) as \uXXXX
+	 * (lower case), so that nothing can move the cursor, end the line or
+	 * show the text in another order than it is stored.
 	 */
 	PT_TEXT_HUMAN,
 	/*
 	 * RFC 5424 PARAM-VALUE: '"', '\' and ']' escaped with '\'; control
-	 * characters and invalid UTF-8 bytes replaced by U+FFFD, so the value
-	 * is valid UTF-8 without control characters.
+	 * characters, the unsafe characters and invalid UTF-8 bytes replaced
+	 * by U+FFFD (a PARAM-VALUE has no other escape), so the value is valid
+	 * UTF-8 without control characters or line breaks.
 	 */
 	PT_TEXT_SD,
 };

@@ -125,7 +125,9 @@ for tr in tcp udp unix; do
 	check "$tr: record within max_size" test "$(jq .len <<<"$R")" -le 2048
 	check "$tr: MSG is valid JSON" jq_true . "$(jq -r .msg <<<"$R")"
 	check "$tr: MSG says what was cut" jq_true '.error | contains("cut to")' "$(jq -r .msg <<<"$R")"
-	check "$tr: MSG has the JSON escapes" grep -qF 'c1:a\u0085b ls:a\u2028b ps:a\u2029b rlo:\u202etxt' <<<"$(jq -r .msg <<<"$R")"
+	# (MSG is cut to max_size: the first ones only)
+	check "$tr: MSG has the JSON escapes" grep -qF 'invoice\u202efdp.exe 127.0.0.1' <<<"$(jq -r .msg <<<"$R")"
+	check "$tr: ... of each" grep -qF 'c1:a\u0085b ls:a\u2028b ps:a\u2029b' <<<"$(jq -r .msg <<<"$R")"
 	C=$(sd_param "$R" cmdline)
 	for m in 'quote:"' 'backslash:\' 'bracket:]' 'equals:a=b' 'nl:a'$'\uFFFD''b' \
 		'cr:a'$'\uFFFD''b' 'esc:'$'\uFFFD''[31mred' 'invalid:'$'\uFFFD\uFFFD\uFFFD' \

@@ -312,6 +312,8 @@ static void test_hostile_message(void **state)
  * as another name and splits lines: MESSAGE shows the escapes, the JSON
  * fields their JSON escapes, PIDTREE_CMDLINE keeps the bytes.
  */
+#define MSG_ESC "invoice\\u202efdp.exe\\u2028x\\u0085"
+#define JSON_ESC "invoice\\u202efdp.exe\\u2028x\\u0085 -q"
 static void test_unsafe_message(void **state)
 {
 	struct jd *j = *state;
@@ -324,7 +326,7 @@ static void test_unsafe_message(void **state)
 	build(j);
 	v = value(j, "MESSAGE", 0, &len);
 	assert_non_null(v);
-	assert_non_null(memmem(v, len, "invoice\\u202efdp.exe\\u2028x\\u0085", 34));
+	assert_non_null(memmem(v, len, MSG_ESC, sizeof(MSG_ESC) - 1));
 	for (size_t i = 0; i < 3; i++) {
 		v = value(j, fields[i], 0, &len);
 		assert_non_null(v);
@@ -333,7 +335,7 @@ static void test_unsafe_message(void **state)
 		assert_null(memmem(v, len, "\xc2\x85", 2));
 	}
 	v = value(j, "PIDTREE_EVENT_JSON", 0, &len);
-	assert_non_null(memmem(v, len, "invoice\\u202efdp.exe\\u2028x\\u0085 -q", 37));
+	assert_non_null(memmem(v, len, JSON_ESC, sizeof(JSON_ESC) - 1));
 	expect(j, "PIDTREE_CMDLINE", "/tmp/invoice\xe2\x80\xae" "fdp.exe\xe2\x80\xa8x\xc2\x85 -q");
 }
 

@@ -19,6 +19,7 @@
 
 #include "json.h"
 #include "json_check.h"
+#include "utf8.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -208,6 +209,32 @@ static void test_str_unsafe(void **state)
 	CHECK("invoice\xe2\x80\xae" "fdp.exe", "\"invoice\\u202efdp.exe\"");
 	CHECK("caf\xc3\xa9\xc2\x85\n\xe2\x80\xa8x\xff",
 	      "\"caf\xc3\xa9\\u0085\\n\\u2028x" FFFD "\"");
+}
+
+/*
+ * The writers test a sequence's lead byte before decoding it: every unsafe
+ * code point has a lead byte pt_utf8_lead_may_be_unsafe() names, and each
+ * byte it names leads some unsafe code point.
+ */
+static void test_unsafe_lead_bytes(void **state)
+{
+	bool leads[256] = { false };
+	unsigned int n = 0;
+
+	for (uint32_t cp = 0; cp <= 0x10ffff; cp++) {
+		unsigned char lead;
+
+		if (!pt_unicode_unsafe(cp))
+			continue;
+		n++;
+		lead = cp < 0x80 ? (unsigned char)cp : cp < 0x800 ? (unsigned char)(0xc0 | cp >> 6) :
+		       cp < 0x10000 ? (unsigned char)(0xe0 | cp >> 12) : (unsigned char)(0xf0 | cp >> 18);
+		assert_true(pt_utf8_lead_may_be_unsafe(lead));
+		leads[lead] = true;
+	}
+	assert_int_equal(n, 32 + 2 + 1 + 2 + 5 + 4);
+	for (unsigned int c = 0; c < 256; c++)
+		assert_int_equal(leads[c], pt_utf8_lead_may_be_unsafe((unsigned char)c));
 }
 
 /* The unsafe sequences at every alignment across the writer's 4 KiB chunks. */
@@ -434,6 +461,7 @@ int main(void)
 		cmocka_unit_test(test_str_utf8_invalid),
 		cmocka_unit_test(test_str_unsafe),
 		cmocka_unit_test(test_str_unsafe_long),
+		cmocka_unit_test(test_unsafe_lead_bytes),
 		cmocka_unit_test(test_str_long),
 		cmocka_unit_test(test_str_random_vs_python),
 		cmocka_unit_test(test_timestamp),
