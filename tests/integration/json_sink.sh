@@ -1,0 +1,121 @@
+#!/bin/bash
+# The JSON file output when the disk says no: a full file system (a small
+# tmpfs this test mounts in its own mount namespace) and a file size limit
+# (prlimit --fsize: EFBIG, with SIGXFSZ ignored by pidtree).  Whatever the
+# writes that stopped part way, the file holds whole lines only, each valid
+# JSON, it ends with a newline, and the events written (lines) plus those
+# the output counts as dropped are every event made.  Then what json:PATH
+# refuses to open: a symbolic link, a FIFO, a socket.
+. "$(dirname "$0")/lib.sh"
+require_root
+
+# Run in a mount namespace of our own, so that the small tmpfs is seen by
+# this test and its pidtree only, and goes away with them.
+if [ -z "${PT_JSON_SINK_NS:-}" ]; then
+	rm -rf "$T"
+	trap - EXIT
+	PT_JSON_SINK_NS=1 exec unshare --mount --propagation private bash "$0" "$@"
+fi
+SMALL=$T/small
+trap 'umount "$SMALL" 2>/dev/null; cleanup' EXIT
+
+P=$(rand_port)
+cat >"$T/probes.yml" <<YML
+tcp_connect:
+  includeports: [$P]
+YML
+# a ~1 KiB line per event
+PAD=$(head -c 700 /dev/zero | tr '\0' p)
+connects() { # FROM TO: one connect each, a marker per event
+	local i
+	for i in $(seq "$1" "$2"); do "$CONNECTOR" 127.0.0.1 "$P" "ev-$i" "$PAD"; done
+}
+# handled N: until pidtree's SIGUSR1 totals say N events were handled
+handled() {
+	local i
+	for i in $(seq 100); do
+		kill -USR1 "$PIDTREE_PID" 2>/dev/null || return 1
+		sleep 0.1
+		grep -q "totals: events $1;" "$T/pidtree.err" && return 0
+	done
+	return 1
+}
+# whole_lines FILE: every line valid JSON, the file ends with a newline
+whole_lines() {
+	python3 - "$1" <<'PY'
+import json, sys
+data = open(sys.argv[1], "rb").read()
+if data and not data.endswith(b"\n"):
+    sys.exit("no newline at the end")
+for n, line in enumerate(data.split(b"\n")[:-1]):
+    try:
+        json.loads(line)
+    except ValueError as e:
+        sys.exit("line %d: %s: %r" % (n + 1, e, line[:60]))
+PY
+}
+# exit_drops: the json output's drops in the exit line
+exit_drops() {
+	sed -n 's/.*exiting after events [0-9]*;.*output drops: json=\([0-9]*\).*/\1/p' "$T/pidtree.err"
+}
+exit_events() {
+	sed -n 's/.*exiting after events \([0-9]*\);.*/\1/p' "$T/pidtree.err"
+}
+distinct_markers() {
+	jq -r '.proctree[0].cmdline | split(" ")[3]' "$1" | sort -u | wc -l
+}
+
+# ---- a full file system: ENOSPC part way through a line ---------------------
+mkdir -p "$SMALL"
+mount -t tmpfs -o size=256k,mode=0755 pidtree-test-json "$SMALL" || { fail "mount a tmpfs"; finish; }
+# a filler, removed later to make room again: 56 KiB are left for events
+# (the lines hold this test's own ancestors: 1 to 10 KiB each)
+head -c $((200 * 1024)) /dev/zero >"$SMALL/filler"
+OUT=$SMALL/events.json
+start_pidtree "$OUT" -c "$T/probes.yml" || { fail "daemon starts"; finish; }
+K1=80
+connects 1 $K1
+check "all $K1 events handled" handled $K1
+check "the full file system was reported" grep -q "No space left on device" "$T/pidtree.err"
+check "full: every line is valid JSON, the file ends with a newline" whole_lines "$OUT"
+# room again: the events that follow are whole lines after the last one
+rm -f "$SMALL/filler"
+K2=$((K1 + 3))
+connects $((K1 + 1)) $K2
+check "all $K2 events handled" handled $K2
+check "writing again after room was made" seen "$OUT" ".proctree[0].cmdline | contains(\"ev-$K2 \")"
+check "SIGTERM: exit 0" stop_pidtree
+check "after room was made: every line is valid JSON, ends with a newline" whole_lines "$OUT"
+L=$(wc -l <"$OUT")
+D=$(exit_drops)
+N=$(exit_events)
+log "ENOSPC: $N events, $L lines in the file, ${D:-?} dropped"
+check "ENOSPC: the exit line counts every event ($N = $K2)" test "$N" = "$K2"
+check "ENOSPC: lines + dropped = events ($L + ${D:-?} = $K2)" test "$((L + ${D:-0}))" = "$K2"
+check "ENOSPC: some dropped, some written" test "${D:-0}" -gt 0 -a "$L" -gt 0
+check "ENOSPC: no event written twice" test "$(distinct_markers "$OUT")" = "$L"
+
+# ---- a file size limit: EFBIG, SIGXFSZ ignored ------------------------------
+OUT=$T/limited.json
+REAL=$PIDTREE
+PIDTREE=$T/limited-pidtree
+printf '#!/bin/sh\nexec prlimit --fsize=40000 "%s" "$@"\n' "$REAL" >"$PIDTREE"
+chmod +x "$PIDTREE"
+start_pidtree "$OUT" -c "$T/probes.yml" || { fail "daemon starts under prlimit --fsize"; finish; }
+PIDTREE=$REAL
+K=60
+connects 1 $K
+check "under RLIMIT_FSIZE: all $K events handled" handled $K
+check "pidtree survives the file size limit (SIGXFSZ ignored)" kill -0 "$PIDTREE_PID"
+check "the size limit was reported" grep -q "File too large" "$T/pidtree.err"
+check "SIGTERM: exit 0 (RLIMIT_FSIZE)" stop_pidtree
+check "EFBIG: every line is valid JSON, the file ends with a newline" whole_lines "$OUT"
+check "EFBIG: the file stays within the limit" test "$(stat -c %s "$OUT")" -le 40000
+L=$(wc -l <"$OUT")
+D=$(exit_drops)
+N=$(exit_events)
+log "EFBIG: $N events, $L lines in the file, ${D:-?} dropped"
+check "EFBIG: the exit line counts every event ($N = $K)" test "$N" = "$K"
+check "EFBIG: lines + dropped = events ($L + ${D:-?} = $K)" test "$((L + ${D:-0}))" = "$K"
+check "EFBIG: some dropped, some written" test "${D:-0}" -gt 0 -a "$L" -gt 0
+finish
