@@ -19,26 +19,71 @@ static void describe(struct pt_linefile *lf)
 	lf->tty = isatty(lf->fd);
 }
 
-static int open_path(const char *path)
+/*
+ * open(2) the path for appending, or -errno with the reason in *why.
+ * O_NOFOLLOW: a symbolic link as last component is refused (ELOOP), also
+ * a dangling one that O_CREAT would otherwise follow to create its target.
+ * O_NONBLOCK: opening a FIFO without a reader fails (ENXIO) instead of
+ * blocking the event loop until one comes; a FIFO with a reader is refused
+ * by the type check.  A character device (/dev/null, a terminal) is taken
+ * back to blocking writes, as standard output is.
+ */
+static int open_path(const char *path, const char **why)
 {
-	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	struct stat st;
+	int fd, flags, err;
+
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK |
+				O_NOCTTY, 0640);
+	if (fd < 0) {
+		err = -errno;
+		if (err == -ELOOP && !lstat(path, &st) && S_ISLNK(st.st_mode))
+			*why = "it is a symbolic link (name the file itself)";
+		else if (err == -ENXIO)
+			*why = "not a regular file or a character device";
+		else
+			*why = strerror(-err);
+		return err;
+	}
+	if (fstat(fd, &st)) {
+		err = -errno;
+		*why = strerror(-err);
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode)) {
+		err = -EINVAL;
+		*why = "not a regular file or a character device";
+		goto fail;
+	}
+	flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK)) {
+		err = -errno;
+		*why = strerror(-err);
+		goto fail;
+	}
+	return fd;
+fail:
+	close(fd);
+	return err;
 }
 
 int pt_linefile_open(struct pt_linefile *lf, const char *path, const char *what)
 {
+	const char *why;
 	int err;
 
 	memset(lf, 0, sizeof(*lf));
 	pt_buf_init(&lf->buf);
 	pt_buf_init(&lf->kinds);
-	if (!path || !strcmp(path, "-")) {
+	/* /dev/stdout is a symbolic link, but the system's: standard output */
+	if (!path || !strcmp(path, "-") || !strcmp(path, "/dev/stdout")) {
 		lf->fd = STDOUT_FILENO;
 		lf->path = strdup("<stdout>");
 	} else {
-		lf->fd = open_path(path);
+		lf->fd = open_path(path, &why);
 		if (lf->fd < 0) {
-			err = -errno;
-			pt_err("%s output: cannot open %s: %s", what, path, strerror(errno));
+			err = lf->fd;
+			pt_err("%s output: cannot open %s: %s", what, path, why);
 			return err;
 		}
 		lf->own_fd = true;
@@ -170,17 +215,17 @@ int pt_linefile_flush(struct pt_linefile *lf, const char *what)
 
 int pt_linefile_reopen(struct pt_linefile *lf, const char *what)
 {
-	int fd, err;
+	const char *why;
+	int fd;
 
 	if (!lf->own_fd)
 		return 0;
 	pt_linefile_flush(lf, what);
-	fd = open_path(lf->path);
+	fd = open_path(lf->path, &why);
 	if (fd < 0) {
-		err = -errno;
 		pt_err("%s output: cannot re-open %s: %s (still writing to the old file)", what,
-		       lf->path, strerror(errno));
-		return err;
+		       lf->path, why);
+		return fd;
 	}
 	/* the rest of a line cut in the old file does not belong in the new one */
 	lf->dropped += events_in(lf, 0, lf->kinds.len);

@@ -5,7 +5,9 @@
 # writes that stopped part way, the file holds whole lines only, each valid
 # JSON, it ends with a newline, and the events written (lines) plus those
 # the output counts as dropped are every event made.  Then what json:PATH
-# refuses to open: a symbolic link, a FIFO, a socket.
+# refuses to open, at start-up and at a re-open: a symbolic link (which a
+# user who can write the directory would point at /etc/shadow), a FIFO
+# (which would block pidtree in open(2)).
 . "$(dirname "$0")/lib.sh"
 require_root
 
@@ -118,4 +120,57 @@ log "EFBIG: $N events, $L lines in the file, ${D:-?} dropped"
 check "EFBIG: the exit line counts every event ($N = $K)" test "$N" = "$K"
 check "EFBIG: lines + dropped = events ($L + ${D:-?} = $K)" test "$((L + ${D:-0}))" = "$K"
 check "EFBIG: some dropped, some written" test "${D:-0}" -gt 0 -a "$L" -gt 0
+
+# ---- what json:PATH refuses: a symlink, a FIFO (start-up and re-open) -------
+# refused PATH NAME: pidtree -f PATH exits 1 at once, saying why
+refused() {
+	local rc=0
+	timeout 20 "$PIDTREE" -c "$T/probes.yml" -f "$1" 2>"$T/refused.err" || rc=$?
+	cat "$T/refused.err" >&2
+	[ "$rc" = 1 ] && grep -q "json output: cannot open $1: $2" "$T/refused.err"
+}
+echo "secret" >"$T/victim"
+ln -s "$T/victim" "$T/link.json"
+check "a symlink is refused at start-up" refused "$T/link.json" "it is a symbolic link"
+check "... and its target is left alone" test "$(cat "$T/victim")" = secret
+ln -s "$T/not-there" "$T/dangling.json"
+check "a dangling symlink is refused" refused "$T/dangling.json" "it is a symbolic link"
+check "... and its target not created" test ! -e "$T/not-there"
+mkfifo "$T/fifo.json"
+START=$(date +%s)
+check "a FIFO is refused at start-up, without blocking in open(2)" \
+	refused "$T/fifo.json" "not a regular file or a character device"
+check "... at once" test $(($(date +%s) - START)) -le 10
+OUT=$T/ok.json
+start_pidtree /dev/null -c "$T/probes.yml" || fail "/dev/null is accepted"
+check "/dev/null is accepted" stop_pidtree
+"$PIDTREE" -c "$T/probes.yml" -f /dev/stdout >"$T/stdout.json" 2>"$T/pidtree.err" &
+PIDTREE_PID=$!
+for _ in $(seq 100); do grep -q ready "$T/pidtree.err" && break; sleep 0.1; done
+"$CONNECTOR" 127.0.0.1 "$P" marker-dev-stdout
+check "-f /dev/stdout (a symlink, but /dev's own) is standard output" \
+	seen "$T/stdout.json" '.proctree[0].cmdline | contains("marker-dev-stdout")'
+check "SIGTERM: exit 0 (/dev/stdout)" stop_pidtree
+# a link or FIFO planted at the path before a re-open (SIGHUP): refused, the
+# old file goes on
+start_pidtree "$OUT" -c "$T/probes.yml" || { fail "daemon starts (re-open)"; finish; }
+mv "$OUT" "$T/ok.json.1"
+ln -s "$T/victim" "$OUT"
+reload_pidtree
+"$CONNECTOR" 127.0.0.1 "$P" marker-after-link
+check "re-open: a symlink is refused" grep -q "json output: cannot re-open $OUT: it is a symbolic link" "$T/pidtree.err"
+check "... events still go to the old file" seen "$T/ok.json.1" '.proctree[0].cmdline | contains("marker-after-link")'
+check "... the symlink's target untouched" test "$(cat "$T/victim")" = secret
+rm "$OUT"
+mkfifo "$OUT"
+START=$(date +%s%N)
+reload_pidtree
+"$CONNECTOR" 127.0.0.1 "$P" marker-after-fifo
+check "re-open: a FIFO is refused" grep -q "json output: cannot re-open $OUT: not a regular file or a character device" "$T/pidtree.err"
+check "... the reload does not hang in open(2) (events flow)" \
+	seen "$T/ok.json.1" '.proctree[0].cmdline | contains("marker-after-fifo")'
+# (a pidtree stuck in open(2) on the FIFO, as before O_NONBLOCK, is released
+# by a reader, so that the test ends)
+timeout 2 dd if="$OUT" of=/dev/null iflag=nonblock count=0 2>/dev/null
+check "SIGTERM: exit 0 (re-open)" stop_pidtree
 finish

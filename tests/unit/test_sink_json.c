@@ -215,10 +215,42 @@ static void test_pipe_finishes_the_line(void **state)
 	pt_buf_free(&got);
 }
 
+/* What a path may name: a symlink and a FIFO are refused, /dev/null is not. */
+static void test_open_refuses(void **state)
+{
+	char dir[] = "/tmp/pidtree-test-sink-json.XXXXXX", path[256], target[256];
+	struct pt_sink *s;
+	int rfd;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(target, sizeof(target), "%s/target", dir);
+	snprintf(path, sizeof(path), "%s/link", dir);
+	assert_int_equal(symlink(target, path), 0);
+	assert_int_equal(pt_sink_json_open(&s, path), -ELOOP);
+	assert_int_equal(access(target, F_OK), -1); /* O_CREAT did not follow it */
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(pt_sink_json_open(&s, path), -ENXIO); /* no reader: not blocked */
+	rfd = open(path, O_RDONLY | O_NONBLOCK);
+	assert_true(rfd >= 0);
+	assert_int_equal(pt_sink_json_open(&s, path), -EINVAL); /* a reader: still a FIFO */
+	close(rfd);
+	unlink(path);
+	assert_int_equal(pt_sink_json_open(&s, dir), -EISDIR);
+	rmdir(dir);
+	assert_int_equal(pt_sink_json_open(&s, "/dev/null"), 0);
+	emit_lines(s, 0, 3);
+	assert_int_equal(s->ops->flush(s), 0);
+	assert_int_equal(s->written, 3);
+	assert_int_equal(s->ops->destroy(s), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_file_size_limit),
+		cmocka_unit_test(test_open_refuses),
 		cmocka_unit_test_teardown(test_pipe_finishes_the_line, restore_stdout),
 	};
 
