@@ -26,6 +26,16 @@ struct pt_sink_ops {
 	uint64_t (*destroy)(struct pt_sink *s);
 	/* optional: re-open the destination (SIGHUP, log rotation) */
 	int (*reopen)(struct pt_sink *s);
+	/*
+	 * Optional, for the sinks whose destroy() waits for a receiver (the
+	 * queued ones): stop accepting events and deliver what is held in the
+	 * background, for at most PT_SINK_DRAIN_MS; retired() says when that
+	 * is over, after which destroy() returns at once.  A reload closes the
+	 * outputs it replaces this way, so a dead receiver never holds up the
+	 * event loop; at exit every output drains at the same time.
+	 */
+	void (*retire)(struct pt_sink *s);
+	bool (*retired)(struct pt_sink *s);
 };
 
 struct pt_sink {
