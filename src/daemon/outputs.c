@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * The daemon's set of outputs: which sinks (-o/-f, else [output] sink= of
- * pidtree.conf, else json on stdout), opened at start-up and changed on
- * reload.
+ * pidtree.conf, else text on stdout when it is a terminal, json when not),
+ * opened at start-up and changed on reload.
  *
  * A reload builds the new set before touching the running one: a sink whose
  * specification and settings are unchanged carries on as it is; the others
@@ -22,6 +22,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "daemon.h"
 #include "log.h"
@@ -39,7 +40,12 @@ int pt_outputs_specs(const struct daemon *d, const struct pt_daemon_settings *s,
 		specs[i] = s->sinks[i];
 	if (i)
 		return i;
-	specs[0] = "json";
+	/*
+	 * Nothing configured: a person at a terminal reads text; a pipe or a
+	 * file gets JSON lines, as pidtree-bcc writes them.  A [json] path=
+	 * says where JSON goes: it counts as configured.
+	 */
+	specs[0] = !s->sink.json_path[0] && isatty(STDOUT_FILENO) ? "text" : "json";
 	return 1;
 }
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * The set of outputs: which sinks (-o/-f, else [output] sink= of
- * pidtree.conf, else json on stdout), opened at start-up and changed on
- * reload (see outputs.c).
+ * pidtree.conf, else text on stdout when it is a terminal, json when not),
+ * opened at start-up and changed on reload (see outputs.c).
  */
 #ifndef PIDTREE_OUTPUTS_H
 #define PIDTREE_OUTPUTS_H
@@ -30,7 +30,7 @@ struct pt_outputs {
 
 struct daemon;
 
-/* The specifications in force with settings s: -o/-f, [output] sink=, json. */
+/* The specifications in force with settings s: -o/-f, [output] sink=, text or json. */
 int pt_outputs_specs(const struct daemon *d, const struct pt_daemon_settings *s,
 		     const char **specs);
 int pt_outputs_open(struct daemon *d); /* start-up, with d->settings */

@@ -7,6 +7,7 @@
 #ifndef PIDTREE_TEXT_H
 #define PIDTREE_TEXT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "buf.h"
@@ -39,5 +40,19 @@ enum pt_text_mode {
  */
 void pt_text_append(struct pt_buf *b, const char *s, size_t n, size_t max,
 		    enum pt_text_mode mode);
+
+/*
+ * Columns of s[0..n) rendered in mode: one per character copied (a wide
+ * character counts as one), one per byte of an escape.
+ */
+size_t pt_text_cols(const char *s, size_t n, enum pt_text_mode mode);
+
+/*
+ * Append the rendering of s[0..n) in at most cols columns: whole, or cut
+ * between two units (never inside an escape or a character) and followed
+ * by PT_CUT_MARKER, which counts in cols.  Returns the columns written.
+ */
+size_t pt_text_append_cols(struct pt_buf *b, const char *s, size_t n, size_t cols,
+			   enum pt_text_mode mode);
 
 #endif

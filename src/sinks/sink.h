@@ -46,6 +46,8 @@ struct pt_sink {
 
 /* JSON lines to path ("-" or NULL: stdout). */
 int pt_sink_json_open(struct pt_sink **out, const char *path);
+/* One line of text per event, for people (sink_text.c), to path ("-" or NULL: stdout). */
+int pt_sink_text_open(struct pt_sink **out, const char *path);
 
 /*
  * Parse a -o SINK argument and open it.  A bare "json" or "syslog" takes its

@@ -590,18 +590,21 @@ static void test_names(void **state)
 	assert_int_equal(pt_syslog_severity("8"), -1);
 }
 
+/* The journal's MESSAGE: the summary the text output shows, fitted to 300 columns. */
 static void test_summary(void **state)
 {
+	struct pt_summary_opts o = { .width = PT_SUMMARY_JOURNAL_WIDTH };
 	struct pt_event ev;
 	struct pt_buf b;
 
 	make_event(&ev);
 	ev.proctree[0].cmdline = "/usr/bin/curl\n-s x";
 	pt_buf_init(&b);
-	pt_event_summary(&b, &ev);
+	pt_event_summary(&b, &ev, &o);
 	assert_string_equal(pt_buf_str(&b),
-			    "tcp_connect: curl\\n-s[1775] user backup connected to 192.0.2.7:443 "
-			    "from 10.1.2.3; tree: curl\\n-s[1775] < bash[1700] < cron[600] < init[1]");
+			    "tcp_connect 192.0.2.7:443 /usr/bin/curl\\n-s x[1775] backup "
+			    "<- /bin/bash ./backup.sh[1700] <- /usr/sbin/cron -f[600] root "
+			    "<- /sbin/init[1]");
 	pt_buf_reset(&b);
 	ev.probe = probe_info("net_listen");
 	ev.daddr[0] = '\0';
@@ -610,9 +613,9 @@ static void test_summary(void **state)
 	ev.proctree[0].cmdline = "";
 	ev.nproc = 1;
 	strcpy(ev.error, "process gone");
-	pt_event_summary(&b, &ev);
+	pt_event_summary(&b, &ev, &o);
 	assert_string_equal(pt_buf_str(&b),
-			    "net_listen: ?[1775] user backup listening on tcp [::]:443 (process gone)");
+			    "net_listen tcp [::]:443 ?[1775] backup (process gone)");
 	pt_buf_free(&b);
 }
 
