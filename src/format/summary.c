@@ -261,8 +261,14 @@ static void put_line(struct line *l, const struct pt_event *ev, const size_t *id
  */
 static void fit(const struct pt_event *ev, size_t width, size_t *idx, size_t *k, size_t *caps)
 {
-	size_t cols[PT_MAX_DEPTH], zero[PT_MAX_DEPTH] = { 0 };
+	size_t all[PT_MAX_DEPTH], cols[PT_MAX_DEPTH], zero[PT_MAX_DEPTH] = { 0 };
 
+	/* (a cmdline wider than the whole line is as good as that wide) */
+	for (size_t i = 0; i < *k; i++) {
+		const char *c = cmdline_of(&ev->proctree[idx[i]]);
+
+		all[idx[i]] = pt_text_cols(c, strlen(c), width + 1, PT_TEXT_HUMAN);
+	}
 	for (;;) {
 		struct pt_buf tmp;
 		struct line m = { .b = &tmp };
@@ -273,9 +279,7 @@ static void fit(const struct pt_event *ev, size_t width, size_t *idx, size_t *k,
 		pt_buf_free(&tmp);
 		avail = width > m.cols ? width - m.cols : 0;
 		for (size_t i = 0; i < *k; i++) {
-			const char *c = cmdline_of(&ev->proctree[idx[i]]);
-
-			cols[i] = pt_text_cols(c, strlen(c), PT_TEXT_HUMAN);
+			cols[i] = all[idx[i]];
 			if (i)
 				need += min_sz(cols[i], PT_SUMMARY_MIN_CMD);
 		}

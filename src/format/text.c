@@ -89,61 +89,76 @@ void pt_text_append(struct pt_buf *b, const char *s, size_t n, size_t max,
 }
 
 /*
- * Walk the rendering of s[0..n) unit by unit, appending to b (when not
- * NULL) while the columns stay within limit; returns the columns of the
- * whole rendering, or of what was appended when it stopped (*cut set).
+ * The unit at i: its input bytes, its columns, and its rendering (*out,
+ * *olen; *out NULL: the input bytes as they are).
  */
-static size_t walk(struct pt_buf *b, const unsigned char *p, size_t n, size_t limit,
-		   enum pt_text_mode mode, bool *cut)
+static size_t unit(const unsigned char *p, size_t n, enum pt_text_mode mode, char *buf,
+		   const char **out, size_t *olen, size_t *cols)
 {
-	size_t i = 0, cols = 0, k, olen;
-	char out[UNIT_MAX];
+	size_t k = keep_len(p, n, mode);
 
-	*cut = false;
-	while (i < n) {
-		k = keep_len(p + i, n - i, mode);
-		if (k) {
-			if (cols + 1 > limit)
-				goto stop;
-			if (b)
-				pt_buf_add(b, (const char *)p + i, k);
-			cols++;
-			i += k;
-			continue;
-		}
-		k = render_changed(p + i, n - i, mode, out, &olen);
-		if (cols + olen > limit)
-			goto stop;
-		if (b)
-			pt_buf_add(b, out, olen);
-		cols += olen;
-		i += k;
+	if (k) {
+		*out = NULL;
+		*olen = k;
+		*cols = 1;
+		return k;
 	}
-	return cols;
-stop:
-	*cut = true;
-	return cols;
+	k = render_changed(p, n, mode, buf, olen);
+	*out = buf;
+	*cols = *olen;
+	return k;
 }
 
-size_t pt_text_cols(const char *s, size_t n, enum pt_text_mode mode)
+size_t pt_text_cols(const char *s, size_t n, size_t max, enum pt_text_mode mode)
 {
-	bool cut;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, cols = 0, olen, w;
+	const char *out;
+	char buf[UNIT_MAX];
 
-	return walk(NULL, (const unsigned char *)s, n, (size_t)-1, mode, &cut);
+	while (i < n && cols < max) {
+		i += unit(p + i, n - i, mode, buf, &out, &olen, &w);
+		cols += w;
+	}
+	return cols < max ? cols : max;
 }
 
 size_t pt_text_append_cols(struct pt_buf *b, const char *s, size_t n, size_t cols,
 			   enum pt_text_mode mode)
 {
 	const size_t marker = sizeof(PT_CUT_MARKER) - 1;
-	size_t all = pt_text_cols(s, n, mode), got;
-	bool cut;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t start = b->len, i = 0, c = 0, k, olen, w, keep = (size_t)-1, keep_cols = 0;
+	const char *out;
+	char buf[UNIT_MAX];
 
-	if (all <= cols)
-		return walk(b, (const unsigned char *)s, n, all, mode, &cut);
-	if (cols < marker)
-		return 0;
-	got = walk(b, (const unsigned char *)s, n, cols - marker, mode, &cut);
-	pt_buf_adds(b, PT_CUT_MARKER);
-	return got + marker;
+	/*
+	 * One pass: write while the text fits; remember the last place where
+	 * the marker still fits after it, and go back there if the rest does
+	 * not fit whole.
+	 */
+	while (i < n) {
+		k = unit(p + i, n - i, mode, buf, &out, &olen, &w);
+		if (c + w > cols) {
+			if (cols < marker) {
+				b->len = start;
+				return 0;
+			}
+			if (keep == (size_t)-1) {
+				keep = b->len;
+				keep_cols = c;
+			}
+			b->len = keep;
+			pt_buf_adds(b, PT_CUT_MARKER);
+			return keep_cols + marker;
+		}
+		if (keep == (size_t)-1 && cols >= marker && c + w > cols - marker) {
+			keep = b->len;
+			keep_cols = c;
+		}
+		pt_buf_add(b, out ? out : (const char *)p + i, olen);
+		c += w;
+		i += k;
+	}
+	return c;
 }

@@ -43,14 +43,16 @@ void pt_text_append(struct pt_buf *b, const char *s, size_t n, size_t max,
 
 /*
  * Columns of s[0..n) rendered in mode: one per character copied (a wide
- * character counts as one), one per byte of an escape.
+ * character counts as one), one per byte of an escape; max when there are
+ * more (the count stops there).
  */
-size_t pt_text_cols(const char *s, size_t n, enum pt_text_mode mode);
+size_t pt_text_cols(const char *s, size_t n, size_t max, enum pt_text_mode mode);
 
 /*
  * Append the rendering of s[0..n) in at most cols columns: whole, or cut
  * between two units (never inside an escape or a character) and followed
  * by PT_CUT_MARKER, which counts in cols.  Returns the columns written.
+ * Reads s only as far as cols columns of it go.
  */
 size_t pt_text_append_cols(struct pt_buf *b, const char *s, size_t n, size_t cols,
 			   enum pt_text_mode mode);

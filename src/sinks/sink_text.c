@@ -127,8 +127,8 @@ static int text_emit(struct pt_sink *s, const struct pt_event *ev, const char *j
 		pt_text_append(&ts->line, json, len, TEXT_RECORD_MAX, PT_TEXT_HUMAN);
 	}
 	if (ts->line.oom) {
-		ts->base.dropped += ev != NULL;
 		ts->lf.dropped += ev != NULL;
+		ts->base.dropped = ts->lf.dropped;
 		return -ENOMEM;
 	}
 	pt_linefile_add(&ts->lf, ts->line.data, ts->line.len, ev != NULL);

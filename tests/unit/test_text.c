@@ -345,11 +345,12 @@ static void test_text_cols(void **state)
 {
 	struct pt_buf b;
 
-	assert_int_equal(pt_text_cols("abc", 3, PT_TEXT_HUMAN), 3);
-	assert_int_equal(pt_text_cols("caf\xc3\xa9", 5, PT_TEXT_HUMAN), 4);
-	assert_int_equal(pt_text_cols("a\nb", 3, PT_TEXT_HUMAN), 4);         /* a\nb */
-	assert_int_equal(pt_text_cols("\xe2\x80\xae", 3, PT_TEXT_HUMAN), 6); /* \u202e */
-	assert_int_equal(pt_text_cols("\xff", 1, PT_TEXT_HUMAN), 4);         /* \xff */
+	assert_int_equal(pt_text_cols("abc", 3, 100, PT_TEXT_HUMAN), 3);
+	assert_int_equal(pt_text_cols("abc", 3, 2, PT_TEXT_HUMAN), 2);
+	assert_int_equal(pt_text_cols("caf\xc3\xa9", 5, 100, PT_TEXT_HUMAN), 4);
+	assert_int_equal(pt_text_cols("a\nb", 3, 100, PT_TEXT_HUMAN), 4);         /* a\nb */
+	assert_int_equal(pt_text_cols("\xe2\x80\xae", 3, 100, PT_TEXT_HUMAN), 6); /* \u202e */
+	assert_int_equal(pt_text_cols("\xff", 1, 100, PT_TEXT_HUMAN), 4);         /* \xff */
 	pt_buf_init(&b);
 	assert_int_equal(pt_text_append_cols(&b, "abcdefghij", 10, 10, PT_TEXT_HUMAN), 10);
 	assert_string_equal(pt_buf_str(&b), "abcdefghij");
@@ -368,7 +369,73 @@ static void test_text_cols(void **state)
 	pt_buf_reset(&b);
 	assert_int_equal(pt_text_append_cols(&b, "abcdef", 6, 2, PT_TEXT_HUMAN), 0);
 	assert_int_equal(b.len, 0);
+	assert_int_equal(pt_text_append_cols(&b, "ab", 2, 2, PT_TEXT_HUMAN), 2); /* fits whole */
+	assert_string_equal(pt_buf_str(&b), "ab");
+	pt_buf_reset(&b);
+	/* exactly the width; one more and it is cut with the marker */
+	assert_int_equal(pt_text_append_cols(&b, "abcdefgh", 8, 8, PT_TEXT_HUMAN), 8);
+	assert_string_equal(pt_buf_str(&b), "abcdefgh");
+	pt_buf_reset(&b);
+	assert_int_equal(pt_text_append_cols(&b, "abcdefghi", 9, 8, PT_TEXT_HUMAN), 8);
+	assert_string_equal(pt_buf_str(&b), "abcde...");
+	pt_buf_reset(&b);
+	/* appended after what the buffer holds: only the new part is cut */
+	pt_buf_adds(&b, "x=");
+	assert_int_equal(pt_text_append_cols(&b, "abcdefghi", 9, 5, PT_TEXT_HUMAN), 5);
+	assert_string_equal(pt_buf_str(&b), "x=ab...");
 	pt_buf_free(&b);
+}
+
+/*
+ * Random bytes at random widths: the columns written are what is returned
+ * and at most the width, the text is valid UTF-8 without control bytes or
+ * unsafe characters, a cut ends with the marker after a prefix of the whole
+ * rendering (pt_text_append's), and what fits is that rendering.
+ */
+static void test_text_cols_random(void **state)
+{
+	static const unsigned char alphabet[] = { 'a', ' ', '\\', '\n', 0x1b, 0x7f, 0xc2, 0x85,
+						  0xe2, 0x80, 0xae, 0xa8, 0xc3, 0xa9, 0xff, 0xf0,
+						  0x9f, 0x98, 0x80, 0xd8, 0x9c };
+	unsigned int seed = 4242;
+	struct pt_buf whole, got;
+	unsigned char in[40];
+
+	pt_buf_init(&whole);
+	pt_buf_init(&got);
+	for (int round = 0; round < 20000; round++) {
+		size_t n = (size_t)(rand_r(&seed) % sizeof(in)), cols = (size_t)(rand_r(&seed) % 50), w;
+
+		for (size_t i = 0; i < n; i++)
+			in[i] = alphabet[rand_r(&seed) % sizeof(alphabet)];
+		pt_buf_reset(&whole);
+		pt_text_append(&whole, (const char *)in, n, n, PT_TEXT_HUMAN);
+		pt_buf_str(&whole);
+		pt_buf_reset(&got);
+		w = pt_text_append_cols(&got, (const char *)in, n, cols, PT_TEXT_HUMAN);
+		pt_buf_str(&got);
+		assert_true(w <= cols);
+		assert_int_equal(columns(got.data), w);
+		assert_int_equal(pt_text_cols((const char *)in, n, 1000, PT_TEXT_HUMAN), columns(whole.data));
+		for (size_t i = 0; i < got.len; i++) {
+			unsigned char c = (unsigned char)got.data[i];
+
+			assert_true(c >= 0x20 && c != 0x7f);
+		}
+		assert_null(strstr(got.data, "\xc2\x85"));
+		assert_null(strstr(got.data, "\xe2\x80\xae"));
+		if (columns(whole.data) <= cols) {
+			assert_string_equal(got.data, whole.data);
+		} else if (got.len) {
+			assert_true(got.len >= 3);
+			assert_memory_equal(got.data + got.len - 3, "...", 3);
+			assert_memory_equal(got.data, whole.data, got.len - 3);
+		} else {
+			assert_true(cols < 3 || columns(whole.data) > cols);
+		}
+	}
+	pt_buf_free(&whole);
+	pt_buf_free(&got);
 }
 
 int main(void)
@@ -379,7 +446,7 @@ int main(void)
 		cmocka_unit_test(test_users),	 cmocka_unit_test(test_container_and_name),
 		cmocka_unit_test(test_width),	 cmocka_unit_test(test_deep_tree),
 		cmocka_unit_test(test_hostile),	 cmocka_unit_test(test_colour),
-		cmocka_unit_test(test_text_cols),
+		cmocka_unit_test(test_text_cols),	 cmocka_unit_test(test_text_cols_random),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
