@@ -78,9 +78,7 @@ static void collect(struct daemon *d, struct loss_table *t)
 				    (d->probes[i] ? d->probes[i]->user_lost[j] : 0),
 			    desc->user_losses[j].kind, false);
 	}
-	t->outputs = d->retired_drops;
-	for (int i = 0; i < d->out.n; i++)
-		t->outputs += d->out.sinks[i]->dropped;
+	t->outputs = pt_outputs_dropped(d, NULL); /* running, closing and closed */
 	add(t, "outputs", t->outputs, PT_LOST_EVENTS, false);
 	add(t, "format", d->oom_events, PT_LOST_EVENTS, false);
 	add(t, "malformed_records", d->bad_records, PT_LOST_EVENTS, false);
@@ -159,6 +157,7 @@ void pt_losses_totals(struct daemon *d, bool final)
 	char counted[TOTALS_MAX] = "";
 	size_t ko = 0, oo = 0, dof = 0, co = 0;
 	struct loss_table t;
+	uint64_t closed;
 
 	if (final && d->opt.telemetry_every)
 		telemetry(d); /* the last word on losses, after the final drain */
@@ -176,8 +175,9 @@ void pt_losses_totals(struct daemon *d, bool final)
 	for (int i = 0; i < d->out.n && dof < TOTALS_MAX; i++)
 		dof += (size_t)snprintf(drops + dof, TOTALS_MAX - dof, " %s=%" PRIu64,
 					d->out.sinks[i]->ops->name, d->out.sinks[i]->dropped);
-	if (d->retired_drops && dof < TOTALS_MAX)
-		snprintf(drops + dof, TOTALS_MAX - dof, " closed outputs=%" PRIu64, d->retired_drops);
+	pt_outputs_dropped(d, &closed);
+	if (closed && dof < TOTALS_MAX)
+		snprintf(drops + dof, TOTALS_MAX - dof, " closed outputs=%" PRIu64, closed);
 	pt_info("%s events %" PRIu64 "; lost records:%s; lost in userland:%s; output drops:%s; "
 		"unresolved ancestors %" PRIu64 "%s%s",
 		final ? "exiting after" : "totals:", d->events, kernel, other, drops, t.unresolved,

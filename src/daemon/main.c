@@ -104,6 +104,12 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * A file output past RLIMIT_FSIZE: EFBIG from write(2), which the
+	 * output handles (whole lines, drops counted), rather than SIGXFSZ,
+	 * whose default action kills the daemon with a core dump.
+	 */
+	signal(SIGXFSZ, SIG_IGN);
 	if (pt_outputs_open(&d) || open_cache(&d))
 		goto out;
 	pt_daemon_emitter(&d);

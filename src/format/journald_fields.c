@@ -4,7 +4,8 @@
  *
  * Fields (names fixed, or built from plugin keys sanitised to [A-Z0-9_];
  * never taken from event data):
- *   MESSAGE              one-line summary (pt_event_summary, control bytes escaped)
+ *   MESSAGE              one-line summary (pt_event_summary, as the text
+ *                        output's lines; control bytes escaped)
  *   MESSAGE_ID           fixed per probe (conf/pidtree.catalog explains each)
  *   PRIORITY, SYSLOG_IDENTIFIER   [journald] priority= / identifier=
  *   PIDTREE_PROBE PIDTREE_TIMESTAMP PIDTREE_PID PIDTREE_UID PIDTREE_USERNAME
@@ -176,7 +177,7 @@ static void build(struct pt_jd_fields *s, const struct pt_event *ev, const char 
 	size_t i, nfields;
 
 	pt_buf_reset(&s->tmp);
-	pt_event_summary(&s->tmp, ev);
+	pt_event_summary(&s->tmp, ev, &(struct pt_summary_opts){ .width = PT_SUMMARY_JOURNAL_WIDTH });
 	field(s, "MESSAGE", s->tmp.data ? s->tmp.data : "", s->tmp.len, s->o->field_max);
 	if (ev->probe && ev->probe->message_id)
 		fieldz(s, "MESSAGE_ID", ev->probe->message_id);

@@ -4,7 +4,9 @@
  * names, values, order, the per-probe MESSAGE_ID, plugin fields and their
  * sanitised names, size limits, and records that are not events.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* memmem */
+#endif
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -132,9 +134,10 @@ static void test_tcp_connect_fields(void **state)
 	assert_null(value(j, "PIDTREE_LADDR", 0, NULL));
 	assert_null(value(j, "PIDTREE_PROTOCOL", 0, NULL));
 	assert_null(value(j, "PIDTREE_ERROR", 0, NULL));
-	/* MESSAGE first: the one-line summary */
-	assert_int_equal(strncmp(j->f.data.data, "MESSAGE=tcp_connect: curl[1234] user alice "
-				 "connected to 93.184.216.34:443 from 10.0.0.5", 75), 0);
+	/* MESSAGE first: the one-line summary (the text output's) */
+	expect(j, "MESSAGE", "tcp_connect 93.184.216.34:443 curl -s https://example.org/[1234] alice "
+			     "<- -bash[1200] <- /sbin/init[1] root");
+	assert_int_equal(strncmp(j->f.data.data, "MESSAGE=", 8), 0);
 	/* the JSON fields are valid JSON, the event one is the event's own */
 	v = value(j, "PIDTREE_PROCTREE_JSON", 0, &len);
 	assert_non_null(v);
@@ -235,8 +238,8 @@ static void test_container_fields(void **state)
 	expect(j, "PIDTREE_CONTAINER_RUNTIME", "podman");
 	assert_null(value(j, "PIDTREE_POD", 0, NULL));
 	assert_null(value(j, "PIDTREE_POD_NAMESPACE", 0, NULL));
-	expect(j, "MESSAGE", "tcp_connect: curl[1234] user alice in container web connected to "
-	       "93.184.216.34:443 from 10.0.0.5; tree: curl[1234] < -bash[1200] < init[1]");
+	expect(j, "MESSAGE", "tcp_connect 93.184.216.34:443 container web "
+	       "curl -s https://example.org/[1234] alice <- -bash[1200] <- /sbin/init[1] root");
 	v = value(j, "PIDTREE_EVENT_JSON", 0, &len);
 	assert_true(holds(v, len, "\"container_name\":\"web\""));
 
@@ -250,7 +253,7 @@ static void test_container_fields(void **state)
 	expect(j, "PIDTREE_POD_NAMESPACE", "prod");
 	expect(j, "PIDTREE_FIELD_POD", "x");
 	v = value(j, "MESSAGE", 0, &len);
-	assert_true(holds(v, len, " in container api of pod prod/api-7d9f connected"));
+	assert_true(holds(v, len, " container api of pod prod/api-7d9f curl"));
 
 	/* known by id only: the id, nothing else; the summary shows the short id */
 	c.name = c.image = c.runtime = c.pod = c.pod_namespace = "";
@@ -260,7 +263,7 @@ static void test_container_fields(void **state)
 	assert_null(value(j, "PIDTREE_CONTAINER_NAME", 0, NULL));
 	assert_null(value(j, "PIDTREE_CONTAINER_IMAGE", 0, NULL));
 	v = value(j, "MESSAGE", 0, &len);
-	assert_true(holds(v, len, " in container 767180e321f5 connected"));
+	assert_true(holds(v, len, " container 767180e321f5 curl"));
 
 	/* a host process: none */
 	j->ev.container = NULL;
@@ -364,6 +367,38 @@ static void test_hostile_message(void **state)
 	assert_null(v);
 }
 
+/*
+ * A program named with U+202E (RIGHT-TO-LEFT OVERRIDE) and U+2028 reads
+ * as another name and splits lines: MESSAGE shows the escapes, the JSON
+ * fields their JSON escapes, PIDTREE_CMDLINE keeps the bytes.
+ */
+#define MSG_ESC "invoice\\u202efdp.exe\\u2028x\\u0085"
+#define JSON_ESC "invoice\\u202efdp.exe\\u2028x\\u0085 -q"
+static void test_unsafe_message(void **state)
+{
+	struct jd *j = *state;
+	const char *fields[] = { "MESSAGE", "PIDTREE_EVENT_JSON", "PIDTREE_PROCTREE_JSON" };
+	size_t len;
+	const char *v;
+
+	tcp_event(&j->ev);
+	j->ev.proctree[0].cmdline = "/tmp/invoice\xe2\x80\xae" "fdp.exe\xe2\x80\xa8x\xc2\x85 -q";
+	build(j);
+	v = value(j, "MESSAGE", 0, &len);
+	assert_non_null(v);
+	assert_non_null(memmem(v, len, MSG_ESC, sizeof(MSG_ESC) - 1));
+	for (size_t i = 0; i < 3; i++) {
+		v = value(j, fields[i], 0, &len);
+		assert_non_null(v);
+		assert_null(memmem(v, len, "\xe2\x80\xae", 3));
+		assert_null(memmem(v, len, "\xe2\x80\xa8", 3));
+		assert_null(memmem(v, len, "\xc2\x85", 2));
+	}
+	v = value(j, "PIDTREE_EVENT_JSON", 0, &len);
+	assert_non_null(memmem(v, len, JSON_ESC, sizeof(JSON_ESC) - 1));
+	expect(j, "PIDTREE_CMDLINE", "/tmp/invoice\xe2\x80\xae" "fdp.exe\xe2\x80\xa8x\xc2\x85 -q");
+}
+
 static void test_record_not_event(void **state)
 {
 	static const char rec[] = "{\"type\":\"lost_event_telemetry\",\"count\":3}";
@@ -401,6 +436,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_plugin_field_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_values_cut_at_field_max, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_message, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unsafe_message, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_record_not_event, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_identifier_and_priority, setup, teardown),
 	};
