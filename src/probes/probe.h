@@ -80,6 +80,7 @@ struct pt_probe_desc {
 	struct pt_probe_schema schema; /* YAML key and own keys; name NULL: not configurable */
 	bool always;                   /* opened whatever the configuration */
 	const char *attach;            /* attach points, for -p and messages */
+	const char *origin;            /* external probes: "PATH (external, version V)", for -p */
 	unsigned int nrecords;         /* record types rec_base + 0 .. nrecords - 1 */
 	const struct pt_loss_def *losses; /* kernel counters pt_lost[loss_base + i] */
 	unsigned int nlosses;
@@ -99,6 +100,7 @@ struct pt_probe_desc {
 	/*
 	 * Fill the probe-specific fields of ev from record rec (0 ..
 	 * nrecords - 1) and point *tree at its ancestry snapshot.  0 or -EINVAL.
+	 * ev->probe is already &info (external probes find themselves by it).
 	 */
 	int (*decode)(unsigned int rec, const void *data, size_t len, struct pt_event *ev,
 		      const struct pt_ancestry **tree);

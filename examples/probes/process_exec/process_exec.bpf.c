@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * process_exec, kernel side: every successful execve(2)/execveat(2), from
+ * tp_btf/sched_process_exec, which runs in the process right after its image
+ * was replaced.  So the ancestry snapshot's first entry is the process with
+ * its new comm and exec id, and the argv read from its own memory is the new
+ * program's: pidtree resolves the command lines of the whole tree.
+ *
+ * Built against pidtree's BPF headers (-I/usr/include/pidtree/bpf):
+ * ringbuf.bpf.h (the shared ring buffer, PT_REC/PT_LOSS, pt_reserve/
+ * pt_submit) and ancestry.bpf.h (pt_capture_tree).
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "pidtree.h"
+#include "ringbuf.bpf.h"
+#include "ancestry.bpf.h"
+#include "process_exec.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/*
+ * pidtree's vmlinux.h is a small subset: the kernel types this probe reads
+ * besides it, CO-RE relocated like the rest.
+ */
+struct linux_binprm {
+	const char *filename;
+	const char *interp;
+} __attribute__((preserve_access_index));
+
+/* Set by process_exec.c before load from the "uids:" argument (0 of them: all). */
+const volatile __u32 pe_uids[PE_MAX_UIDS];
+const volatile __u32 pe_nuids;
+
+static __always_inline bool uid_wanted(__u32 uid)
+{
+	for (int i = 0; i < PE_MAX_UIDS; i++) {
+		if (i >= pe_nuids)
+			break;
+		if (pe_uids[i] == uid)
+			return true;
+	}
+	return false;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(pe_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	struct pe_record *r;
+
+	if (pe_nuids && !uid_wanted(p->real_cred->uid.val))
+		return 0;
+	r = pt_reserve(sizeof(*r), PT_REC(PE_REC_EXEC), PT_LOSS(PE_LOSS_RING));
+	if (!r)
+		return 0;
+	r->old_pid = old_pid;
+	r->pad = 0;
+	if (bpf_probe_read_kernel_str(r->filename, sizeof(r->filename), bprm->filename) < 0)
+		r->filename[0] = '\0';
+	if (bpf_probe_read_kernel_str(r->interp, sizeof(r->interp), bprm->interp) < 0)
+		r->interp[0] = '\0';
+	r->hdr.flags = pt_capture_tree(&r->tree, p);
+	pt_submit(r, sizeof(*r));
+	return 0;
+}
