@@ -64,14 +64,20 @@ CLEANFILES += $(EXTPROBE_TEST_SOS) tests/probes/process_exec.bpf.o \
 
 # ABI validation, the row built from a descriptor, loading and refusing .so
 # files, the configuration's hook for unknown keys
-UNIT_TESTS += tests/unit/test_extprobe
-tests_unit_test_extprobe_SOURCES = tests/unit/test_extprobe.c src/daemon/extprobe.c \
-	src/daemon/extprobe_run.c
+UNIT_TESTS += tests/unit/test_extprobe tests/unit/test_extprobe_run
+EXTPROBE_UNIT_SOURCES = tests/unit/extprobe_fixture.h tests/unit/schemas.h \
+	src/daemon/extprobe.c src/daemon/extprobe_run.c
+EXTPROBE_UNIT_CFLAGS = $(UNIT_CFLAGS) -DPROBES_BUILDDIR='"$(abs_top_builddir)/tests/probes"'
+tests_unit_test_extprobe_SOURCES = tests/unit/test_extprobe.c $(EXTPROBE_UNIT_SOURCES)
 tests_unit_test_extprobe_CPPFLAGS = $(UNIT_CPPFLAGS)
-tests_unit_test_extprobe_CFLAGS = $(UNIT_CFLAGS) \
-	-DPROBES_BUILDDIR='"$(abs_top_builddir)/tests/probes"'
+tests_unit_test_extprobe_CFLAGS = $(EXTPROBE_UNIT_CFLAGS)
 tests_unit_test_extprobe_LDADD = $(UNIT_LDADD)
 tests_unit_test_extprobe_LDFLAGS = $(UNIT_LINK_FLAGS)
+tests_unit_test_extprobe_run_SOURCES = tests/unit/test_extprobe_run.c $(EXTPROBE_UNIT_SOURCES)
+tests_unit_test_extprobe_run_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_extprobe_run_CFLAGS = $(EXTPROBE_UNIT_CFLAGS)
+tests_unit_test_extprobe_run_LDADD = $(UNIT_LDADD)
+tests_unit_test_extprobe_run_LDFLAGS = $(UNIT_LINK_FLAGS)
 
 INTEGRATION_TESTS += tests/integration/extprobes.sh
 
