@@ -29,7 +29,7 @@ EXTPROBE_EXAMPLE = examples/probes/process_exec/process_exec.c \
 tests/probes/process_exec.so: $(addprefix $(srcdir)/,$(EXTPROBE_EXAMPLE) $(PT_BPF_PUBLIC)) \
 		$(srcdir)/include/pidtree/probe.h $(srcdir)/include/pidtree/plugin.h
 	@$(MKDIR_P) tests/probes
-	$(AM_V_GEN)$(EXTPROBE_MAKE) tests/probes/process_exec.so
+	+$(AM_V_GEN)$(EXTPROBE_MAKE) tests/probes/process_exec.so
 
 # The test suite's network probe (tests/extprobes/ext_connect*.c), built the same way
 EXTPROBE_BPF_CFLAGS = -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_TARGET_ARCH) -Wall \

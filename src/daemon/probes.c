@@ -141,13 +141,19 @@ static int open_shared(struct daemon *d)
 	return 0;
 }
 
-/* Close row i's object, keeping its userland loss counts in the totals. */
+/*
+ * Close row i's object, keeping its userland loss counts in the totals.
+ * Its records still in the ring buffer are consumed first, while the
+ * object (and an external probe's state, which decodes them) is there.
+ */
 static void close_row(struct daemon *d, size_t i)
 {
 	struct pt_probe *p = d->probes[i];
 
 	if (!p)
 		return;
+	if (d->rb)
+		ring_buffer__consume(d->rb);
 	for (unsigned int j = 0; j < PT_PROBE_USER_LOSSES; j++)
 		d->user_lost_retired[i][j] += p->user_lost[j];
 	pt_probe_destroy(p);

@@ -31,9 +31,11 @@ struct linux_binprm {
 	const char *interp;
 } __attribute__((preserve_access_index));
 
-/* Set by process_exec.c before load from the "uids:" argument (0 of them: all). */
+/* Set by process_exec.c before load from its arguments (none: every exec). */
 const volatile __u32 pe_uids[PE_MAX_UIDS];
 const volatile __u32 pe_nuids;
+const volatile char pe_prefixes[PE_MAX_PREFIXES][PE_PREFIX_LEN];
+const volatile __u32 pe_nprefixes;
 
 static __always_inline bool uid_wanted(__u32 uid)
 {
@@ -46,20 +48,43 @@ static __always_inline bool uid_wanted(__u32 uid)
 	return false;
 }
 
+/* Whether name (NUL-terminated within PE_PATH_LEN) starts with one of the prefixes. */
+static __always_inline bool path_wanted(const char *name)
+{
+	for (int i = 0; i < PE_MAX_PREFIXES; i++) {
+		if (i >= pe_nprefixes)
+			break;
+		for (int j = 0; j < PE_PREFIX_LEN; j++) {
+			char c = pe_prefixes[i][j];
+
+			if (!c)
+				return true; /* the whole prefix matched */
+			if (name[j] != c)
+				break;
+		}
+	}
+	return false;
+}
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(pe_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
+	char name[PE_PATH_LEN];
 	struct pe_record *r;
 
 	if (pe_nuids && !uid_wanted(p->real_cred->uid.val))
+		return 0;
+	/* read first, reserve after: a filtered exec never costs ring space or a loss */
+	if (bpf_probe_read_kernel_str(name, sizeof(name), bprm->filename) < 0)
+		name[0] = '\0';
+	if (pe_nprefixes && !path_wanted(name))
 		return 0;
 	r = pt_reserve(sizeof(*r), PT_REC(PE_REC_EXEC), PT_LOSS(PE_LOSS_RING));
 	if (!r)
 		return 0;
 	r->old_pid = old_pid;
 	r->pad = 0;
-	if (bpf_probe_read_kernel_str(r->filename, sizeof(r->filename), bprm->filename) < 0)
-		r->filename[0] = '\0';
+	__builtin_memcpy(r->filename, name, sizeof(r->filename));
 	if (bpf_probe_read_kernel_str(r->interp, sizeof(r->interp), bprm->interp) < 0)
 		r->interp[0] = '\0';
 	r->hdr.flags = pt_capture_tree(&r->tree, p);

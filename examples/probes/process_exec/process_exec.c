@@ -5,7 +5,9 @@
  * started, its argv and the file executed:
  *
  *   process_exec:          # loaded from DIR/process_exec.so
- *     uids: [0, 1000]      # only execs by these (real) uids; default: every exec
+ *     uids: [0, 1000]      # only execs by these (real) uids; default: every uid
+ *     path_prefixes: [/tmp/, /dev/shm/]  # only files whose path, as given to
+ *                          # execve(2), starts so; default: every path
  *     plugins:
  *       loginuidmap:
  *
@@ -78,19 +80,53 @@ static int read_uids(const struct pidtree_probe_api *api, struct pidtree_probe_c
 	return err;
 }
 
+/* "path_prefixes:": a list of 1..63-byte strings.  0 or -EINVAL, reported. */
+static int read_prefixes(const struct pidtree_probe_api *api, struct pidtree_probe_ctx *ctx,
+			 const struct pidtree_arg *args, char (*prefixes)[PE_PREFIX_LEN],
+			 __u32 *n)
+{
+	const struct pidtree_api *a = api->plugin;
+	const struct pidtree_arg *list = a->arg_get(args, "path_prefixes");
+	int err = 0;
+
+	*n = 0;
+	if (!list || a->arg_type(list) == PIDTREE_ARG_NULL)
+		return 0;
+	if (a->arg_type(list) != PIDTREE_ARG_LIST || a->arg_count(list) > PE_MAX_PREFIXES) {
+		api->report(ctx, PIDTREE_ERR, list, "path_prefixes must be a list of at most %d paths",
+			    PE_MAX_PREFIXES);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < a->arg_count(list); i++) {
+		const struct pidtree_arg *item = a->arg_item(list, i);
+		const char *s = a->arg_str(item);
+
+		if (!s || !*s || strlen(s) >= PE_PREFIX_LEN) {
+			api->report(ctx, PIDTREE_ERR, item, "a path prefix is 1-%d bytes",
+				    PE_PREFIX_LEN - 1);
+			err = -EINVAL;
+			continue;
+		}
+		strcpy(prefixes[(*n)++], s);
+	}
+	return err;
+}
+
 static int pe_check(const struct pidtree_probe_api *api, struct pidtree_probe_ctx *ctx,
 		    const struct pidtree_arg *args)
 {
+	char prefixes[PE_MAX_PREFIXES][PE_PREFIX_LEN];
 	__u32 uids[PE_MAX_UIDS], n;
+	int err = read_uids(api, ctx, args, uids, &n);
 
-	return read_uids(api, ctx, args, uids, &n);
+	return read_prefixes(api, ctx, args, prefixes, &n) ?: err;
 }
 
 static int pe_open(const struct pidtree_probe_api *api, struct pidtree_probe_ctx *ctx,
 		   const struct pidtree_arg *args, void **out)
 {
 	struct state *st;
-	__u32 n;
+	__u32 n, np;
 	int err;
 
 	st = calloc(1, sizeof(*st));
@@ -105,10 +141,13 @@ static int pe_open(const struct pidtree_probe_api *api, struct pidtree_probe_ctx
 		return err;
 	}
 	/* read-only data is set before load: the verifier sees it as constants */
-	err = read_uids(api, ctx, args, (__u32 *)st->skel->rodata->pe_uids, &n);
+	err = read_uids(api, ctx, args, st->skel->rodata->pe_uids, &n);
+	if (!err)
+		err = read_prefixes(api, ctx, args, st->skel->rodata->pe_prefixes, &np);
 	if (err)
 		return err;
 	st->skel->rodata->pe_nuids = n;
+	st->skel->rodata->pe_nprefixes = np;
 	/* pidtree's ring buffer, loss counters and pt_consts */
 	err = api->prepare(ctx, st->skel->obj);
 	if (err)
@@ -125,8 +164,9 @@ static int pe_open(const struct pidtree_probe_api *api, struct pidtree_probe_ctx
 			 strerror(-err));
 		return err;
 	}
-	if (n)
-		api->log(ctx, PIDTREE_INFO, "reporting the execs of %u uid%s", n, n == 1 ? "" : "s");
+	if (n || np)
+		api->log(ctx, PIDTREE_INFO, "limited to %u uid(s) and %u path prefix(es) (0: any)",
+			 n, np);
 	return 0;
 }
 
@@ -166,7 +206,7 @@ static void pe_close(void *state)
 	free(st);
 }
 
-static const char *const args[] = { "uids", NULL };
+static const char *const args[] = { "uids", "path_prefixes", NULL };
 
 static const struct pidtree_probe_loss losses[] = {
 	[PE_LOSS_RING] = { NAME, "exec records lost (ring buffer full; raise --ringbuf-kib)",

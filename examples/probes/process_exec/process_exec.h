@@ -12,6 +12,9 @@
 
 /* Uids the probe can be limited to (the "uids:" argument). */
 #define PE_MAX_UIDS 16
+/* Path prefixes it can be limited to ("path_prefixes:"), and their length (with the NUL). */
+#define PE_MAX_PREFIXES 8
+#define PE_PREFIX_LEN 64
 /* Bytes of the executed file's name and of its interpreter's. */
 #define PE_PATH_LEN 256
 
