@@ -2,8 +2,9 @@
 /*
  * Probe configuration: the top level of the file (probe names), one
  * pt_probe_config per known probe, and one per external probe that the
- * caller's resolver (pt_config_unknown) supplies for a key no schema names.  The YAML itself is read by yaml.c, each
- * probe's mapping is interpreted by probe_keys.c.
+ * caller's resolver (pt_config_unknown) supplies for a key no schema
+ * names.  The YAML itself is read by yaml.c, each probe's mapping is
+ * interpreted by probe_keys.c.
  */
 #include "config.h"
 

@@ -134,7 +134,9 @@ static bool in_list(const char *s, const char *const *list)
 	return false;
 }
 
-static int invalid(char *why, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The reason into why; -EINVAL. */
+static int invalid(char *why, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 static int invalid(char *why, size_t len, const char *fmt, ...)
 {
 	va_list ap;
