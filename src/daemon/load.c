@@ -87,7 +87,10 @@ static int resolve_probe(void *ctx, const struct pt_ynode *key,
 	err = pt_extprobe_load(d->ext, r->dir, key->scalar, &x, why, sizeof(why));
 	if (!err && pt_daemon_add_row(d, &x->desc)) {
 		pt_extprobe_unload(d->ext, x);
-		snprintf(why, sizeof(why), "no room for one more probe (%d at most)", PT_PROBES_MAX);
+		snprintf(why, sizeof(why),
+			 "no room for its record types and loss counters (pidtree has %d probes, "
+			 "%d record types and %d loss counters in all)", PT_PROBES_MAX,
+			 PT_REC_TYPES - 1, PT_LOSS_SLOTS);
 		err = -ENOSPC;
 	}
 	if (err == -ENOMEM)
