@@ -36,6 +36,7 @@ struct pt_probe_schema {
 	const char *name;          /* top-level YAML key */
 	const char *const *keys;   /* its own keys, NULL-terminated (for messages) */
 	bool network;              /* takes filters, includeports/excludeports, plugins */
+	bool plugins;              /* takes plugins (network probes always do) */
 	size_t opts_size;          /* bytes of probe-specific options, 0: none */
 	void (*opts_defaults)(void *opts);
 	/*
@@ -55,6 +56,7 @@ struct pt_probe_config {
 	bool present; /* the probe's key is in the file */
 	const char *file;
 	int line;
+	const struct pt_ynode *node; /* its value (mapping or null; points into the ytree) */
 	struct pt_filter_spec filter;
 	/*
 	 * container_labels (label_filter.h): with entries, only events of
@@ -86,6 +88,26 @@ int pt_config_load(struct pt_config *cfg, const char *path,
 int pt_config_load_opts(struct pt_config *cfg, const char *path,
 			const struct pt_probe_schema *const *schemas, const struct pt_yload_opts *o,
 			struct pt_diags *diags);
+/* ---- external probes: top-level keys that are no known probe ------------- */
+struct pt_config_unknown {
+	/*
+	 * The schema of the probe named by key (a key no schema handed to the
+	 * loader has): 1 with *schema (it must stay valid as long as any
+	 * configuration using it), 0: no such probe (a warning), <0: refused,
+	 * the reason added to diags at key's file:line (-ENOMEM: nothing added).
+	 */
+	int (*resolve)(void *ctx, const struct pt_ynode *key,
+		       const struct pt_probe_schema **schema, struct pt_diags *diags);
+	void *ctx;
+};
+/*
+ * pt_config_load_opts, with unknown top-level keys resolved by u (NULL: they
+ * are warnings).  A resolved probe gets a configuration after those of
+ * schemas, in the order of the keys.
+ */
+int pt_config_load_ext(struct pt_config *cfg, const char *path,
+		       const struct pt_probe_schema *const *schemas, const struct pt_yload_opts *o,
+		       const struct pt_config_unknown *u, struct pt_diags *diags);
 /* Every probe with its defaults, none present (no configuration file). */
 int pt_config_defaults(struct pt_config *cfg, const struct pt_probe_schema *const *schemas);
 void pt_config_free(struct pt_config *cfg);

@@ -164,6 +164,7 @@ int pt_config_parse_probe(struct pt_probe_config *pc, const struct pt_ynode *key
 	pc->present = true;
 	pc->file = key->file;
 	pc->line = key->line;
+	pc->node = val; /* external probes read their own keys from it */
 	if (val->type == PT_Y_NULL)
 		return 0; /* enabled with the defaults */
 	if (val->type != PT_Y_MAPPING) {
@@ -185,7 +186,7 @@ int pt_config_parse_probe(struct pt_probe_config *pc, const struct pt_ynode *key
 		} else if (sc->network && !strcmp(k->scalar, "excludeports")) {
 			exc_k = k;
 			exc = v;
-		} else if (sc->network && !strcmp(k->scalar, "plugins")) {
+		} else if ((sc->network || sc->plugins) && !strcmp(k->scalar, "plugins")) {
 			ret = parse_plugins(d, pc, v);
 		} else if (sc->network && !strcmp(k->scalar, "container_labels")) {
 			ret = parse_container_labels(d, pc, k, v);

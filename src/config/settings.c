@@ -180,6 +180,7 @@ static const struct key {
 	{ "syslog", "sd_id" },	    { "syslog", "app_name" },	 { "syslog", "hostname" },
 	{ "syslog", "max_size" },   { "syslog", "bom" },	 { "syslog", "queue_size" },
 	{ "json", "path" },	    { "daemon", "extra_plugin_path" },
+	{ "daemon", "extra_probe_path" },
 	{ "daemon", "remote_include_interval" }, { "daemon", "remote_include_cache" },
 	{ "daemon", "remote_include_ca" },	  { "daemon", "remote_include_max_size" },
 	{ "daemon", "remote_include_timeout" },
@@ -286,6 +287,8 @@ static int set_key(struct ctx *c, const char *section, const char *name, const c
 			ERR(c, "%s", err);
 		return r;
 	}
+	if (!strcmp(section, "daemon") && !strcmp(name, "extra_probe_path"))
+		return set_path(c, name, s->probe_path, v);
 	if (!strcmp(section, "daemon"))
 		return set_path(c, name, strcmp(name, "probes") ? s->plugin_path : s->probes, v);
 	if (!strcmp(section, "output"))

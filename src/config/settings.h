@@ -6,6 +6,8 @@
  *                                     not given; relative to pidtree.conf
  *              extra_plugin_path = DIR  external plugins (NAME.so) when
  *                                     --extra-plugin-path is not given
+ *              extra_probe_path = DIR   external probes (NAME.so) when
+ *                                     --extra-probe-path is not given
  *              remote_include_interval= remote_include_cache=
  *              remote_include_ca= remote_include_max_size=
  *              remote_include_timeout=  "!include URL" (remote.h)
@@ -36,6 +38,7 @@ struct pt_daemon_settings {
 	char path[PT_PATH_MAX];   /* the file read; "" = built-in defaults */
 	char probes[PT_PATH_MAX]; /* [daemon] probes=, "" = not set */
 	char plugin_path[PT_PATH_MAX]; /* [daemon] extra_plugin_path=, "" = not set */
+	char probe_path[PT_PATH_MAX];  /* [daemon] extra_probe_path=, "" = not set */
 	char sinks[PT_MAX_OUTPUTS][PT_SINK_SPEC_MAX];
 	int nsinks;               /* 0 = not set (built-in: "json") */
 	struct pt_sink_opts sink;

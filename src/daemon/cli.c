@@ -38,6 +38,8 @@ static void usage(FILE *f)
 		"      --check-config       validate the configuration, print every error, exit\n"
 		"      --extra-plugin-path DIR  load plugins that are not built in from DIR/NAME.so\n"
 		"                           (default: [daemon] extra_plugin_path= of pidtree.conf)\n"
+		"      --extra-probe-path DIR  load probes that are not built in from DIR/NAME.so\n"
+		"                           (default: [daemon] extra_probe_path= of pidtree.conf)\n"
 		"      --max-depth N        ancestors recorded per event (1-%d, default %d)\n"
 		"      --cmdline-max BYTES  longest cmdline kept per process (default 4096)\n"
 		"      --cache-entries N    process cache size (default 65536)\n"
@@ -73,7 +75,7 @@ static int parse_ulong(const char *opt, const char *s, unsigned long lo, unsigne
 }
 
 enum { OPT_CHECK = 256, OPT_DEPTH, OPT_CMDLINE, OPT_CACHE, OPT_RINGBUF, OPT_POLL, OPT_PLUGINS,
-       OPT_TELEMETRY, OPT_HEALTH };
+       OPT_TELEMETRY, OPT_HEALTH, OPT_PROBES };
 
 int pt_cli_parse(int argc, char **argv, struct pt_options *o)
 {
@@ -89,6 +91,7 @@ int pt_cli_parse(int argc, char **argv, struct pt_options *o)
 		{ "ringbuf-kib", required_argument, NULL, OPT_RINGBUF },
 		{ "poll-ms", required_argument, NULL, OPT_POLL },
 		{ "extra-plugin-path", required_argument, NULL, OPT_PLUGINS },
+		{ "extra-probe-path", required_argument, NULL, OPT_PROBES },
 		{ "watch-config", no_argument, NULL, 'w' },
 		{ "lost-event-telemetry", required_argument, NULL, OPT_TELEMETRY },
 		{ "health-check-period", required_argument, NULL, OPT_HEALTH },
@@ -170,6 +173,9 @@ int pt_cli_parse(int argc, char **argv, struct pt_options *o)
 			break;
 		case OPT_PLUGINS:
 			o->plugin_path = optarg;
+			break;
+		case OPT_PROBES:
+			o->probe_path = optarg;
 			break;
 		case 'w':
 			o->watch_config = true;

@@ -38,6 +38,7 @@
 struct ring_buffer;
 struct pt_watch;
 struct pt_containers;
+struct pt_extprobes;
 
 /* Rows of the probe table at most (built in and external). */
 #define PT_PROBES_MAX 16
@@ -52,6 +53,7 @@ struct daemon {
 	struct pt_daemon_settings settings;
 	struct pt_plugins *plugins;
 	struct pt_remote *remote; /* remote includes: the fetcher (config/remote.h) */
+	struct pt_extprobes *ext; /* external probes loaded (extprobe.h), NULL: none yet */
 	bool loop_running;        /* from now on loads never wait for the network */
 
 	/* outputs.c */
@@ -113,6 +115,8 @@ struct daemon {
 int pt_daemon_load_settings(struct daemon *d, struct pt_daemon_settings *s);
 int pt_daemon_load_config(struct daemon *d, const struct pt_daemon_settings *s,
 			  struct pt_config *cfg);
+/* --extra-probe-path, else [daemon] extra_probe_path= of s, else NULL */
+const char *pt_daemon_probe_path(const struct daemon *d, const struct pt_daemon_settings *s);
 /* --extra-plugin-path, else [daemon] extra_plugin_path= of s, else NULL */
 const char *pt_daemon_plugin_path(const struct daemon *d, const struct pt_daemon_settings *s);
 int pt_daemon_load_plugins(struct daemon *d, const struct pt_daemon_settings *s,
@@ -123,6 +127,8 @@ void pt_daemon_print_plan(struct daemon *d);
 
 /* probes.c */
 void pt_daemon_probe_rows(struct daemon *d); /* the rows and their record types */
+/* One more row (an external probe), after the others.  0 or -ENOSPC (logged). */
+int pt_daemon_add_row(struct daemon *d, const struct pt_probe_desc *desc);
 /* The schemas of the rows, NULL-terminated, for the YAML loader. */
 const struct pt_probe_schema *const *pt_daemon_schemas(const struct daemon *d);
 /* Row i's configuration in cfg (NULL: none, or not configurable). */

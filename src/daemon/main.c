@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "extprobe.h"
 #include "log.h"
 #include "proccache.h"
 #include "remote.h"
@@ -35,6 +36,8 @@ static void cleanup(struct daemon *d)
 	pt_daemon_watch_free(d);
 	pt_buf_free(&d->json);
 	pt_config_free(&d->cfg);
+	/* last: rows, configurations and plugin sets point at external probes' names */
+	pt_extprobes_free(d->ext);
 }
 
 static int open_cache(struct daemon *d)

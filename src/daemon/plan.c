@@ -28,8 +28,12 @@ void pt_daemon_print_plan(struct daemon *d)
 			printf("%s: always on, via %s\n", desc->info.name, desc->attach);
 			continue;
 		}
-		printf("probe %s:\n  attach: %s\n  filters:\n", desc->info.name, desc->attach);
-		if (pt_filter_compile(&pc->filter, 0, &plan) == 0) {
+		printf("probe %s:\n", desc->info.name);
+		if (desc->origin)
+			printf("  from: %s\n", desc->origin);
+		printf("  attach: %s\n", desc->attach);
+		if (desc->schema.network && printf("  filters:\n") &&
+		    pt_filter_compile(&pc->filter, 0, &plan) == 0) {
 			pt_filter_describe(&plan, print_line, NULL);
 			pt_filter_plan_free(&plan);
 		}

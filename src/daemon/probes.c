@@ -20,29 +20,46 @@
 #include "kernel_features.h"
 #include "log.h"
 
-void pt_daemon_probe_rows(struct daemon *d)
+/*
+ * Row d->nrows for desc, its record types and loss counters after those of
+ * the rows before it.  Rows are only ever appended (external probes at a
+ * reload too), so a type or counter never changes its row.
+ */
+int pt_daemon_add_row(struct daemon *d, const struct pt_probe_desc *desc)
 {
 	uint32_t rec = 1, loss = 0; /* record type 0 is never valid */
+	struct pt_obj_consts *c;
 
+	if (d->nrows) {
+		c = &d->consts[d->nrows - 1];
+		rec = c->rec_base + d->rows[d->nrows - 1]->nrecords;
+		loss = c->loss_base + d->rows[d->nrows - 1]->nlosses;
+	}
+	if (d->nrows == PT_PROBES_MAX || rec + desc->nrecords > PT_REC_TYPES ||
+	    loss + desc->nlosses > PT_LOSS_SLOTS) {
+		pt_err("probe %s: out of probe rows, record types or loss counters",
+		       desc->info.name);
+		return -ENOSPC;
+	}
+	c = &d->consts[d->nrows];
+	memset(c, 0, sizeof(*c));
+	c->rec_base = rec;
+	c->loss_base = loss;
+	/* set by open_shared() for the rows there at start-up */
+	c->max_depth = d->env.max_depth;
+	c->wakeup_bytes = d->env.wakeup_bytes;
+	for (unsigned int r = 0; r < desc->nrecords; r++)
+		d->rec_row[rec + r] = (uint8_t)(d->nrows + 1);
+	d->rows[d->nrows++] = desc;
+	return 0;
+}
+
+void pt_daemon_probe_rows(struct daemon *d)
+{
 	d->nrows = 0;
 	memset(d->rec_row, 0, sizeof(d->rec_row));
-	for (size_t i = 0; pt_probe_table[i] && d->nrows < PT_PROBES_MAX; i++) {
-		const struct pt_probe_desc *desc = pt_probe_table[i];
-		struct pt_obj_consts *c = &d->consts[d->nrows];
-
-		if (rec + desc->nrecords > PT_REC_TYPES || loss + desc->nlosses > PT_LOSS_SLOTS) {
-			pt_err("probe %s: out of record types or loss counters", desc->info.name);
-			continue;
-		}
-		memset(c, 0, sizeof(*c));
-		c->rec_base = rec;
-		c->loss_base = loss;
-		for (unsigned int r = 0; r < desc->nrecords; r++)
-			d->rec_row[rec + r] = (uint8_t)(d->nrows + 1);
-		rec += desc->nrecords;
-		loss += desc->nlosses;
-		d->rows[d->nrows++] = desc;
-	}
+	for (size_t i = 0; pt_probe_table[i]; i++)
+		pt_daemon_add_row(d, pt_probe_table[i]);
 }
 
 const struct pt_probe_schema *const *pt_daemon_schemas(const struct daemon *d)
@@ -126,13 +143,19 @@ static int open_shared(struct daemon *d)
 	return 0;
 }
 
-/* Close row i's object, keeping its userland loss counts in the totals. */
+/*
+ * Close row i's object, keeping its userland loss counts in the totals.
+ * Its records still in the ring buffer are consumed first, while the
+ * object (and an external probe's state, which decodes them) is there.
+ */
 static void close_row(struct daemon *d, size_t i)
 {
 	struct pt_probe *p = d->probes[i];
 
 	if (!p)
 		return;
+	if (d->rb)
+		ring_buffer__consume(d->rb);
 	for (unsigned int j = 0; j < PT_PROBE_USER_LOSSES; j++)
 		d->user_lost_retired[i][j] += p->user_lost[j];
 	pt_probe_destroy(p);

@@ -77,12 +77,17 @@ struct bpf_map *pt_probe_map(const struct pt_probe *p, struct bpf_object *obj, c
 int pt_probe_prepare(struct pt_probe *p, const struct pt_probe_env *env,
 		     const struct pt_probe_config *pc, struct bpf_object_skeleton *skeleton)
 {
-	struct bpf_object *obj = *skeleton->obj;
+	p->skeleton = skeleton;
+	return pt_probe_prepare_obj(p, env, pc, *skeleton->obj);
+}
+
+int pt_probe_prepare_obj(struct pt_probe *p, const struct pt_probe_env *env,
+			 const struct pt_probe_config *pc, struct bpf_object *obj)
+{
 	struct bpf_map *events;
 	struct bpf_map *lost, *v4, *v6;
 	int err;
 
-	p->skeleton = skeleton;
 	events = pt_probe_map(p, obj, "pt_events");
 	lost = pt_probe_map(p, obj, "pt_lost");
 	v4 = bpf_object__find_map_by_name(obj, "pt_filter_v4");

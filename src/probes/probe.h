@@ -96,6 +96,7 @@ struct pt_probe_desc {
 	bool always;                   /* opened whatever the configuration */
 	bool by_default;               /* on when there is no probe configuration file */
 	const char *attach;            /* attach points, for -p and messages */
+	const char *origin;            /* external probes: "PATH (external, version V)", for -p */
 	unsigned int nrecords;         /* record types rec_base + 0 .. nrecords - 1 */
 	const struct pt_loss_def *losses; /* kernel counters pt_lost[loss_base + i] */
 	unsigned int nlosses;
@@ -115,6 +116,7 @@ struct pt_probe_desc {
 	/*
 	 * Fill the probe-specific fields of ev from record rec (0 ..
 	 * nrecords - 1) and point *tree at its ancestry snapshot.  0 or -EINVAL.
+	 * ev->probe is already &info (external probes find themselves by it).
 	 */
 	int (*decode)(unsigned int rec, const void *data, size_t len, struct pt_event *ev,
 		      const struct pt_ancestry **tree);
@@ -174,6 +176,9 @@ const struct pt_probe_desc *pt_probe_find(const char *name);
  */
 int pt_probe_prepare(struct pt_probe *p, const struct pt_probe_env *env,
 		     const struct pt_probe_config *pc, struct bpf_object_skeleton *skeleton);
+/* The same for an object without a skeleton (external probes): its links go unchecked. */
+int pt_probe_prepare_obj(struct pt_probe *p, const struct pt_probe_env *env,
+			 const struct pt_probe_config *pc, struct bpf_object *obj);
 /*
  * After load, before attach: remember the object's filter maps and its
  * generation switch (its pt_generation, in the skeleton's .bss), and

@@ -30,7 +30,7 @@ declare -A extra=(
 	[plugins]="pidtree.h pidtree/plugin.h"
 	[containers]=""
 	[dns]=""
-	[daemon]="pidtree.h pidtree/plugin.h"
+	[daemon]="pidtree.h pidtree/plugin.h pidtree/probe.h"
 )
 owner() { # the layer folder holding header $1, or ""
 	local l

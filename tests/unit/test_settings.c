@@ -71,6 +71,7 @@ static void test_defaults(void **state)
 	assert_int_equal(d.n, 0);
 	assert_string_equal(s.path, "");
 	assert_string_equal(s.probes, "");
+	assert_string_equal(s.probe_path, "");
 	assert_int_equal(s.nsinks, 0);
 	assert_string_equal(s.sink.journald.identifier, "pidtree");
 	assert_int_equal(s.sink.journald.priority, 6);
@@ -158,6 +159,8 @@ static void test_good(void **state)
 	check_diags(&d, NULL, 0);
 	assert_string_equal(s.path, DIR "/good.conf");
 	assert_string_equal(s.probes, DIR "/probes/pidtree.yml");
+	assert_string_equal(s.probe_path, DIR "/probes.d");
+	assert_string_equal(s.plugin_path, "/usr/lib/pidtree/plugins");
 	assert_int_equal(s.nsinks, 3);
 	assert_string_equal(s.sinks[0], "journald");
 	assert_string_equal(s.sinks[1], "syslog:tcp://[::1]:6514");
