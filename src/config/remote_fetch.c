@@ -5,11 +5,11 @@
  * What is accepted: a 200 answer whose body fits in max_size, or a 304 to
  * a conditional request.  TLS peers are verified (certificate chain against
  * the system CA store or, instead of it, the CA certificates given, and the
- * host name); redirects are
- * followed at most 5 times and never from https to another scheme; the
- * whole transfer, connection included, is bounded by timeout_s, and is
- * aborted within about a second when *stop turns true (curl calls the
- * progress callback at least once a second, even when nothing arrives).
+ * host name); redirects are followed at most 5 times and never from https
+ * to another scheme; the whole transfer, connection included, is bounded
+ * by timeout_s, and is aborted within about a second when *stop turns true
+ * (curl calls the progress callback at least once a second, even when
+ * nothing arrives).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
