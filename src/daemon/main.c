@@ -9,20 +9,16 @@
  * in between is seen by one or the other), the event loop, READY=1.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "daemon.h"
 #include "extprobe.h"
 #include "log.h"
 #include "proccache.h"
 #include "remote.h"
-#include "trust.h"
 
 static void cleanup(struct daemon *d)
 {
@@ -53,23 +49,6 @@ static int open_cache(struct daemon *d)
 	return err;
 }
 
-/*
- * The remote-include layer's trust check (its CA file and cache directory):
- * the trusted-file policy, opened and closed again.
- */
-static int remote_trust(const char *path, char *why, size_t len)
-{
-	struct stat st;
-	int fd;
-
-	fd = pt_trust_open(path, stat(path, &st) == 0 && S_ISDIR(st.st_mode) ? O_DIRECTORY : 0,
-			   NULL, why, len);
-	if (fd < 0)
-		return fd;
-	close(fd);
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	static struct daemon d = { .epfd = -1, .sigfd = -1, .timerfd = -1,
@@ -83,7 +62,7 @@ int main(int argc, char **argv)
 	pt_daemon_probe_rows(&d);
 
 	err = pt_daemon_load_settings(&d, &d.settings);
-	rerr = pt_remote_new(&d.remote, &d.settings.remote, remote_trust);
+	rerr = pt_remote_new(&d.remote, &d.settings.remote);
 	if (rerr) {
 		pt_err("cannot set up remote includes: %s", strerror(-rerr));
 		goto out;
