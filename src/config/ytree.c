@@ -24,6 +24,7 @@
 #include "ytree_store.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -379,10 +380,32 @@ static int offset_line(FILE *fp, size_t offset)
 	return line;
 }
 
+/*
+ * The number of lines of the file as libyaml counts them (a break is CR LF,
+ * CR, LF, NEL, LS or PS).  At the end of a stream that lacks a final break,
+ * libyaml puts its mark on the line after the last one: syntax_error()
+ * reports the last line instead.
+ */
+static int yaml_lines(FILE *fp)
+{
+	int c, prev = 0, prev2 = 0, lines = 1;
+
+	if (fseek(fp, 0, SEEK_SET))
+		return INT_MAX;
+	while ((c = getc(fp)) != EOF) {
+		if ((c == '\n' && prev != '\r') || c == '\r' || (c == 0x85 && prev == 0xc2) ||
+		    ((c == 0xa8 || c == 0xa9) && prev == 0x80 && prev2 == 0xe2))
+			lines++;
+		prev2 = prev;
+		prev = c;
+	}
+	return lines;
+}
+
 static int syntax_error(struct yload *L, const char *name, yaml_parser_t *ps, FILE *fp)
 {
 	const char *problem = ps->problem ? ps->problem : "unknown error";
-	int line;
+	int line, last;
 
 	if (ps->error == YAML_MEMORY_ERROR)
 		return -ENOMEM;
@@ -393,6 +416,9 @@ static int syntax_error(struct yload *L, const char *name, yaml_parser_t *ps, FI
 		return line;
 	}
 	line = (int)ps->problem_mark.line + 1;
+	last = yaml_lines(fp);
+	if (line > last)
+		line = last;
 	if (ps->context)
 		yerr(L, name, line, "YAML syntax error: %s (%s at line %d)", problem, ps->context,
 		     (int)ps->context_mark.line + 1);

@@ -167,15 +167,11 @@ static int load(struct pt_config *cfg, struct pt_diags *d, int main_lines, int i
 		FZ_ASSERT(g->file && g->file[0], "diagnostic without a file: %s", g->msg);
 		FZ_ASSERT(g->msg && g->msg[0], "empty diagnostic");
 		FZ_ASSERT(g->line >= 0, "line %d", g->line);
-		/*
-		 * main_lines + 1: libyaml puts the end of a stream that lacks a
-		 * final newline on the line after the last one.
-		 */
 		if (!strcmp(g->file, main_path))
-			FZ_ASSERT(g->line <= main_lines + 1, "line %d of %d in main.yml: %s", g->line,
+			FZ_ASSERT(g->line <= main_lines, "line %d of %d in main.yml: %s", g->line,
 				  main_lines, g->msg);
 		else if (!strcmp(g->file, inc_path))
-			FZ_ASSERT(g->line <= inc_lines + 1, "line %d of %d in inc.yml: %s", g->line,
+			FZ_ASSERT(g->line <= inc_lines, "line %d of %d in inc.yml: %s", g->line,
 				  inc_lines, g->msg);
 	}
 	if (err) {

@@ -108,5 +108,5 @@ fuzz-clean:
 .PHONY: fuzz-clean
 
 EXTRA_DIST += tests/fuzz/local.mk tests/fuzz/run.sh tests/fuzz/check.sh tests/fuzz/fuzz.h \
-	tests/fuzz/common.c $(FUZZ_NAMES:%=tests/fuzz/fuzz_%.c) tests/fuzz/corpus \
+	tests/fuzz/common.c $(FUZZ_NAMES:%=tests/fuzz/fuzz_%.c) tests/fuzz/seeds.py tests/fuzz/corpus \
 	tests/fuzz/dict

@@ -420,6 +420,21 @@ def seeds_fixtures():
                     "      include_ports: [1,2,3,4,5,6,7,8,9]\n")
 
 
+def seeds_regressions():
+    # fuzz_config: a syntax error at the end of a file without a final
+    # newline was reported on the line after the last (src/config/ytree.c)
+    write("config", b"\n[\\")
+    # fuzz_records: record time + a clock offset in int64_t: undefined
+    # behaviour past 2^63 ns, a date 584,000 years ahead for a record older
+    # than a clock set back past it (src/core/clock.h)
+    v4 = bytes([192, 0, 2, 1]) + bytes(12)
+    rec = lambda ts: frame(0xE0, hdr("tcp", ts=ts) + struct.pack("<HHHH16s16sII", 2, 6, 80, 1, v4, v4, 0, 0) +
+                           tree([(1, 0, 0, "systemd")]))
+    write("records", records(0, 1, 0x7FFFFFFFFFFFFFFF, [rec(0xFFFFFFFFFFFFFFF0), rec(1 << 63)]))
+    write("records", records(0, 1, -2000000000, [rec(1000000000), rec(0)]))
+    write("records", records(0, 1, -0x8000000000000000, [rec(0xFFFFFFFFFFFFFFFF), rec(5)]))
+
+
 def main():
     if os.path.isdir(corpus):
         shutil.rmtree(corpus)
@@ -428,6 +443,7 @@ def main():
     seeds_procfs()
     seeds_events()
     seeds_records()
+    seeds_regressions()
 
 
 main()
