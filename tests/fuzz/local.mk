@@ -97,14 +97,17 @@ noinst_DATA = $(FUZZ_BINS)
 endif
 else
 fuzz fuzz-build:
-	@echo "make fuzz: configure found no clang with -fsanitize=fuzzer ($(FUZZ_STATUS))" >&2; exit 1
+	@echo "make fuzz: the libFuzzer harnesses are not enabled (configure said: fuzzing $(FUZZ_STATUS))" >&2; exit 1
 endif
 .PHONY: fuzz fuzz-build
 
+# make clean keeps what make fuzz learnt (tests/fuzz/work); distclean drops it
 clean-local: fuzz-clean
 fuzz-clean:
-	rm -rf tests/fuzz/obj tests/fuzz/work tests/fuzz/check-work
+	rm -rf tests/fuzz/obj tests/fuzz/check-work
 	rm -f $(FUZZ_BINS)
+distclean-local:
+	rm -rf tests/fuzz/work
 .PHONY: fuzz-clean
 
 EXTRA_DIST += tests/fuzz/local.mk tests/fuzz/run.sh tests/fuzz/check.sh tests/fuzz/fuzz.h \

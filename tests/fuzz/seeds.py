@@ -415,6 +415,13 @@ def seeds_fixtures():
     write("config", "tcp_connect: !include inc.yml\0x: !include main.yml\n")
     write("config", "udp_session: !include inc.yml\0session_max_duration: 0\nmax_sessions: 99999999\n"
                     "plugins:\n  sourceipmap: {hostfiles: [a], enabled: maybe}\n")
+    # merge keys from a list of mappings; nesting past the 64-level limit, directly, through an alias
+    # and through an include
+    write("config", "_a: &a {filters: [{network: 10.0.0.0/8}]}\n_b: &b {excludeports: [22]}\n"
+                    "tcp_connect:\n  <<: [*a, *b]\n")
+    write("config", "tcp_connect:\n  x: " + "[" * 66 + "]" * 66 + "\n")
+    write("config", "_a: &a " + "[" * 40 + "]" * 40 + "\n_b: " + "[" * 30 + "*a" + "]" * 30 + "\n")
+    write("config", "tcp_connect: " + "[" * 40 + "!include inc.yml" + "]" * 40 + "\0" + "[" * 30 + "]" * 30)
     write("config", "net_listen:\n  protocols: [tcp, udp, sctp]\n  snapshot_periodicity: 2147483648\n"
                     "  filters:\n    - network: 2001:db8::/129\n    - network: fd00::\n      network_mask: 'ff00::'\n"
                     "      include_ports: [1,2,3,4,5,6,7,8,9]\n")
