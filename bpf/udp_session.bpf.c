@@ -55,7 +55,7 @@ static __always_inline void emit_start(__u64 cookie)
 		return;
 	r->cookie = cookie;
 	r->hdr.flags = pt_capture_tree(&r->tree, task, &tsize);
-	pt_output(r, sizeof(*r) + tsize, PT_LOSS(PT_UDP_LOSS_RING));
+	pt_output(r, PT_TREE_REC_LEN(r, tsize), PT_LOSS(PT_UDP_LOSS_RING));
 }
 
 static __always_inline struct pt_udp_state *session_get(__u64 cookie, __u64 now)

@@ -50,7 +50,7 @@ static int tcp_connect_decode(unsigned int rec, const void *data, size_t len, st
 {
 	const struct pt_conn_record *r = data;
 
-	if (len < sizeof(*r) || !pt_ancestry_ok(&r->tree, len - sizeof(*r)))
+	if (len < sizeof(*r) || !pt_ancestry_ok(&r->tree, PT_TREE_AVAIL(r, len)))
 		return -EINVAL;
 	pt_addr_to_str(r->family, r->daddr, ev->daddr, sizeof(ev->daddr));
 	pt_addr_to_str(r->family, r->saddr, ev->saddr, sizeof(ev->saddr));

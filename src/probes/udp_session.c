@@ -327,7 +327,7 @@ static int udp_handle(struct pt_probe *p, unsigned int rec, const void *data, si
 	if (rec == PT_UDP_REC_START) {
 		const struct pt_udp_start_record *r = data;
 
-		if (len < sizeof(*r) || !pt_ancestry_ok(&r->tree, len - sizeof(*r)))
+		if (len < sizeof(*r) || !pt_ancestry_ok(&r->tree, PT_TREE_AVAIL(r, len)))
 			return -EINVAL;
 		on_start(u, data, em);
 		return 0;
