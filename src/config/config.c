@@ -18,7 +18,7 @@ static void probe_free(struct pt_probe_config *pc)
 	for (i = 0; i < pc->nplugins; i++)
 		free(pc->plugins[i].name);
 	free(pc->plugins);
-	if (pc->opts && pc->schema->opts_free)
+	if (pc->opts && pc->schema && pc->schema->opts_free)
 		pc->schema->opts_free(pc->opts);
 	free(pc->opts);
 }
@@ -39,6 +39,7 @@ int pt_config_defaults(struct pt_config *cfg, const struct pt_probe_schema *cons
 
 		pc->schema = schemas[i];
 		pc->filter.port_mode = PT_PORTS_NONE;
+		pc->dns = true;
 		if (!schemas[i]->opts_size)
 			continue;
 		pc->opts = calloc(1, schemas[i]->opts_size);
@@ -132,6 +133,24 @@ void pt_config_free(struct pt_config *cfg)
 	for (size_t i = 0; cfg->probes && i < cfg->nprobes; i++)
 		probe_free(&cfg->probes[i]);
 	free(cfg->probes);
+	probe_free(&cfg->dns);
 	pt_ytree_free(&cfg->tree);
 	memset(cfg, 0, sizeof(*cfg));
+}
+
+int pt_config_set_dns(struct pt_config *cfg, const struct pt_dns_opts *o, bool present)
+{
+	struct pt_dns_opts *copy = cfg->dns.opts;
+
+	if (!copy) {
+		copy = malloc(sizeof(*copy));
+		if (!copy)
+			return -ENOMEM;
+	}
+	*copy = *o;
+	cfg->dns.opts = copy;
+	cfg->dns.present = present;
+	cfg->dns.dns = false;
+	cfg->dns.filter.port_mode = PT_PORTS_NONE;
+	return 0;
 }

@@ -42,6 +42,7 @@ void pt_settings_init(struct pt_daemon_settings *s)
 	memset(s, 0, sizeof(*s));
 	pt_sink_opts_init(&s->sink);
 	pt_remote_opts_init(&s->remote);
+	pt_dns_opts_init(&s->dns);
 }
 
 /* ---- value checks ------------------------------------------------------------ */
@@ -165,7 +166,7 @@ static int set_sinks(struct ctx *c, const char *v)
 
 /* ---- keys ------------------------------------------------------------------------ */
 
-static const char *const sections[] = { "daemon", "output", "journald", "syslog", "json" };
+static const char *const sections[] = { "daemon", "output", "journald", "syslog", "json", "dns" };
 
 static const struct key {
 	const char *section, *name;
@@ -179,10 +180,14 @@ static const struct key {
 	{ "daemon", "remote_include_interval" }, { "daemon", "remote_include_cache" },
 	{ "daemon", "remote_include_ca" },	  { "daemon", "remote_include_max_size" },
 	{ "daemon", "remote_include_timeout" },
+	{ "dns", "enabled" },		{ "dns", "max_entries" },	{ "dns", "min_ttl" },
+	{ "dns", "max_ttl" },		{ "dns", "names_per_address" }, { "dns", "ports" },
+	{ "dns", "pending_entries" },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 #define NSECTIONS (sizeof(sections) / sizeof(sections[0]))
+_Static_assert(NKEYS <= 64, "ctx.seen has one bit per key");
 
 static int set_syslog(struct ctx *c, const char *name, const char *v)
 {
@@ -265,6 +270,14 @@ static int set_key(struct ctx *c, const char *section, const char *name, const c
 	if (!strcmp(section, "daemon") && !strncmp(name, "remote_include_", 15)) {
 		char err[PT_PATH_MAX + 200];
 		int r = pt_remote_setting(&s->remote, name, v, err, sizeof(err));
+
+		if (r)
+			ERR(c, "%s", err);
+		return r;
+	}
+	if (!strcmp(section, "dns")) {
+		char err[200];
+		int r = pt_dns_opts_set(&s->dns, name, v, err, sizeof(err));
 
 		if (r)
 			ERR(c, "%s", err);
@@ -406,5 +419,12 @@ int pt_settings_load(struct pt_daemon_settings *s, const char *path, bool must_e
 			    "syntax error: expected [section], key = value or a ; comment");
 	else if (r < 0)
 		pt_diag_add(diags, PT_DIAG_ERROR, path, 0, "cannot parse (%d)", r);
+	if (!r) {
+		char why[200];
+
+		/* [dns]: the checks across keys (min_ttl <= max_ttl) */
+		if (pt_dns_opts_check(&s->dns, why, sizeof(why)))
+			pt_diag_add(diags, PT_DIAG_ERROR, path, 0, "[dns] %s", why);
+	}
 	return diags->nerrors > before ? -EINVAL : 0;
 }

@@ -15,6 +15,8 @@
  *   [syslog]   target= facility= severity= sd_id= app_name= hostname=
  *              max_size= bom= queue_size=
  *   [json]     path = PATH            file for a bare "json" sink
+ *   [dns]      enabled= max_entries= min_ttl= max_ttl= names_per_address=
+ *              ports= pending_entries=  destination names (core/dns_opts.h)
  *
  * Unknown sections and keys are warnings; bad values are errors; both as
  * "file:line: message" in a pt_diags.  Command-line options override.
@@ -25,6 +27,7 @@
 #include <stdbool.h>
 
 #include "diag.h"
+#include "dns_opts.h"
 #include "remote.h"
 #include "sinkspec.h"
 
@@ -37,6 +40,7 @@ struct pt_daemon_settings {
 	int nsinks;               /* 0 = not set (built-in: "json") */
 	struct pt_sink_opts sink;
 	struct pt_remote_opts remote; /* [daemon] remote_include_* */
+	struct pt_dns_opts dns;       /* [dns] */
 };
 
 /* Built-in defaults: no file, json on stdout. */

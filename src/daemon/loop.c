@@ -78,6 +78,7 @@ static void tick(struct daemon *d)
 	if (read(d->timerfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
 		pt_warn("timerfd: %s", strerror(errno));
 	pt_proc_cache_expire(d->cache, now);
+	pt_naming_tick(d, now);
 	d->em.boot_to_real_ns = pt_boot_to_real_ns();
 	for (size_t i = 0; i < d->nrows; i++)
 		if (d->probes[i] && d->rows[i]->tick)

@@ -25,6 +25,7 @@ static void cleanup(struct daemon *d)
 	pt_remote_free(d->remote); /* stops its thread first */
 	pt_loop_free(d);
 	pt_daemon_close_probes(d);
+	pt_naming_free(d);
 	pt_outputs_close(d);
 	pt_proc_cache_free(d->cache);
 	pt_plugins_free(d->plugins);
@@ -89,7 +90,7 @@ int main(int argc, char **argv)
 	/* an older kernel: one message naming the missing feature */
 	if (pt_daemon_check_features(&d))
 		goto out;
-	if (pt_daemon_open_probes(&d))
+	if (pt_daemon_open_probes(&d) || pt_naming_apply(&d))
 		goto out;
 	err = pt_proc_cache_scan(d.cache);
 	if (err)

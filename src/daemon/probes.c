@@ -62,7 +62,9 @@ const struct pt_probe_config *pt_daemon_probe_config(const struct daemon *d, siz
 {
 	const char *name = d->rows[i]->schema.name;
 
-	return name ? pt_config_probe(cfg, name) : NULL;
+	if (!name)
+		return d->rows[i]->derived_config ? d->rows[i]->derived_config(cfg) : NULL;
+	return pt_config_probe(cfg, name);
 }
 
 bool pt_daemon_probe_wanted(const struct daemon *d, size_t i, const struct pt_config *cfg)

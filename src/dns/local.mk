@@ -35,26 +35,29 @@ tests_unit_test_dns_ingest_LDFLAGS = $(UNIT_LINK_FLAGS)
 # Userland cost per answer and per lookup: `make bench-dns` prints ns/op
 EXTRA_PROGRAMS += bench/dns_bench
 bench_dns_bench_SOURCES = bench/dns_bench.c tests/unit/dns_build.c tests/unit/dns_build.h
-bench_dns_bench_CFLAGS = $(AM_CFLAGS) -O2 -I$(top_srcdir)/src/dns -I$(top_srcdir)/tests/unit
-bench_dns_bench_LDADD = libptdns.a $(DNS_LIBS)
+bench_dns_bench_CFLAGS = $(AM_CFLAGS) -O2 -I$(top_srcdir)/src/dns -I$(top_srcdir)/src/core \
+	-I$(top_srcdir)/tests/unit
+bench_dns_bench_LDADD = libptdns.a libptcore.a $(DNS_LIBS)
 bench-dns: bench/dns_bench
 	bench/dns_bench
 .PHONY: bench-dns
 
 # libFuzzer harness (clang -fsanitize=fuzzer): `make fuzz-dns` builds it,
 # `tests/fuzz/fuzz_dns -max_total_time=60 tests/fuzz/corpus/dns` runs it.
-DNS_FUZZ_SRCS = tests/fuzz/fuzz_dns.c src/dns/parse.c src/dns/names.c src/dns/ingest.c
+DNS_FUZZ_SRCS = tests/fuzz/fuzz_dns.c src/dns/parse.c src/dns/names.c src/dns/ingest.c \
+	src/core/dns_opts.c
 tests/fuzz/fuzz_dns: $(addprefix $(srcdir)/,$(DNS_FUZZ_SRCS)) \
-		$(srcdir)/src/dns/parse.h $(srcdir)/src/dns/names.h $(srcdir)/src/dns/ingest.h
+		$(srcdir)/src/dns/parse.h $(srcdir)/src/dns/names.h $(srcdir)/src/dns/ingest.h \
+		$(srcdir)/src/core/dns_opts.h
 	@$(MKDIR_P) tests/fuzz
 	$(AM_V_CC)$(CLANG) -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=undefined -I$(srcdir)/src/dns \
+		-fno-sanitize-recover=undefined -I$(srcdir)/src/dns -I$(srcdir)/src/core \
 		$(addprefix $(srcdir)/,$(DNS_FUZZ_SRCS)) -o $@ $(RESOLV_LIBS)
 fuzz-dns: tests/fuzz/fuzz_dns
 .PHONY: fuzz-dns
 CLEANFILES += tests/fuzz/fuzz_dns
 
 # tests/fixtures/dns is in EXTRA_DIST already (tests/fixtures); the kernel
-# side draft (bpf/dns.bpf.c, bpf/dns.h) is not distributed until it is built
+# side (bpf/dns.bpf.c, bpf/dns.h) is in BPF_PROGS / BPF_HDRS
 EXTRA_DIST += src/dns/README.md tests/fuzz/fuzz_dns.c tests/fuzz/corpus/dns
 # ---- end dns ----

@@ -7,8 +7,9 @@
  *  - header fields: printable US-ASCII (33-126, others become '_'), cut to
  *    RFC 5424's lengths (255/48/128/32), "-" (NILVALUE) when empty;
  *  - TIMESTAMP: the event time, UTC, microseconds (RFC 3339);
- *  - SD: [SD-ID probe="" pid="" user="" daddr="" saddr="" laddr="" port=""
- *    sport="" protocol="" error="" <plugin fields> cmdline=""]; PARAM-VALUEs escaped
+ *  - SD: [SD-ID probe="" pid="" user="" daddr="" daddr_name="" saddr=""
+ *    saddr_name="" laddr="" port="" sport="" protocol="" error="" <plugin
+ *    fields> cmdline=""] (the names, dns, when known); PARAM-VALUEs escaped
  *    ('"', '\', ']'), valid UTF-8 without control characters, values cut at
  *    PT_SD_VALUE_MAX (cmdline: PT_SD_CMDLINE_MAX) input bytes + "...";
  *  - MSG: the JSON event, optionally after a UTF-8 BOM.
@@ -105,7 +106,8 @@ static void sd_num(struct sd *sd, const char *name, long long v)
 static bool own_param(const char *key)
 {
 	static const char *const own[] = { "probe", "pid", "user", "daddr", "saddr", "laddr",
-					   "port", "sport", "protocol", "error", "cmdline" };
+					   "port", "sport", "protocol", "error", "cmdline",
+					   "daddr_name", "saddr_name" /* dns */ };
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(own); i++)
@@ -141,8 +143,12 @@ static void put_sd(struct pt_buf *b, const struct pt_syslog_fmt *f, const struct
 		sd_str(&sd, "user", leaf->username);
 	if (ev->daddr[0]) {
 		sd_str(&sd, "daddr", ev->daddr);
+		if (ev->peer_name.name && ev->probe && ev->probe->shape == PT_SHAPE_CONNECT)
+			sd_str(&sd, "daddr_name", ev->peer_name.name); /* dns */
 		if (ev->saddr[0])
 			sd_str(&sd, "saddr", ev->saddr);
+		if (ev->peer_name.name && ev->probe && ev->probe->shape == PT_SHAPE_ACCEPT)
+			sd_str(&sd, "saddr_name", ev->peer_name.name); /* dns */
 	}
 	if (ev->laddr[0])
 		sd_str(&sd, "laddr", ev->laddr);
@@ -152,6 +158,8 @@ static void put_sd(struct pt_buf *b, const struct pt_syslog_fmt *f, const struct
 		sd_num(&sd, "sport", ev->sport);
 	for (i = 0; ev->dests && i < ev->ndests && i < 8; i++) {
 		sd_str(&sd, "daddr", ev->dests[i].daddr);
+		if (ev->dests[i].name.name)
+			sd_str(&sd, "daddr_name", ev->dests[i].name.name); /* dns */
 		sd_num(&sd, "port", ev->dests[i].port);
 	}
 	if (ev->protocol)

@@ -35,6 +35,16 @@ static void put_addr_port(struct pt_buf *b, const char *addr, uint16_t port)
 		pt_buf_printf(b, "%s:%u", addr, port);
 }
 
+/* dns: " (name)" after an address that has one */
+static void put_name(struct pt_buf *b, const struct pt_event_name *n)
+{
+	if (!n->name)
+		return;
+	pt_buf_adds(b, " (");
+	pt_text_append(b, n->name, strlen(n->name), 256, PT_TEXT_HUMAN);
+	pt_buf_addc(b, ')');
+}
+
 static void put_proc(struct pt_buf *b, const struct pt_event_proc *p)
 {
 	pt_proc_name(b, p);
@@ -60,6 +70,7 @@ void pt_event_summary(struct pt_buf *b, const struct pt_event *ev)
 	case PT_SHAPE_CONNECT:
 		pt_buf_adds(b, " connected to ");
 		put_addr_port(b, ev->daddr, ev->port);
+		put_name(b, &ev->peer_name);
 		if (ev->saddr[0])
 			pt_buf_printf(b, " from %s", ev->saddr);
 		break;
@@ -74,10 +85,12 @@ void pt_event_summary(struct pt_buf *b, const struct pt_event *ev)
 			      ev->protocol ? ev->protocol : "udp", ev->ndests,
 			      ev->ndests == 1 ? "" : "s");
 		put_addr_port(b, ev->dests[0].daddr, ev->dests[0].port);
+		put_name(b, &ev->dests[0].name);
 		break;
 	case PT_SHAPE_ACCEPT:
 		pt_buf_adds(b, " accepted from ");
 		put_addr_port(b, ev->saddr, ev->sport);
+		put_name(b, &ev->peer_name);
 		pt_buf_adds(b, " on ");
 		put_addr_port(b, ev->daddr, ev->port);
 		break;

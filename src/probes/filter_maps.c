@@ -104,10 +104,14 @@ static int delete_plan(struct pt_probe *p, const struct pt_filter_plan *plan, si
 int pt_probe_install_filters(struct pt_probe *p, const struct pt_probe_config *pc)
 {
 	struct pt_filter_plan plan;
-	uint32_t old = *p->generation & 1, gen = old ^ 1;
+	uint32_t old, gen;
 	size_t n4 = 0, n6 = 0;
 	int err, fd;
 
+	if (!p->generation)
+		return 0; /* an object without filter maps (the dns capture) */
+	old = *p->generation & 1;
+	gen = old ^ 1;
 	err = pt_filter_compile(&pc->filter, (uint8_t)gen, &plan);
 	if (err)
 		return err;
