@@ -10,7 +10,8 @@ libptdns_a_SOURCES = \
 libptdns_a_CPPFLAGS = $(PT_CPP) $(CORE_INC) -I$(top_srcdir)/src/dns
 DNS_LIBS = $(RESOLV_LIBS)
 
-DNS_UNIT_TESTS = tests/unit/test_dns_parse tests/unit/test_dns_names tests/unit/test_dns_ingest
+DNS_UNIT_TESTS = tests/unit/test_dns_parse tests/unit/test_dns_names tests/unit/test_dns_ingest \
+	tests/unit/test_dns_event
 UNIT_TESTS += $(DNS_UNIT_TESTS)
 DNS_UNIT_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/src/dns \
 	-DDNS_FIXTURES_DIR='"$(abs_top_srcdir)/tests/fixtures/dns"'
@@ -31,6 +32,14 @@ tests_unit_test_dns_ingest_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_dns_ingest_CFLAGS = $(DNS_UNIT_CFLAGS)
 tests_unit_test_dns_ingest_LDADD = $(UNIT_LDADD)
 tests_unit_test_dns_ingest_LDFLAGS = $(UNIT_LINK_FLAGS)
+
+# names outside src/dns: [dns] options and section, the dns: key, the outputs
+tests_unit_test_dns_event_SOURCES = tests/unit/test_dns_event.c tests/unit/json_check.c \
+	tests/unit/json_check.h tests/unit/schemas.h
+tests_unit_test_dns_event_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_dns_event_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_dns_event_LDADD = $(UNIT_LDADD)
+tests_unit_test_dns_event_LDFLAGS = $(UNIT_LINK_FLAGS)
 
 # Userland cost per answer and per lookup: `make bench-dns` prints ns/op
 EXTRA_PROGRAMS += bench/dns_bench
