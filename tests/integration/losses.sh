@@ -23,18 +23,18 @@ seen "$OUT" ".destinations[0].port == $PE"
 kill -USR1 "$PIDTREE_PID"
 for _ in $(seq 100); do grep -q 'totals:' "$T/pidtree.err" && break; sleep 0.05; done
 check "SIGUSR1 totals name every row" \
-	grep -Eq 'totals: .*lost records: tcp_connect=0 net_listen=0 udp_session=0 udp_session_untracked=[1-9][0-9]* process=[0-9]+; lost in userland: udp_session_evicted=0 format=0 malformed_records=0; output drops: json=0' "$T/pidtree.err"
+	grep -Eq 'totals: .*lost records: tcp_connect=0 net_listen=0 udp_session=0 udp_session_untracked=[1-9][0-9]* tcp_accept=0 dns=0 process=[0-9]+; lost in userland: udp_session_evicted=0 dns_names_evicted=0 format=0 malformed_records=0; output drops: json=0' "$T/pidtree.err"
 check "SIGTERM: exit 0" stop_pidtree
 TEL=$(jq -c 'select(.type == "lost_event_telemetry")' "$OUT" | tail -n 1)
 echo "$TEL" >"$T/tel.json"
 check "telemetry written" test -n "$TEL"
 for k in tcp_connect net_listen udp_session udp_session_untracked udp_session_evicted process \
-	outputs format malformed_records; do
+	tcp_accept dns dns_names_evicted outputs format malformed_records; do
 	check "  telemetry: lost.$k is a number" jq -e ".lost.$k | type == \"number\"" "$T/tel.json" >/dev/null
 done
 check "  sessions not tracked are counted" jq -e '.lost.udp_session_untracked >= 8' "$T/tel.json" >/dev/null
-check "  count = the rows that are events (all but process)" \
-	jq -e '.count == ([.lost | to_entries[] | select(.key != "process") | .value] | add)' "$T/tel.json" >/dev/null
+check "  count = the rows that are events (all but process, and the DNS rows: names, not events)" \
+	jq -e '.count == ([.lost | to_entries[] | select(.key != "process" and .key != "dns" and .key != "dns_names_evicted") | .value] | add)' "$T/tel.json" >/dev/null
 check "exit line names every row" \
 	grep -Eq 'exiting after events [0-9]+; lost records: .*udp_session_untracked=[1-9]' "$T/pidtree.err"
 finish
