@@ -97,9 +97,8 @@ struct pkt {
 #define U16_AT(h, i) (((__u16)(h)[i] << 8) | (h)[(i) + 1])
 
 /*
- * The fast path, for every packet: TCP or UDP over IPv4 (no later
- * fragment) or IPv6 without extension headers (as udp_session), and its
- * ports.  The headers are read in place when they are in the skb's linear
+ * The fast path, for every packet: TCP or UDP over IPv4 or IPv6 without
+ * extension headers (as udp_session), and its ports.  The headers are read in place when they are in the skb's linear
  * part, as they are for locally made packets and on loopback; else copied.
  */
 static __always_inline bool ports_of(struct __sk_buff *skb, struct pkt *p)
@@ -115,7 +114,8 @@ static __always_inline bool ports_of(struct __sk_buff *skb, struct pkt *p)
 		h = buf;
 	}
 	if ((h[0] >> 4) == 4) {
-		if ((h[9] != IPPROTO_UDP && h[9] != IPPROTO_TCP) || (h[6] & 0x1f) || h[7])
+		/* (a later fragment has no ports: addrs_of() leaves it) */
+		if (h[9] != IPPROTO_UDP && h[9] != IPPROTO_TCP)
 			return false;
 		p->proto = h[9];
 		p->family = AF_INET;
@@ -150,14 +150,21 @@ static __always_inline bool ports_of(struct __sk_buff *skb, struct pkt *p)
 	return true;
 }
 
-/* A DNS packet: its addresses and where its payload starts. */
+/*
+ * A DNS packet (by its ports): its addresses and where its payload starts.
+ * False for an IPv4 fragment other than the first, whose "ports" were
+ * payload (egress programs run before fragmentation and ingress ones after
+ * reassembly: a guard, not a path).
+ */
 static __always_inline bool addrs_of(struct __sk_buff *skb, struct pkt *p)
 {
-	__u8 b;
+	__u8 b, frag[2];
 
 	__builtin_memset(p->saddr, 0, 16);
 	__builtin_memset(p->daddr, 0, 16);
 	if (p->family == AF_INET) {
+		if (bpf_skb_load_bytes(skb, 6, frag, 2) || (frag[0] & 0x1f) || frag[1])
+			return false;
 		if (bpf_skb_load_bytes(skb, 12, p->saddr, 4) ||
 		    bpf_skb_load_bytes(skb, 16, p->daddr, 4))
 			return false;

@@ -50,6 +50,11 @@ bench_dns_bench_LDADD = libptdns.a libptcore.a $(DNS_LIBS)
 bench-dns: bench/dns_bench
 	bench/dns_bench
 .PHONY: bench-dns
+# In-kernel cost per packet of the dns probe (bpf_stats; root, dnsmasq, clang)
+bench-dns-kernel: pidtree bench/loadgen
+	top_builddir=$(abs_top_builddir) top_srcdir=$(abs_top_srcdir) CLANG=$(CLANG) \
+		$(SHELL) $(srcdir)/bench/dns_kernel.sh
+.PHONY: bench-dns-kernel
 
 # libFuzzer harness (clang -fsanitize=fuzzer): `make fuzz-dns` builds it,
 # `tests/fuzz/fuzz_dns -max_total_time=60 tests/fuzz/corpus/dns` runs it.
@@ -68,5 +73,6 @@ CLEANFILES += tests/fuzz/fuzz_dns
 
 # tests/fixtures/dns is in EXTRA_DIST already (tests/fixtures); the kernel
 # side (bpf/dns.bpf.c, bpf/dns.h) is in BPF_PROGS / BPF_HDRS
-EXTRA_DIST += src/dns/README.md tests/fuzz/fuzz_dns.c tests/fuzz/corpus/dns
+EXTRA_DIST += src/dns/README.md tests/fuzz/fuzz_dns.c tests/fuzz/corpus/dns \
+	bench/dns_kernel.sh bench/empty_skb.bpf.c
 # ---- end dns ----
