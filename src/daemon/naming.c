@@ -61,6 +61,17 @@ static void drop_table(struct pt_naming *n)
 	n->table = NULL;
 }
 
+/* Whether the dns capture (the probe table's row "dns") is running. */
+static bool capture_running(const struct daemon *d)
+{
+	const struct pt_probe_desc *desc = pt_probe_find("dns");
+
+	for (size_t i = 0; desc && i < d->nrows; i++)
+		if (d->rows[i] == desc)
+			return d->probes[i] != NULL;
+	return false;
+}
+
 int pt_naming_apply(struct daemon *d)
 {
 	struct pt_naming *n = &d->naming;
@@ -72,6 +83,11 @@ int pt_naming_apply(struct daemon *d)
 	if (!dc->present || !o) {
 		if (n->table)
 			pt_info("dns: names of addresses off (no probe names its events, or [dns] enabled = no)");
+		drop_table(n);
+		return 0;
+	}
+	if (!capture_running(d)) {
+		pt_warn("dns: the capture is not running: events are not named");
 		drop_table(n);
 		return 0;
 	}

@@ -8,6 +8,8 @@
  * least one configured tcp_connect, udp_session or tcp_accept probe whose
  * dns: key is not false.  Then the dns capture runs (its configuration is
  * derived into pt_config.dns) and the table exists; otherwise neither does.
+ * The capture is optional (probe.h): when it cannot be opened (an older
+ * kernel, no cgroup2), pidtree warns and runs without names.
  *
  * What is named: tcp_connect's daddr, each udp_session destination's daddr
  * (as of its first datagram), tcp_accept's saddr (the peer); the lookup key

@@ -87,10 +87,7 @@ static int dns_open(struct pt_probe *p, const struct pt_probe_env *env,
 	err = pt_dns__load(skel);
 	if (err)
 		return pt_probe_fail(p, "load its BPF programs", err);
-	err = attach_all(skel);
-	if (err)
-		return pt_probe_fail(p, "attach to the cgroup2 root", err);
-	return 0;
+	return attach_all(skel); /* failures logged there */
 }
 
 static int dns_handle(struct pt_probe *p, unsigned int rec, const void *data, size_t len,
@@ -143,6 +140,7 @@ static const struct pt_loss_def losses[] = {
 const struct pt_probe_desc pt_dns_probe = {
 	.info = { .name = NAME, .shape = PT_SHAPE_PROCESS },
 	.derived_config = derived_config,
+	.optional = true,
 	.attach = "cgroup_skb/egress (queries), cgroup_skb/ingress (answers), cgroup/connect4, "
 		  "cgroup/connect6 (DNS over TCP) (on the cgroup2 root)",
 	.nrecords = 1,

@@ -98,6 +98,13 @@ struct pt_probe_desc {
 	 * present, like a configured probe).
 	 */
 	const struct pt_probe_config *(*derived_config)(const struct pt_config *cfg);
+	/*
+	 * An enrichment of the other probes' events (the dns capture): its
+	 * kernel features are not required at start-up and a failure to open
+	 * it leaves pidtree running without it, with a warning, rather than
+	 * take the other probes down.
+	 */
+	bool optional;
 	const char *attach;            /* attach points, for -p and messages */
 	unsigned int nrecords;         /* record types rec_base + 0 .. nrecords - 1 */
 	const struct pt_loss_def *losses; /* kernel counters pt_lost[loss_base + i] */

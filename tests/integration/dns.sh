@@ -323,4 +323,23 @@ check "  and nothing named" test "$(jf "$EV" 'has("daddr_name")')" = false
 
 check "daemon exits 0" stop_pidtree
 check "no malformed ring-buffer record" not grep -q 'malformed ring-buffer record' "$T/pidtree.err"
+
+# -- the capture cannot run (no cgroup2 mounted, in a mount namespace of its
+# own): pidtree runs without names instead of failing ---------------------------
+cat >"$T/nocg.sh" <<'SH'
+#!/bin/sh
+exec unshare -m sh -c 'for m in $(awk "\$9 == \"cgroup2\" {print \$5}" /proc/self/mountinfo); do
+	umount -l "$m"; done; exec "$0" "$@"' "$REAL_PIDTREE" "$@"
+SH
+chmod +x "$T/nocg.sh"
+printf 'tcp_connect:\n  includeports: [%s]\n' "$P" >"$T/nocg.yml"
+REAL_PIDTREE=$PIDTREE PIDTREE=$T/nocg.sh start_pidtree "$T/nocg.json" -c "$T/nocg.yml" ||
+	fail "daemon starts without cgroup2"
+check "no cgroup2: the dns capture is not running, with a warning" \
+	grep -q 'probe dns not running' "$T/pidtree.err"
+check "  and says events are not named" grep -q 'dns: the capture is not running' "$T/pidtree.err"
+run resolve "$UP" late.dnsint.test "$P" marker-nocg
+EV=$(wait_for "$T/nocg.json" ".pid == $C")
+check "  tcp_connect still reports, unnamed" test "$(jf "$EV" '[.daddr, has("daddr_name")]')" = '["127.0.0.53",false]'
+check "  daemon exits 0" stop_pidtree
 finish
