@@ -41,7 +41,7 @@ struct pt_event_field {
 
 /*
  * An address to name, as a probe saw it (not written out): the daemon
- * looks it up in its DNS name table (src/daemon/names.c).
+ * looks it up in its DNS name table (src/daemon/naming.c).
  */
 struct pt_event_addr {
 	uint64_t ts_ns;  /* when it was used (boot clock): names valid then */
