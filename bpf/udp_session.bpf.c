@@ -73,6 +73,7 @@ static __always_inline struct pt_udp_state *session_get(__u64 cookie, __u64 now)
 	s->start_ns = now;
 	s->last_ns = now;
 	s->tgid = bpf_get_current_pid_tgid() >> 32;
+	s->netns = bpf_get_current_task_btf()->nsproxy->net_ns->ns.inum;
 	if (bpf_map_update_elem(&pt_udp_sessions, &cookie, s, BPF_NOEXIST)) {
 		s = bpf_map_lookup_elem(&pt_udp_sessions, &cookie); /* a racing thread won */
 		if (!s)

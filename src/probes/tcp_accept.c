@@ -107,6 +107,11 @@ static int tcp_accept_decode(unsigned int rec, const void *data, size_t len, str
 	ev->sport = r->sport;
 	ev->port = r->dport;
 	ev->has_port = true;
+	/* dns: the remote peer, named as of the accept */
+	ev->peer.ts_ns = r->hdr.ts_ns;
+	ev->peer.netns = r->netns;
+	ev->peer.family = r->family;
+	memcpy(ev->peer.addr, r->saddr, 16);
 	*tree = &r->tree;
 	return 0;
 }

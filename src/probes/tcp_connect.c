@@ -4,6 +4,7 @@
  * and IPv6, from sock/inet_sock_set_state CLOSE -> SYN_SENT.
  */
 #include <errno.h>
+#include <string.h>
 
 #include <bpf/libbpf.h>
 
@@ -56,6 +57,11 @@ static int tcp_connect_decode(unsigned int rec, const void *data, size_t len, st
 	pt_addr_to_str(r->family, r->saddr, ev->saddr, sizeof(ev->saddr));
 	ev->port = r->dport;
 	ev->has_port = true;
+	/* dns: the destination, named as of the connect */
+	ev->peer.ts_ns = r->hdr.ts_ns;
+	ev->peer.netns = r->netns;
+	ev->peer.family = r->family;
+	memcpy(ev->peer.addr, r->daddr, 16);
 	*tree = &r->tree;
 	return 0;
 }

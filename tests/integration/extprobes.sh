@@ -138,7 +138,7 @@ check "journald: PIDTREE_FILENAME" test "$(J .PIDTREE_FILENAME)" = "$BIN/mytrue"
 check "journald: PIDTREE_EXAMPLE_FIELD from the plugin" test "$(J .PIDTREE_EXAMPLE_FIELD)" = from-plugin
 check "journald: PIDTREE_CMDLINE" test "$(J .PIDTREE_CMDLINE)" = "$BIN/mytrue outputs"
 check "journald: MESSAGE summarises it" \
-	grep -qF "process_exec: mytrue[$PID] user root; tree: mytrue[$PID] < " <<<"$(J .MESSAGE)"
+	grep -qF "process_exec $BIN/mytrue outputs[$PID] root <- " <<<"$(J .MESSAGE)"
 check "journald: PIDTREE_EVENT_JSON is the JSON event" \
 	test "$(J .PIDTREE_EVENT_JSON | jq -cS .)" = "$(jq -cS . <<<"$EV")"
 check "syslog: the record arrives" wait_file "$T/unix.log" "pid=\"$PID\""
