@@ -204,6 +204,18 @@ static void fz_addr(struct fz *z, char *out, size_t size, bool raw)
 	}
 }
 
+/* A DNS name and CNAME chain for an address, or none (dns: daddr_name ...). */
+static void fz_name(struct fz *z, struct fz_arena *a, struct pt_event_name *n)
+{
+	memset(n, 0, sizeof(*n));
+	if (!fz_bool(z))
+		return;
+	n->name = fz_str(z, a, 256);
+	n->ncnames = (size_t)fz_range(z, 0, PT_EVENT_CNAMES_MAX);
+	for (size_t i = 0; i < n->ncnames; i++)
+		n->cnames[i] = fz_str(z, a, 256);
+}
+
 void fz_event(struct fz *z, struct fz_arena *a, struct pt_event *ev, struct pt_udp_dest *dests,
 	      size_t maxdests, bool raw_addrs)
 {
@@ -240,6 +252,7 @@ void fz_event(struct fz *z, struct fz_arena *a, struct pt_event *ev, struct pt_u
 	for (i = 0; i < n; i++) {
 		uint64_t bits = fz_u64(z);
 
+		memset(&dests[i], 0, sizeof(dests[i]));
 		fz_addr(z, dests[i].daddr, sizeof(dests[i].daddr), raw_addrs);
 		dests[i].port = fz_u16(z);
 		memcpy(&dests[i].duration, &bits, sizeof(bits)); /* NaN, inf, negative too */
@@ -267,6 +280,21 @@ void fz_event(struct fz *z, struct fz_arena *a, struct pt_event *ev, struct pt_u
 			pt_event_add_bool(ev, key, fz_bool(z));
 			break;
 		}
+	}
+	/* drawn last, so that older corpus inputs keep their meaning above */
+	fz_name(z, a, &ev->peer_name);
+	for (i = 0; i < ev->ndests; i++)
+		fz_name(z, a, &dests[i].name);
+	if (fz_bool(z)) {
+		static struct pt_event_container c;
+
+		c.id = fz_str(z, a, 80);
+		c.name = fz_str(z, a, 256);
+		c.image = fz_str(z, a, 256);
+		c.runtime = fz_bool(z) ? "podman" : "docker";
+		c.pod = fz_str(z, a, 256);
+		c.pod_namespace = fz_str(z, a, 256);
+		ev->container = &c;
 	}
 }
 

@@ -32,6 +32,7 @@
 #include <sys/stat.h>
 
 #include "event_json.h"
+#include "dns.h"
 #include "fuzz.h"
 #include "json_check.h"
 
@@ -166,6 +167,13 @@ static bool record_ok(const struct pt_probe_desc *d, unsigned int rec, const voi
 			       len >= sizeof(*x) + x->argv_len;
 		return len >= (rec == PT_PROC_REC_FORK ? sizeof(struct pt_fork_record) :
 							 sizeof(struct pt_exit_record));
+	}
+	if (!strcmp(d->info.name, "dns")) { /* an answer: its header, then cap_len bytes */
+		const struct pt_dns_record *a = data;
+		size_t hdr = offsetof(struct pt_dns_record, payload);
+
+		return rec == PT_DNS_REC_ANSWER && len >= hdr && a->cap_len <= PT_DNS_CAP &&
+		       a->cap_len <= len - hdr && a->cap_len <= a->msg_len;
 	}
 	if (d == &pt_udp_session_probe)
 		return rec == PT_UDP_REC_START ? TREE_OK(struct pt_udp_start_record, data, len) :

@@ -89,7 +89,10 @@ start_pidtree() {
 		: >"$out"
 		set -- -f "$out" "$@"
 	fi
-	"$PIDTREE" "$@" 2>"$T/pidtree.err" &
+	# emptied here, not by the shell's redirection in the background: the
+	# loop below must not see the previous run's "ready"
+	: >"$T/pidtree.err"
+	"$PIDTREE" "$@" 2>>"$T/pidtree.err" &
 	PIDTREE_PID=$!
 	local i
 	for i in $(seq 1 200); do
