@@ -180,6 +180,10 @@ void pt_losses_totals(struct daemon *d, bool final)
 	for (int i = 0; i < d->out.n && dof < TOTALS_MAX; i++)
 		dof += (size_t)snprintf(drops + dof, TOTALS_MAX - dof, " %s=%" PRIu64,
 					d->out.sinks[i]->ops->name, d->out.sinks[i]->dropped);
+	/* the exit line: the outputs have been closed, their drains counted */
+	for (int i = 0; i < d->out.nclosed && dof < TOTALS_MAX; i++)
+		dof += (size_t)snprintf(drops + dof, TOTALS_MAX - dof, " %s=%" PRIu64,
+					d->out.closed_names[i], d->out.closed_drops[i]);
 	pt_outputs_dropped(d, &closed);
 	if (closed && dof < TOTALS_MAX)
 		snprintf(drops + dof, TOTALS_MAX - dof, " closed outputs=%" PRIu64, closed);

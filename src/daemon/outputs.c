@@ -215,6 +215,8 @@ uint64_t pt_outputs_dropped(const struct daemon *d, uint64_t *closed)
 		c += d->out.retiring[i]->dropped;
 	for (int i = 0; i < d->out.n; i++)
 		n += d->out.sinks[i]->dropped;
+	for (int i = 0; i < d->out.nclosed; i++)
+		n += d->out.closed_drops[i];
 	if (closed)
 		*closed = c;
 	return n + c;
@@ -230,7 +232,11 @@ void pt_outputs_close(struct daemon *d)
 	for (int i = 0; i < o->nretiring; i++)
 		d->retired_drops += o->retiring[i]->ops->destroy(o->retiring[i]);
 	o->nretiring = 0;
-	for (int i = 0; i < o->n; i++)
-		d->retired_drops += o->sinks[i]->ops->destroy(o->sinks[i]);
+	for (int i = 0; i < o->n; i++) {
+		/* (ops are static: the name outlives the sink) */
+		o->closed_names[i] = o->sinks[i]->ops->name;
+		o->closed_drops[i] = o->sinks[i]->ops->destroy(o->sinks[i]);
+	}
+	o->nclosed = o->n;
 	o->n = 0;
 }

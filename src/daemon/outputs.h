@@ -26,6 +26,10 @@ struct pt_outputs {
 	struct pt_sink *retiring[PT_RETIRING_MAX];
 	char retiring_specs[PT_RETIRING_MAX][PT_SINK_SPEC_MAX];
 	int nretiring;
+	/* after pt_outputs_close: each output's name and drops, drain included */
+	const char *closed_names[PT_MAX_OUTPUTS];
+	uint64_t closed_drops[PT_MAX_OUTPUTS];
+	int nclosed;
 };
 
 struct daemon;
