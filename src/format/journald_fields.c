@@ -23,7 +23,8 @@
  *   PIDTREE_ERROR        when the event has an error
  *   PIDTREE_<KEY>        plugin fields (PIDTREE_FIELD_<KEY> if KEY is one of
  *                        the names above)
- *   PIDTREE_PROCTREE_JSON, PIDTREE_EVENT_JSON
+ *   PIDTREE_PROCTREE_JSON  the ancestry as JSON
+ *   PIDTREE_EVENT_JSON   the whole JSON event, with [journald] event_json = yes
  * A JSON record that is not an event (e.g. lost_event_telemetry) gives
  * MESSAGE, PRIORITY, SYSLOG_IDENTIFIER, PIDTREE_RECORD_TYPE and
  * PIDTREE_RECORD_JSON.
@@ -227,7 +228,14 @@ static void build(struct pt_jd_fields *s, const struct pt_event *ev, const char 
 			fieldu(s, name, f->num);
 	}
 	json_field(s, "PIDTREE_PROCTREE_JSON", ev, NULL, 0, pt_json_proctree);
-	json_field(s, "PIDTREE_EVENT_JSON", ev, json, len, pt_json_event);
+	/*
+	 * The whole event again: only on request ([journald] event_json).
+	 * It repeats every field above and, with its own timestamp, is a new
+	 * object for journald to hash, compress and store on every entry: it
+	 * doubled journald's cost per entry (bench/outputs.sh).
+	 */
+	if (s->o->event_json)
+		json_field(s, "PIDTREE_EVENT_JSON", ev, json, len, pt_json_event);
 }
 
 void pt_jd_fields_init(struct pt_jd_fields *f, const struct pt_journald_opts *o)

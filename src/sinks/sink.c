@@ -60,16 +60,17 @@ void pt_sink_report(struct pt_sink *s, const char *name, const struct pt_async_s
 
 	s->written = st->delivered;
 	s->dropped = lost;
+	s->held = st->held;
 	if (final) {
 		if (lost)
-			pt_warn("%s: %llu events written, %llu lost (%llu queue full, %llu undeliverable, %llu not sent when closed)",
+			pt_warn("%s: %llu events written, %llu lost (%llu queue full, %llu larger than the queue, %llu undeliverable, %llu not sent when closed); at most %.1f MiB queued",
 				name, (unsigned long long)st->delivered, (unsigned long long)lost,
-				(unsigned long long)st->full,
+				(unsigned long long)st->full, (unsigned long long)st->too_big,
 				(unsigned long long)(st->rejected + extra_lost),
-				(unsigned long long)st->abandoned);
+				(unsigned long long)st->abandoned, st->peak_bytes / 1048576.0);
 		else
-			pt_info("%s: %llu events written, 0 lost", name,
-				(unsigned long long)st->delivered);
+			pt_info("%s: %llu events written, 0 lost; at most %.1f MiB queued", name,
+				(unsigned long long)st->delivered, st->peak_bytes / 1048576.0);
 		return;
 	}
 	if (lost <= r->reported)
@@ -77,9 +78,9 @@ void pt_sink_report(struct pt_sink *s, const char *name, const struct pt_async_s
 	now = pt_clock_ns(CLOCK_MONOTONIC);
 	if (r->last_ns && now - r->last_ns < 10000000000ull)
 		return;
-	pt_warn("%s: %llu events lost so far (%llu queue full, %llu undeliverable)", name,
-		(unsigned long long)lost, (unsigned long long)st->full,
-		(unsigned long long)(st->rejected + extra_lost));
+	pt_warn("%s: %llu events lost so far (%llu queue full, %llu larger than the queue, %llu undeliverable)",
+		name, (unsigned long long)lost, (unsigned long long)st->full,
+		(unsigned long long)st->too_big, (unsigned long long)(st->rejected + extra_lost));
 	r->reported = lost;
 	r->last_ns = now;
 }
