@@ -11,8 +11,11 @@
  *   PIDTREE_PROBE PIDTREE_TIMESTAMP PIDTREE_PID PIDTREE_UID PIDTREE_USERNAME
  *   PIDTREE_CMDLINE      the process's own cmdline, bytes as they are
  *   PIDTREE_DADDR PIDTREE_SADDR PIDTREE_LADDR PIDTREE_PORT PIDTREE_PROTOCOL
- *                        (udp_session: one PIDTREE_DADDR and PIDTREE_PORT
- *                        value per destination, in the same order;
+ *                        (udp_session: one PIDTREE_DADDR, PIDTREE_PORT,
+ *                        PIDTREE_DURATION (seconds) and PIDTREE_MSG_COUNT
+ *                        value per destination, in the same order, so that
+ *                        the entry says all the event does without
+ *                        PIDTREE_EVENT_JSON;
  *                        tcp_accept: PIDTREE_SADDR and PIDTREE_SPORT are the
  *                        remote peer, PIDTREE_DADDR and PIDTREE_PORT local)
  *   PIDTREE_SPORT        tcp_accept
@@ -50,7 +53,7 @@
 static const char *const own_names[] = {
 	"PROBE", "TIMESTAMP", "PID",   "UID",	   "USERNAME",	    "CMDLINE",	  "DADDR",
 	"SADDR", "LADDR",     "PORT",  "PROTOCOL", "ERROR",	    "PROCTREE_JSON", "EVENT_JSON",
-	"SPORT",
+	"SPORT", "DURATION", "MSG_COUNT",
 	"CONTAINER_ID", "CONTAINER_NAME", "CONTAINER_IMAGE", "CONTAINER_RUNTIME", "POD",
 	"POD_NAMESPACE", /* containers */
 };
@@ -207,6 +210,11 @@ static void build(struct pt_jd_fields *s, const struct pt_event *ev, const char 
 	for (i = 0; ev->dests && i < ev->ndests; i++) {
 		fieldz(s, "PIDTREE_DADDR", ev->dests[i].daddr);
 		fieldu(s, "PIDTREE_PORT", ev->dests[i].port);
+		pt_buf_reset(&s->tmp);
+		pt_json_seconds(&s->tmp, ev->dests[i].duration); /* as the JSON event has it */
+		field(s, "PIDTREE_DURATION", s->tmp.data ? s->tmp.data : "0", s->tmp.len,
+		      s->o->field_max);
+		fieldu(s, "PIDTREE_MSG_COUNT", (long long)ev->dests[i].msg_count);
 	}
 	if (ev->protocol)
 		fieldz(s, "PIDTREE_PROTOCOL", ev->protocol);

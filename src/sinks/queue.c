@@ -8,6 +8,7 @@
  * the queue and releases ctx, so it happens exactly once.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -26,6 +27,7 @@
 #define RING_MIN 64u       /* slots of an idle queue */
 #define BATCH_MAX 64u      /* records per deliver_many() */
 #define BATCH_BYTES (256u << 10)
+#define TRIM_AFTER (8u << 20) /* bytes freed by a drain before the heap is trimmed */
 
 struct slot {
 	void *rec;
@@ -42,6 +44,7 @@ struct pt_async {
 	size_t bytes, max_bytes, max_items; /* bytes: the records' charges */
 	bool closing, done;
 	bool orphaned; /* pt_async_stop gave up: the writer frees everything */
+	size_t freed;  /* writer: bytes freed since the heap was last trimmed */
 	struct timespec deadline; /* CLOCK_MONOTONIC, valid when closing */
 	unsigned int drain_ms;    /* what the deadline was set to */
 	struct pt_async_stats st;
@@ -178,6 +181,7 @@ static void pop_head(struct pt_async *a, int r)
 	a->head = (a->head + 1) % a->cap;
 	a->count--;
 	a->bytes -= charge(s.len);
+	a->freed += charge(s.len);
 	free(s.rec);
 	if (r == 0)
 		a->st.delivered++;
@@ -185,6 +189,22 @@ static void pop_head(struct pt_async *a, int r)
 		a->st.rejected++;
 	if (!a->count)
 		ring_shrink(a);
+}
+
+/*
+ * Lock held, queue empty after a drain of at least TRIM_AFTER bytes: give
+ * the freed records' pages back to the system, so that a burst does not
+ * leave the daemon's RSS at its peak (glibc keeps freed small blocks in its
+ * heap otherwise).  Done without the lock: it walks the allocator's arenas.
+ */
+static void trim_after_drain(struct pt_async *a)
+{
+	if (a->count || a->freed < TRIM_AFTER)
+		return;
+	a->freed = 0;
+	pthread_mutex_unlock(&a->lock);
+	malloc_trim(0);
+	pthread_mutex_lock(&a->lock);
 }
 
 /*
@@ -239,8 +259,10 @@ static void *writer(void *arg)
 			backoff = 0;
 		for (size_t i = 0; i < done; i++)
 			pop_head(a, 0);
-		if (done == n)
+		if (done == n) {
+			trim_after_drain(a);
 			continue;
+		}
 		if (r == -EAGAIN) {
 			a->st.retries++;
 			backoff = backoff ? backoff * 2 : BACKOFF_MIN_MS;

@@ -11,6 +11,7 @@
  *   syslog:TARGET   RFC 5424 to unix:PATH, udp://HOST:PORT or tcp://HOST:PORT
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -62,15 +63,23 @@ void pt_sink_report(struct pt_sink *s, const char *name, const struct pt_async_s
 	s->dropped = lost;
 	s->held = st->held;
 	if (final) {
+		char peak[32];
+
+		/* the high-water mark of the queue: what a burst took of queue_size */
+		if (st->peak_bytes < (1u << 20))
+			snprintf(peak, sizeof(peak), "%llu KiB",
+				 (unsigned long long)(st->peak_bytes + 1023) / 1024);
+		else
+			snprintf(peak, sizeof(peak), "%.1f MiB", st->peak_bytes / 1048576.0);
 		if (lost)
-			pt_warn("%s: %llu events written, %llu lost (%llu queue full, %llu larger than the queue, %llu undeliverable, %llu not sent when closed); at most %.1f MiB queued",
+			pt_warn("%s: %llu events written, %llu lost (%llu queue full, %llu larger than the queue, %llu undeliverable, %llu not sent when closed); at most %s queued",
 				name, (unsigned long long)st->delivered, (unsigned long long)lost,
 				(unsigned long long)st->full, (unsigned long long)st->too_big,
 				(unsigned long long)(st->rejected + extra_lost),
-				(unsigned long long)st->abandoned, st->peak_bytes / 1048576.0);
+				(unsigned long long)st->abandoned, peak);
 		else
-			pt_info("%s: %llu events written, 0 lost; at most %.1f MiB queued", name,
-				(unsigned long long)st->delivered, st->peak_bytes / 1048576.0);
+			pt_info("%s: %llu events written, 0 lost; at most %s queued", name,
+				(unsigned long long)st->delivered, peak);
 		return;
 	}
 	if (lost <= r->reported)

@@ -56,7 +56,10 @@ YML
 }
 write_yml '[0]' "[$P1]"
 : >"$T/empty.conf"
-printf '[daemon]\nextra_probe_path = %s\nextra_plugin_path = %s\n' "$DIR" "$T/plugins" >"$T/pidtree.conf"
+# event_json = yes: the journal entry carries the whole event too (checked
+# against the JSON output); the default (no) is checked after the reloads
+printf '[daemon]\nextra_probe_path = %s\nextra_plugin_path = %s\n[journald]\nevent_json = yes\n' \
+	"$DIR" "$T/plugins" >"$T/pidtree.conf"
 OUT=$T/events.json
 quiet() { "$@" >/dev/null 2>&1; }
 
@@ -138,7 +141,7 @@ check "journald: PIDTREE_FILENAME" test "$(J .PIDTREE_FILENAME)" = "$BIN/mytrue"
 check "journald: PIDTREE_EXAMPLE_FIELD from the plugin" test "$(J .PIDTREE_EXAMPLE_FIELD)" = from-plugin
 check "journald: PIDTREE_CMDLINE" test "$(J .PIDTREE_CMDLINE)" = "$BIN/mytrue outputs"
 check "journald: MESSAGE summarises it" \
-	grep -qF "process_exec: mytrue[$PID] user root; tree: mytrue[$PID] < " <<<"$(J .MESSAGE)"
+	grep -qF "process_exec $BIN/mytrue outputs[$PID] root <- " <<<"$(J .MESSAGE)"
 check "journald: PIDTREE_EVENT_JSON is the JSON event" \
 	test "$(J .PIDTREE_EVENT_JSON | jq -cS .)" = "$(jq -cS . <<<"$EV")"
 check "syslog: the record arrives" wait_file "$T/unix.log" "pid=\"$PID\""
@@ -232,6 +235,21 @@ check "process_exec back: attached again" grep -q 'reload: probe process_exec at
 check "back: events again" test -n "$(exec_marker back)"
 check "loaded once: one 'external, from' line" \
 	test "$(grep -c 'probe process_exec: external, from' "$T/pidtree.err")" = 1
+# [journald] event_json back to its default (no): the journald output is
+# opened anew; the probe's and the plugin's fields are there, the event JSON not
+printf '[daemon]\nextra_probe_path = %s\nextra_plugin_path = %s\n' "$DIR" "$T/plugins" >"$T/pidtree.conf"
+reload_pidtree
+check "event_json = no: the journald output re-opened" grep -q 'output journald opened' "$T/pidtree.err"
+EV=$(exec_marker no-event-json)
+PID=$(f .pid)
+check "event_json = no: journal entry of the exec" \
+	wait_journal 1 10 -t pidtree PIDTREE_PROBE=process_exec PIDTREE_PID="$PID"
+journal_entries -t pidtree PIDTREE_PROBE=process_exec PIDTREE_PID="$PID" | head -n 1 >"$T/jd.json"
+check "event_json = no: no PIDTREE_EVENT_JSON" test "$(J 'has("PIDTREE_EVENT_JSON")')" = false
+check "event_json = no: PIDTREE_FILENAME and the plugin's field still there" \
+	test "$(J '[.PIDTREE_FILENAME, .PIDTREE_EXAMPLE_FIELD] | @csv')" = "\"$BIN/mytrue\",\"from-plugin\""
+check "event_json = no: PIDTREE_PROCTREE_JSON is the event's proctree" \
+	test "$(J .PIDTREE_PROCTREE_JSON | jq -cS .)" = "$(jq -cS .proctree <<<"$EV")"
 check "daemon still running" kill -0 "$PIDTREE_PID"
 check "SIGTERM: exit 0" stop_pidtree
 check "exit line: process_exec's counter" grep -q 'exiting after .* process_exec=' "$T/pidtree.err"

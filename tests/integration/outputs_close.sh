@@ -78,7 +78,7 @@ check "the closed outputs say what they did not deliver" \
 	in_log "syslog sink unix:$T/dead1.sock: 0 events written, 5 lost" 6
 sleep 0.5
 kill -USR1 "$PIDTREE_PID"
-check "their 15 lost events are in the totals" in_log "closed outputs=15"
+check "their 15 lost events are in the totals" in_log "closed outputs 15 lost"
 
 # ---- exit: every output drains at the same time --------------------------------
 dead_conf

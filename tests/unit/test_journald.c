@@ -240,6 +240,16 @@ static void test_listen_and_session(void **state)
 	v = value(j, "PIDTREE_PORT", 1, &len);
 	assert_true(v && len == 3 && !memcmp(v, "123", 3));
 	assert_null(value(j, "PIDTREE_DADDR", 2, NULL));
+	/* and each one's duration and message count (the event JSON's, without it) */
+	v = value(j, "PIDTREE_DURATION", 0, &len);
+	assert_true(v && len == 3 && !memcmp(v, "1.5", 3));
+	v = value(j, "PIDTREE_DURATION", 1, &len);
+	assert_true(v && len == 3 && !memcmp(v, "0.0", 3));
+	v = value(j, "PIDTREE_MSG_COUNT", 0, &len);
+	assert_true(v && len == 1 && !memcmp(v, "3", 1));
+	v = value(j, "PIDTREE_MSG_COUNT", 1, &len);
+	assert_true(v && len == 1 && !memcmp(v, "1", 1));
+	assert_null(value(j, "PIDTREE_MSG_COUNT", 2, NULL));
 }
 
 static bool holds(const char *v, size_t len, const char *part)
