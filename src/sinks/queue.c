@@ -28,6 +28,7 @@
 #define BATCH_MAX 64u      /* records per deliver_many() */
 #define BATCH_BYTES (256u << 10)
 #define TRIM_AFTER (8u << 20) /* bytes freed by a drain before the heap is trimmed */
+#define KICK_AT 64u           /* records that wake an idle writer without a kick */
 
 struct slot {
 	void *rec;
@@ -43,6 +44,7 @@ struct pt_async {
 	size_t cap, head, count;
 	size_t bytes, max_bytes, max_items; /* bytes: the records' charges */
 	bool closing, done;
+	bool idle;     /* the writer waits for records (not for a backoff) */
 	bool orphaned; /* pt_async_stop gave up: the writer frees everything */
 	size_t freed;  /* writer: bytes freed since the heap was last trimmed */
 	struct timespec deadline; /* CLOCK_MONOTONIC, valid when closing */
@@ -240,8 +242,11 @@ static void *writer(void *arg)
 		size_t n, done;
 		int r = 0;
 
-		while (!a->count && !a->closing)
+		while (!a->count && !a->closing) {
+			a->idle = true;
 			pthread_cond_wait(&a->wake, &a->lock);
+		}
+		a->idle = false;
 		if (!a->count || past_deadline(a))
 			break;
 		n = take(a, batch);
@@ -366,7 +371,14 @@ int pt_async_push(struct pt_async *a, void *rec, size_t len)
 	if (a->bytes > a->st.peak_bytes)
 		a->st.peak_bytes = a->bytes;
 	a->st.queued++;
-	pthread_cond_signal(&a->wake);
+	/*
+	 * An idle writer is woken by pt_async_kick() once per batch of
+	 * events, not once per record (a wake-up and a context switch each);
+	 * only a long batch wakes it from here.  A writer in its backoff is
+	 * never woken by records: it would only go back to sleep.
+	 */
+	if (a->idle && a->count >= KICK_AT)
+		pthread_cond_signal(&a->wake);
 	pthread_mutex_unlock(&a->lock);
 	return 0;
 full:
@@ -375,6 +387,14 @@ drop:
 	pthread_mutex_unlock(&a->lock);
 	free(rec);
 	return err;
+}
+
+void pt_async_kick(struct pt_async *a)
+{
+	pthread_mutex_lock(&a->lock);
+	if (a->idle && a->count)
+		pthread_cond_signal(&a->wake);
+	pthread_mutex_unlock(&a->lock);
 }
 
 /* Lock held. */

@@ -102,9 +102,16 @@ int pt_async_start(struct pt_async **out, const char *name, const struct pt_asyn
  * Queue rec (malloc'd, len bytes); the queue owns it from now on, whatever
  * the result.  0, -ENOSPC (full or closing: dropped and counted in full) or
  * -EMSGSIZE (len + PT_ASYNC_REC_COST > max_bytes: dropped, counted in
- * too_big).
+ * too_big).  A push does not wake an idle writer for each record (only
+ * when 64 wait): call pt_async_kick() after a batch of pushes.
  */
 int pt_async_push(struct pt_async *a, void *rec, size_t len);
+/*
+ * Wake the writer if it waits for records and some are queued: the sinks
+ * call it from flush(), after each batch of ring-buffer records, so that a
+ * writer that keeps up is woken once per batch rather than once per event.
+ */
+void pt_async_kick(struct pt_async *a);
 void pt_async_get_stats(struct pt_async *a, struct pt_async_stats *st);
 /*
  * The receiver's state as the writer thread sees it, logged by the event

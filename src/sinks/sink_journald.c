@@ -248,6 +248,7 @@ static int jd_flush(struct pt_sink *base)
 	struct pt_async_stats st;
 
 	pt_link_report(&s->link, "journald sink");
+	pt_async_kick(s->q); /* the batch's records, at once */
 	pt_async_get_stats(s->q, &st);
 	pt_sink_report(base, "journald sink", &st, s->not_built, &s->rep, false);
 	return 0;

@@ -191,11 +191,12 @@ static void stats(struct pt_async *a, struct pt_async_stats *st)
 	pt_async_get_stats(a, st);
 }
 
-/* until the writer has taken the first record into deliver() (or the test's patience ends) */
+/* kick, then until delivered >= n and nothing held (or the test's patience ends) */
 static void wait_drained(struct pt_async *a, uint64_t delivered)
 {
 	struct pt_async_stats st;
 
+	pt_async_kick(a);
 	for (int i = 0; i < 500; i++) {
 		stats(a, &st);
 		if (st.delivered >= delivered && !st.held)
@@ -373,6 +374,82 @@ static void test_deliver_many(void **state)
 	assert_int_equal(released, 1);
 }
 
+/*
+ * An idle writer is woken by pt_async_kick() (the sinks' flush, once per
+ * batch), or by a push when 64 records wait, not by each push; and a
+ * writer in its backoff is not woken by pushes at all.
+ */
+static void test_kick(void **state)
+{
+	struct gated *g = gated_new();
+	struct pt_async_stats st;
+	struct pt_async *a;
+
+	released = 0;
+	g->open = true;
+	assert_int_equal(pt_async_start(&a, "test", &LIM(1 << 20, 0), &gated_ops, g), 0);
+	sleep_ms(100); /* the writer has started and waits for records */
+	for (unsigned int i = 0; i < 5; i++)
+		assert_int_equal(pt_async_push(a, seq_rec(i, 16), 16), 0);
+	sleep_ms(100);
+	stats(a, &st);
+	assert_int_equal(st.delivered, 0); /* not woken per record */
+	assert_int_equal(st.held, 5);
+	pt_async_kick(a);
+	for (int i = 0; i < 300 && st.delivered < 5; i++) {
+		sleep_ms(10);
+		stats(a, &st);
+	}
+	assert_int_equal(st.delivered, 5);
+	/* 64 waiting records wake it without a kick */
+	for (unsigned int i = 5; i < 5 + 64; i++)
+		assert_int_equal(pt_async_push(a, seq_rec(i, 16), 16), 0);
+	for (int i = 0; i < 300 && st.delivered < 69; i++) {
+		sleep_ms(10);
+		stats(a, &st);
+	}
+	assert_int_equal(st.delivered, 69);
+	assert_int_equal(g->out_of_order, 0);
+	pt_async_stop(a, 2000, &st);
+	assert_int_equal(released, 1);
+}
+
+static atomic_uint eagain_calls;
+
+static int deliver_eagain(void *arg, const void *rec, size_t len)
+{
+	atomic_fetch_add(&eagain_calls, 1);
+	return -EAGAIN;
+}
+
+static void test_backoff_not_woken_by_pushes(void **state)
+{
+	static const struct pt_async_ops down = { .deliver = deliver_eagain, .release = release };
+	struct ctx *c = calloc(1, sizeof(*c));
+	struct pt_async_stats st;
+	struct pt_async *a;
+
+	assert_non_null(c);
+	released = 0;
+	eagain_calls = 0;
+	assert_int_equal(pt_async_start(&a, "test", &LIM(1 << 20, 0), &down, c), 0);
+	assert_int_equal(pt_async_push(a, rec_of("first"), 6), 0);
+	pt_async_kick(a);
+	while (!atomic_load(&eagain_calls))
+		sleep_ms(1);
+	/* in its first backoff (100 ms): a burst of pushes, kicks included */
+	for (int i = 0; i < 500; i++) {
+		assert_int_equal(pt_async_push(a, rec_of("more"), 5), 0);
+		if (i % 50 == 0)
+			pt_async_kick(a);
+	}
+	sleep_ms(50);
+	assert_true(atomic_load(&eagain_calls) <= 2); /* not one try per push */
+	pt_async_stop(a, 100, &st);
+	assert_int_equal(st.abandoned, 501);
+	assert_int_equal(released, 1);
+}
+
 /* Limits that cannot hold a record are refused. */
 static void test_bad_limits(void **state)
 {
@@ -422,6 +499,7 @@ static void test_stuck_deliver(void **state)
 	assert_int_equal(pt_async_start(&a, "test", &LIM(1 << 20, 16), &ops, c), 0);
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(pt_async_push(a, rec_of("record"), 7), 0);
+	pt_async_kick(a);
 	while (!atomic_load(&c->in_deliver))
 		sleep_ms(1);
 	t0 = now_ms();
@@ -485,6 +563,8 @@ int main(void)
 		cmocka_unit_test(test_item_cap),
 		cmocka_unit_test(test_ring_grows_in_order),
 		cmocka_unit_test(test_deliver_many),
+		cmocka_unit_test(test_kick),
+		cmocka_unit_test(test_backoff_not_woken_by_pushes),
 		cmocka_unit_test(test_bad_limits),
 	};
 
