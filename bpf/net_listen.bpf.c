@@ -59,7 +59,7 @@ static __always_inline void emit_listen(__u16 family, const __u8 *laddr, __u16 p
 	r->netns = netns;
 	r->pad = 0;
 	r->hdr.flags = pt_capture_tree(&r->tree, task, &tsize);
-	pt_output(r, sizeof(*r) + tsize, PT_LOSS(PT_LISTEN_LOSS_RING));
+	pt_output(r, PT_TREE_REC_LEN(r, tsize), PT_LOSS(PT_LISTEN_LOSS_RING));
 }
 
 SEC("tp_btf/inet_sock_set_state")

@@ -87,6 +87,13 @@ struct pt_ancestry {
 };
 
 /* The largest ancestry snapshot, in bytes. */
+/*
+ * A record whose last member is its struct pt_ancestry tree, holding a
+ * snapshot of tsize bytes (pt_capture_tree), is this long; and of a record
+ * of len bytes (at least sizeof(*r)), this many are its tree's.
+ */
+#define PT_TREE_REC_LEN(r, tsize) (__builtin_offsetof(__typeof__(*(r)), tree) + (tsize))
+#define PT_TREE_AVAIL(r, len) ((len) - __builtin_offsetof(__typeof__(*(r)), tree))
 #define PT_ANCESTRY_HDR (24 + PT_CGROUP_NAME_LEN)
 #define PT_ANCESTRY_MAX (PT_ANCESTRY_HDR + PT_MAX_DEPTH * 48 + PT_LEAF_ARGV_LEN)
 

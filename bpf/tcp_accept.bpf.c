@@ -117,7 +117,7 @@ static __always_inline int on_accept(long fd)
 	r->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
 	r->pad = 0;
 	r->hdr.flags = pt_capture_tree(&r->tree, task, &tsize);
-	pt_output(r, sizeof(*r) + tsize, PT_LOSS(PT_ACCEPT_LOSS_RING));
+	pt_output(r, PT_TREE_REC_LEN(r, tsize), PT_LOSS(PT_ACCEPT_LOSS_RING));
 	return 0;
 }
 

@@ -67,6 +67,6 @@ int BPF_PROG(pt_tcp_connect, const struct sock *sk, const int oldstate, const in
 	r->netns = sk->__sk_common.skc_net.net->ns.inum;
 	r->pad = 0;
 	r->hdr.flags = pt_capture_tree(&r->tree, task, &tsize);
-	pt_output(r, sizeof(*r) + tsize, PT_LOSS(PT_CONNECT_LOSS_RING));
+	pt_output(r, PT_TREE_REC_LEN(r, tsize), PT_LOSS(PT_CONNECT_LOSS_RING));
 	return 0;
 }

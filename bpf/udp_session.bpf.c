@@ -55,7 +55,7 @@ static __always_inline void emit_start(__u64 cookie)
 		return;
 	r->cookie = cookie;
 	r->hdr.flags = pt_capture_tree(&r->tree, task, &tsize);
-	pt_output(r, sizeof(*r) + tsize, PT_LOSS(PT_UDP_LOSS_RING));
+	pt_output(r, PT_TREE_REC_LEN(r, tsize), PT_LOSS(PT_UDP_LOSS_RING));
 }
 
 static __always_inline struct pt_udp_state *session_get(__u64 cookie, __u64 now)
@@ -73,6 +73,7 @@ static __always_inline struct pt_udp_state *session_get(__u64 cookie, __u64 now)
 	s->start_ns = now;
 	s->last_ns = now;
 	s->tgid = bpf_get_current_pid_tgid() >> 32;
+	s->netns = bpf_get_current_task_btf()->nsproxy->net_ns->ns.inum;
 	if (bpf_map_update_elem(&pt_udp_sessions, &cookie, s, BPF_NOEXIST)) {
 		s = bpf_map_lookup_elem(&pt_udp_sessions, &cookie); /* a racing thread won */
 		if (!s)

@@ -28,8 +28,9 @@
  *   headers (installed in $(includedir)/pidtree/bpf: -I/usr/include/pidtree/bpf):
  *     ringbuf.bpf.h   the shared ring buffer and loss counters: build a
  *                     record with r = pt_record(PT_REC(i)) (a per-CPU
- *                     scratch buffer), send it with pt_output(r, sizeof(*r)
- *                     + size, PT_LOSS(j)); record i is this probe's i-th type
+ *                     scratch buffer), send it with pt_output(r,
+ *                     PT_TREE_REC_LEN(r, size), PT_LOSS(j)); record i is
+ *                     this probe's i-th type
  *     ancestry.bpf.h  pt_capture_tree(&r->tree, task, &size): the ancestry
  *                     snapshot and leaf argv, size bytes long (variable: the
  *                     struct pt_ancestry is the record's last member)

@@ -21,7 +21,7 @@ static void probe_free(struct pt_probe_config *pc)
 	for (i = 0; i < pc->nplugins; i++)
 		free(pc->plugins[i].name);
 	free(pc->plugins);
-	if (pc->opts && pc->schema->opts_free)
+	if (pc->opts && pc->schema && pc->schema->opts_free)
 		pc->schema->opts_free(pc->opts);
 	free(pc->opts);
 }
@@ -32,6 +32,7 @@ static int probe_init(struct pt_probe_config *pc, const struct pt_probe_schema *
 	memset(pc, 0, sizeof(*pc));
 	pc->schema = sc;
 	pc->filter.port_mode = PT_PORTS_NONE;
+	pc->dns = true; /* destination names, where [dns] is on */
 	if (!sc->opts_size)
 		return 0;
 	pc->opts = calloc(1, sc->opts_size);
@@ -198,6 +199,24 @@ void pt_config_free(struct pt_config *cfg)
 	for (size_t i = 0; cfg->probes && i < cfg->nprobes; i++)
 		probe_free(&cfg->probes[i]);
 	free(cfg->probes);
+	probe_free(&cfg->dns);
 	pt_ytree_free(&cfg->tree);
 	memset(cfg, 0, sizeof(*cfg));
+}
+
+int pt_config_set_dns(struct pt_config *cfg, const struct pt_dns_opts *o, bool present)
+{
+	struct pt_dns_opts *copy = cfg->dns.opts;
+
+	if (!copy) {
+		copy = malloc(sizeof(*copy));
+		if (!copy)
+			return -ENOMEM;
+	}
+	*copy = *o;
+	cfg->dns.opts = copy;
+	cfg->dns.present = present;
+	cfg->dns.dns = false;
+	cfg->dns.filter.port_mode = PT_PORTS_NONE;
+	return 0;
 }

@@ -7,7 +7,7 @@
  * that exist (the probe table, src/probes/table.c): each names its YAML key
  * and parses the keys that are its own into a block of options only the
  * probe reads.  The keys every network probe shares (filters, includeports,
- * excludeports, container_labels, plugins) are parsed here, into struct
+ * excludeports, container_labels, plugins, dns) are parsed here, into struct
  * pt_probe_config.
  */
 #ifndef PIDTREE_CONFIG_H
@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "diag.h"
+#include "dns_opts.h"
 #include "filter.h"
 #include "label_filter.h"
 #include "ytree.h"
@@ -67,12 +68,20 @@ struct pt_probe_config {
 	struct pt_plugin_config *plugins;
 	size_t nplugins;
 	void *opts; /* schema->opts_size bytes (NULL when 0) */
+	bool dns;   /* dns: name the addresses of its events (default true) */
 };
 
 struct pt_config {
 	struct pt_probe_config *probes; /* one per schema, in the schemas' order */
 	size_t nprobes;
 	struct pt_ytree tree; /* kept alive for plugin args */
+	/*
+	 * ---- dns ----
+	 * The configuration of the dns capture, which no YAML key configures
+	 * (schema NULL, no filters): set by pt_config_set_dns() after loading,
+	 * from [dns] of pidtree.conf; opts is a struct pt_dns_opts.
+	 */
+	struct pt_probe_config dns;
 };
 
 /*
@@ -111,6 +120,12 @@ int pt_config_load_ext(struct pt_config *cfg, const char *path,
 /* Every probe with its defaults, none present (no configuration file). */
 int pt_config_defaults(struct pt_config *cfg, const struct pt_probe_schema *const *schemas);
 void pt_config_free(struct pt_config *cfg);
+/*
+ * The dns capture's configuration in cfg: a copy of o, present or not (the
+ * daemon decides: [dns] enabled and some probe's events named).  0 or
+ * -ENOMEM.  Freed with cfg.
+ */
+int pt_config_set_dns(struct pt_config *cfg, const struct pt_dns_opts *o, bool present);
 /* The configuration of the probe named name, NULL if no such probe. */
 struct pt_probe_config *pt_config_probe(const struct pt_config *cfg, const char *name);
 

@@ -2,7 +2,8 @@
 /*
  * Interpretation of one probe's configuration, pidtree-bcc's schema: the
  * keys every network probe has (filters, includeports / excludeports,
- * container_labels, plugins) here, the probe's own keys by its schema (the probe's file).
+ * container_labels, plugins, and pidtree's dns) here, the probe's own keys by its schema
+ * (the probe's file).
  *
  * Every problem is a diagnostic at the line of the offending node and the
  * walk goes on, so one run reports everything that is wrong.
@@ -188,6 +189,8 @@ int pt_config_parse_probe(struct pt_probe_config *pc, const struct pt_ynode *key
 			exc = v;
 		} else if ((sc->network || sc->plugins) && !strcmp(k->scalar, "plugins")) {
 			ret = parse_plugins(d, pc, v);
+		} else if (sc->network && !strcmp(k->scalar, "dns")) {
+			pt_key_bool(d, "dns", v, &pc->dns); /* names of addresses */
 		} else if (sc->network && !strcmp(k->scalar, "container_labels")) {
 			ret = parse_container_labels(d, pc, k, v);
 		} else if (key_in(k->scalar, sc->keys) && sc->parse_key) {

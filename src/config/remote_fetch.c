@@ -14,6 +14,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include "buf.h"
 #include "remote_int.h"
 
 #include <errno.h>
@@ -79,8 +80,7 @@ int pt_remote_ca_read(const char *path, char **pem, size_t *len, char *err, size
 
 struct xfer {
 	const struct pt_http_req *q;
-	char *buf;
-	size_t len, cap;
+	struct pt_buf body;
 	bool too_big;
 };
 
@@ -90,26 +90,12 @@ static size_t on_data(char *p, size_t size, size_t n, void *ctx)
 	size_t add = size * n;
 
 	/* a body without Content-Length (or a lying one) stops at the limit too */
-	if (add > x->q->max_size - x->len) {
+	if (add > x->q->max_size - x->body.len) {
 		x->too_big = true;
 		return 0;
 	}
-	if (x->len + add + 1 > x->cap) {
-		size_t cap = x->cap ? x->cap : 16384;
-		char *nb;
-
-		while (cap < x->len + add + 1)
-			cap *= 2;
-		nb = realloc(x->buf, cap);
-		if (!nb)
-			return 0;
-		x->buf = nb;
-		x->cap = cap;
-	}
-	memcpy(x->buf + x->len, p, add);
-	x->len += add;
-	x->buf[x->len] = '\0';
-	return add;
+	pt_buf_add(&x->body, p, add);
+	return x->body.oom ? 0 : add; /* 0 aborts the transfer */
 }
 
 static int on_progress(void *ctx, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
@@ -269,20 +255,19 @@ void pt_remote_http_get(const struct pt_http_req *q, struct pt_http_res *res)
 		goto out;
 	}
 	res->result = PT_HTTP_NEW;
-	if (!x.buf) { /* an empty document */
-		x.buf = calloc(1, 1);
-		if (!x.buf) {
-			failed(res, "out of memory");
-			goto out;
-		}
+	/* NUL-terminated, also when empty */
+	if (!pt_buf_reserve(&x.body, 0)) {
+		failed(res, "out of memory");
+		goto out;
 	}
-	res->body = x.buf;
-	res->len = x.len;
-	x.buf = NULL;
+	pt_buf_str(&x.body);
+	res->body = x.body.data;
+	res->len = x.body.len;
+	pt_buf_init(&x.body); /* the result's now */
 	get_validator(h, "ETag", res->etag);
 	get_validator(h, "Last-Modified", res->last_modified);
 out:
-	free(x.buf);
+	pt_buf_free(&x.body);
 	curl_slist_free_all(hdrs);
 	curl_easy_cleanup(h);
 }

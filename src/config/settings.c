@@ -45,6 +45,7 @@ void pt_settings_init(struct pt_daemon_settings *s)
 	pt_sink_opts_init(&s->sink);
 	pt_remote_opts_init(&s->remote);
 	pt_containers_opts_init(&s->containers);
+	pt_dns_opts_init(&s->dns);
 }
 
 /* ---- value checks ------------------------------------------------------------ */
@@ -217,7 +218,7 @@ static int set_sinks(struct ctx *c, const char *v)
 /* ---- keys ------------------------------------------------------------------------ */
 
 static const char *const sections[] = { "daemon", "output", "journald", "syslog", "json",
-					"containers" };
+					"containers", "dns" };
 
 static const struct key {
 	const char *section, *name;
@@ -236,11 +237,15 @@ static const struct key {
 	{ "containers", "enabled" },		  { "containers", "docker_socket" },
 	{ "containers", "podman_socket" },	  { "containers", "containerd_state" },
 	{ "containers", "rebaseline_interval" }, { "containers", "stopped_keep" },
+	{ "dns", "enabled" },		{ "dns", "max_entries" },	{ "dns", "min_ttl" },
+	{ "dns", "max_ttl" },		{ "dns", "names_per_address" }, { "dns", "ports" },
+	{ "dns", "pending_entries" },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 _Static_assert(NKEYS <= 64, "struct ctx.seen has a bit per key");
 #define NSECTIONS (sizeof(sections) / sizeof(sections[0]))
+_Static_assert(NKEYS <= 64, "ctx.seen has one bit per key");
 
 static int set_syslog(struct ctx *c, const char *name, const char *v)
 {
@@ -333,6 +338,14 @@ static int set_key(struct ctx *c, const char *section, const char *name, const c
 	if (!strcmp(section, "containers")) {
 		char err[PT_CONTAINERS_PATH_MAX + 200];
 		int r = pt_containers_setting(&s->containers, name, v, err, sizeof(err));
+
+		if (r)
+			ERR(c, "%s", err);
+		return r;
+	}
+	if (!strcmp(section, "dns")) {
+		char err[200];
+		int r = pt_dns_opts_set(&s->dns, name, v, err, sizeof(err));
 
 		if (r)
 			ERR(c, "%s", err);
@@ -492,5 +505,12 @@ int pt_settings_load(struct pt_daemon_settings *s, const char *path, bool must_e
 			    "syntax error: expected [section], key = value or a ; comment");
 	else if (r < 0)
 		pt_diag_add(diags, PT_DIAG_ERROR, path, 0, "cannot parse (%d)", r);
+	if (!r) {
+		char dwhy[200];
+
+		/* [dns]: the checks across keys (min_ttl <= max_ttl) */
+		if (pt_dns_opts_check(&s->dns, dwhy, sizeof(dwhy)))
+			pt_diag_add(diags, PT_DIAG_ERROR, path, 0, "[dns] %s", dwhy);
+	}
 	return diags->nerrors > before ? -EINVAL : 0;
 }

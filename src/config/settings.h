@@ -21,6 +21,8 @@
  *   [json]     path = PATH            file for a bare "json" sink
  *   [containers] enabled= docker_socket= podman_socket= containerd_state=
  *              rebaseline_interval= stopped_keep=  (containers_opts.h)
+ *   [dns]      enabled= max_entries= min_ttl= max_ttl= names_per_address=
+ *              ports= pending_entries=  destination names (core/dns_opts.h)
  *
  * Unknown sections and keys are warnings; bad values are errors; both as
  * "file:line: message" in a pt_diags.  Command-line options override.
@@ -32,6 +34,7 @@
 
 #include "containers_opts.h"
 #include "diag.h"
+#include "dns_opts.h"
 #include "remote.h"
 #include "sinkspec.h"
 
@@ -46,6 +49,7 @@ struct pt_daemon_settings {
 	struct pt_sink_opts sink;
 	struct pt_remote_opts remote; /* [daemon] remote_include_* */
 	struct pt_containers_opts containers; /* [containers] */
+	struct pt_dns_opts dns;       /* [dns] */
 };
 
 /* Built-in defaults: no file, json on stdout. */

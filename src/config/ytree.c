@@ -27,6 +27,7 @@
 #include "ytree_store.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>

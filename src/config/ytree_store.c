@@ -158,23 +158,48 @@ static int offset_line(FILE *fp, size_t offset)
 	return line;
 }
 
+/*
+ * The number of lines of the file as libyaml counts them (a break is CR LF,
+ * CR, LF, NEL, LS or PS).  At the end of a stream that lacks a final break,
+ * libyaml puts its mark on the line after the last one: the last line is
+ * reported instead.
+ */
+static int yaml_lines(FILE *fp)
+{
+	int c, prev = 0, prev2 = 0, lines = 1;
+
+	if (fseek(fp, 0, SEEK_SET))
+		return INT_MAX;
+	while ((c = getc(fp)) != EOF) {
+		if ((c == '\n' && prev != '\r') || c == '\r' || (c == 0x85 && prev == 0xc2) ||
+		    ((c == 0xa8 || c == 0xa9) && prev == 0x80 && prev2 == 0xe2))
+			lines++;
+		prev2 = prev;
+		prev = c;
+	}
+	return lines;
+}
+
 int pt_yaml_syntax_error(struct pt_diags *diags, const char *name, yaml_parser_t *ps, FILE *fp)
 {
 	const char *problem = ps->problem ? ps->problem : "unknown error";
-	int line;
+	int line, last;
 
 	if (ps->error == YAML_MEMORY_ERROR)
 		return -ENOMEM;
 	if (ps->error == YAML_READER_ERROR) {
 		line = offset_line(fp, ps->problem_offset);
-		pt_diag_add(diags, PT_DIAG_ERROR, name, line, "invalid input: %s (byte offset %zu)", problem,
-		     ps->problem_offset);
+		pt_diag_add(diags, PT_DIAG_ERROR, name, line, "invalid input: %s (byte offset %zu)",
+			    problem, ps->problem_offset);
 		return line;
 	}
 	line = (int)ps->problem_mark.line + 1;
+	last = yaml_lines(fp);
+	if (line > last)
+		line = last;
 	if (ps->context)
-		pt_diag_add(diags, PT_DIAG_ERROR, name, line, "YAML syntax error: %s (%s at line %d)", problem, ps->context,
-		     (int)ps->context_mark.line + 1);
+		pt_diag_add(diags, PT_DIAG_ERROR, name, line, "YAML syntax error: %s (%s at line %d)",
+			    problem, ps->context, (int)ps->context_mark.line + 1);
 	else
 		pt_diag_add(diags, PT_DIAG_ERROR, name, line, "YAML syntax error: %s", problem);
 	return line;

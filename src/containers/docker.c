@@ -179,7 +179,7 @@ static void inspect_done(struct pt_dclient *cl, struct xfer *x, bool ok)
 		}
 	cl->ninflight--;
 	memset(&c, 0, sizeof(c));
-	if (ok && (pt_docker_parse_inspect(x->buf, x->len, &c) || strcmp(c.id, x->id))) {
+	if (ok && (pt_docker_parse_inspect(x->body.data, x->body.len, &c) || strcmp(c.id, x->id))) {
 		pt_cworker_count(cl->w, PT_CC_BAD_RESPONSE);
 		pt_container_clear(&c);
 		ok = false;
@@ -251,7 +251,7 @@ bool pt_dclient_done(struct pt_dclient *cl, CURL *h, CURLcode rc, uint64_t now)
 	switch (x->kind) {
 	case X_VERSION:
 		cl->version = NULL;
-		if (!ok || pt_docker_parse_version(x->buf, x->len, &cl->runtime, version,
+		if (!ok || pt_docker_parse_version(x->body.data, x->body.len, &cl->runtime, version,
 						   sizeof(version))) {
 			pt_dxfer_free(x);
 			go_down(cl, now, ok ? "bad /version answer" : why, false);
@@ -287,7 +287,7 @@ bool pt_dclient_done(struct pt_dclient *cl, CURL *h, CURLcode rc, uint64_t now)
 
 		cl->list = NULL;
 		if (ok)
-			r = pt_docker_parse_list(x->buf, x->len, &ids, &n);
+			r = pt_docker_parse_list(x->body.data, x->body.len, &ids, &n);
 		pt_dxfer_free(x);
 		if (r) {
 			free(ids);

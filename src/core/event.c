@@ -24,6 +24,7 @@ static const char *const reserved_keys[] = {
 	"timestamp", "probe", "pid",	  "proctree",	  "daddr", "saddr",
 	"laddr",     "port",  "protocol", "destinations", "error",   "sport",
 	"container_name", "container", /* containers */
+	"daddr_name", "daddr_cnames", "saddr_name", "saddr_cnames", /* dns */
 };
 
 void pt_event_add_error(struct pt_event *ev, const char *fmt, ...)
@@ -75,6 +76,9 @@ void pt_event_reset(struct pt_event *ev)
 	ev->protocol = NULL;
 	ev->dests = NULL;
 	ev->ndests = 0;
+	ev->peer.family = 0; /* dns */
+	ev->peer_name.name = NULL;
+	ev->peer_name.ncnames = 0;
 	ev->error[0] = '\0';
 	ev->mntns = 0; /* containers */
 	ev->cgroup_id = 0;

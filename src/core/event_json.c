@@ -37,6 +37,26 @@ void pt_json_proctree(struct pt_buf *b, const struct pt_event *ev)
 	pt_buf_addc(b, ']');
 }
 
+/* dns: ,"<addr>_name":"...","<addr>_cnames":[...] when a name is known */
+static void put_name(struct pt_buf *b, const char *addr_key, const struct pt_event_name *n)
+{
+	size_t i, nc = n->ncnames < PT_EVENT_CNAMES_MAX ? n->ncnames : PT_EVENT_CNAMES_MAX;
+
+	if (!n->name)
+		return;
+	pt_buf_printf(b, ",\"%s_name\":", addr_key);
+	pt_json_strz(b, n->name);
+	if (!nc)
+		return;
+	pt_buf_printf(b, ",\"%s_cnames\":[", addr_key);
+	for (i = 0; i < nc; i++) {
+		if (i)
+			pt_buf_addc(b, ',');
+		pt_json_strz(b, n->cnames[i] ? n->cnames[i] : "");
+	}
+	pt_buf_addc(b, ']');
+}
+
 static void put_destinations(struct pt_buf *b, const struct pt_event *ev)
 {
 	size_t i;
@@ -50,6 +70,7 @@ static void put_destinations(struct pt_buf *b, const struct pt_event *ev)
 		else
 			PT_JSON_LIT(b, "{\"daddr\":");
 		JSON_ARR(b, d->daddr);
+		put_name(b, "daddr", &d->name);
 		PT_JSON_LIT(b, ",\"port\":");
 		pt_json_u64(b, d->port);
 		PT_JSON_LIT(b, ",\"duration\":");
@@ -141,6 +162,7 @@ void pt_json_event(struct pt_buf *b, const struct pt_event *ev)
 			break;
 		PT_JSON_LIT(b, ",\"daddr\":");
 		JSON_ARR(b, ev->daddr);
+		put_name(b, "daddr", &ev->peer_name);
 		PT_JSON_LIT(b, ",\"saddr\":");
 		JSON_ARR(b, ev->saddr);
 		PT_JSON_LIT(b, ",\"port\":");
@@ -172,6 +194,7 @@ void pt_json_event(struct pt_buf *b, const struct pt_event *ev)
 			break;
 		PT_JSON_LIT(b, ",\"saddr\":");
 		JSON_ARR(b, ev->saddr);
+		put_name(b, "saddr", &ev->peer_name);
 		PT_JSON_LIT(b, ",\"sport\":");
 		pt_json_u64(b, ev->sport);
 		PT_JSON_LIT(b, ",\"daddr\":");

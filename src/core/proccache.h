@@ -67,7 +67,9 @@ void pt_proc_cache_resolve(struct pt_proc_cache *c, const struct pt_ancestry *tr
 /*
  * Build an ancestry snapshot of a live process from /proc (pid, then its
  * parents up to pid 1, at most max_depth), for events that do not come from
- * the kernel (listener snapshots).  Resolve it with PT_F_FROM_PROC.
+ * the kernel (listener snapshots), into tree, which has room for
+ * PT_ANCESTRY_MAX bytes (union pt_ancestry_buf).  Resolve it with
+ * PT_F_FROM_PROC.
  * 0 or -errno (-ENOENT: the process is gone).
  */
 int pt_proc_cache_snapshot_ancestry(struct pt_proc_cache *c, uint32_t pid, uint32_t max_depth,

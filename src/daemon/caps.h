@@ -16,7 +16,8 @@
  *   CAP_DAC_READ_SEARCH   always: configuration that is not world-readable
  *                         (pidtree run as a user of its own)
  *   CAP_NET_ADMIN         with PT_CAPS_CGROUP: a probe attached to the
- *                         cgroup2 root is configured (re-attach on reload)
+ *                         cgroup2 root is configured (re-attach on reload):
+ *                         net_listen, udp_session, the dns capture
  *   CAP_SYS_PTRACE        with PT_CAPS_PROC_FDS: listener snapshots read the
  *                         /proc/PID/fd of processes with more privileges;
  *                         with PT_CAPS_CONTAINERS ([containers] not

@@ -13,6 +13,7 @@
  *   reload.c    the reload transaction (SIGHUP, -w)
  *   service.c   sd_notify: READY/RELOADING/STOPPING, STATUS=, the watchdog
  *   losses.c    the one loss table: STATUS=, SIGUSR1, exit line, telemetry
+ *   naming.c    DNS names of the addresses in events (the dns probe's answers)
  *   outputs.c   the set of outputs
  *   watch.c     -w: inotify on the configuration files, debounced
  *   health.c    --health-check-period: probes attached, outputs writable
@@ -30,6 +31,7 @@
 #include "cli.h"
 #include "config.h"
 #include "event.h"
+#include "naming.h"
 #include "outputs.h"
 #include "plugins.h"
 #include "probe.h"
@@ -84,6 +86,9 @@ struct daemon {
 	struct ring_buffer *rb;
 	int epfd, sigfd, timerfd;
 	bool stop;
+
+	/* naming.c */
+	struct pt_naming naming;
 
 	/* losses.c */
 	uint64_t lost_seen[PT_LOSS_SLOTS]; /* kernel counters already logged */

@@ -35,6 +35,18 @@ static int default_config(struct daemon *d, const char *path, struct pt_config *
 	return 0;
 }
 
+/* dns: the capture's configuration, from [dns] and the probes just loaded */
+static int derive(struct daemon *d, const struct pt_daemon_settings *s, struct pt_config *cfg)
+{
+	int err = pt_naming_derive(d, s, cfg);
+
+	if (err) {
+		pt_err("out of memory");
+		pt_config_free(cfg);
+	}
+	return err;
+}
+
 /* pidtree.conf: a file named with -C must exist, the default one need not. */
 int pt_daemon_load_settings(struct daemon *d, struct pt_daemon_settings *s)
 {
@@ -117,8 +129,10 @@ int pt_daemon_load_config(struct daemon *d, const struct pt_daemon_settings *s,
 	if (!path) {
 		path = PT_DEFAULT_PROBES_YML;
 		/* only a file that is not there means the default; any other error is one */
-		if (access(path, F_OK) != 0 && errno == ENOENT)
-			return default_config(d, path, cfg);
+		if (access(path, F_OK) != 0 && errno == ENOENT) {
+			err = default_config(d, path, cfg);
+			return err ? err : derive(d, s, cfg);
+		}
 	}
 	/* remote includes: the start-up load (and --check-config) waits for the
 	 * network; the file and everything it includes are read under the
@@ -133,8 +147,9 @@ int pt_daemon_load_config(struct daemon *d, const struct pt_daemon_settings *s,
 	if (err) {
 		pt_err("%s: configuration not valid", path);
 		pt_config_free(cfg);
+		return err;
 	}
-	return err;
+	return derive(d, s, cfg);
 }
 
 const char *pt_daemon_plugin_path(const struct daemon *d, const struct pt_daemon_settings *s)

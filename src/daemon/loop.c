@@ -80,6 +80,7 @@ static void tick(struct daemon *d)
 		pt_warn("timerfd: %s", strerror(errno));
 	pt_proc_cache_expire(d->cache, now);
 	pt_daemon_containers_tick(d);
+	pt_naming_tick(d, now);
 	d->em.boot_to_real_ns = pt_boot_to_real_ns();
 	for (size_t i = 0; i < d->nrows; i++)
 		if (d->probes[i] && d->rows[i]->tick)

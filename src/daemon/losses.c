@@ -6,6 +6,7 @@
  *     full, UDP sessions not tracked), named in its descriptor;
  *   - each probe's userland counters (user_lost[i]: UDP sessions evicted),
  *     kept across a reload that closes the probe;
+ *   - the DNS name table's (naming.c: malformed answers, names evicted);
  *   - each output's drops (queue full, undeliverable, unwritable), kept
  *     across a reload that closes the output: one row, "outputs", the sum,
  *     and a section with one line per output (what it wrote, lost and
@@ -42,7 +43,8 @@ struct loss_row {
 };
 
 struct loss_table {
-	struct loss_row rows[PT_LOSS_SLOTS + PT_PROBES_MAX * PT_PROBE_USER_LOSSES + 4];
+	struct loss_row rows[PT_LOSS_SLOTS + PT_PROBES_MAX * PT_PROBE_USER_LOSSES +
+			     PT_NAMING_LOSSES + 4];
 	size_t n;
 	uint64_t event_losses, kernel_events, kernel_other, outputs, unresolved;
 };
@@ -83,6 +85,9 @@ static void collect(struct daemon *d, struct loss_table *t)
 				    (d->probes[i] ? d->probes[i]->user_lost[j] : 0),
 			    desc->user_losses[j].kind, false);
 	}
+	for (unsigned int j = 0; j < PT_NAMING_LOSSES; j++) /* dns: the name table */
+		add(t, pt_naming_loss_defs[j].name, pt_naming_loss(d, j), pt_naming_loss_defs[j].kind,
+		    false);
 	t->outputs = pt_outputs_dropped(d, NULL); /* running, closing and closed */
 	add(t, "outputs", t->outputs, PT_LOST_EVENTS, false);
 	add(t, "format", d->oom_events, PT_LOST_EVENTS, false);

@@ -26,6 +26,7 @@ static void cleanup(struct daemon *d)
 	pt_loop_free(d);
 	pt_daemon_close_probes(d);
 	pt_daemon_containers_free(d);
+	pt_naming_free(d);
 	pt_outputs_close(d);
 	pt_proc_cache_free(d->cache);
 	pt_plugins_free(d->plugins);
@@ -101,7 +102,7 @@ int main(int argc, char **argv)
 	/* container_labels maps are filled as each probe is opened */
 	if (pt_daemon_containers_start(&d))
 		goto out;
-	if (pt_daemon_open_probes(&d))
+	if (pt_daemon_open_probes(&d) || pt_naming_apply(&d))
 		goto out;
 	err = pt_proc_cache_scan(d.cache);
 	if (err)

@@ -28,6 +28,11 @@ void pt_daemon_print_plan(struct daemon *d)
 			printf("%s: always on, via %s\n", desc->info.name, desc->attach);
 			continue;
 		}
+		if (!desc->schema.name) { /* dns: runs for the other probes */
+			printf("probe %s:\n  attach: %s\n", desc->info.name, desc->attach);
+			pt_naming_describe(d);
+			continue;
+		}
 		printf("probe %s:\n", desc->info.name);
 		if (desc->origin)
 			printf("  from: %s\n", desc->origin);

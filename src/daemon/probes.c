@@ -79,7 +79,9 @@ const struct pt_probe_config *pt_daemon_probe_config(const struct daemon *d, siz
 {
 	const char *name = d->rows[i]->schema.name;
 
-	return name ? pt_config_probe(cfg, name) : NULL;
+	if (!name)
+		return d->rows[i]->derived_config ? d->rows[i]->derived_config(cfg) : NULL;
+	return pt_config_probe(cfg, name);
 }
 
 bool pt_daemon_probe_wanted(const struct daemon *d, size_t i, const struct pt_config *cfg)
@@ -89,25 +91,34 @@ bool pt_daemon_probe_wanted(const struct daemon *d, size_t i, const struct pt_co
 	return d->rows[i]->always || (pc && pc->present);
 }
 
-/* PT_FEAT_* of the probes configuration cfg runs */
-static unsigned int features(const struct daemon *d, const struct pt_config *cfg)
+/*
+ * PT_FEAT_* of the probes configuration cfg runs; the optional ones only
+ * when with_optional, and then only those actually running.
+ */
+static unsigned int features(const struct daemon *d, const struct pt_config *cfg,
+			     bool with_optional)
 {
 	unsigned int need = 0;
 
-	for (size_t i = 0; i < d->nrows; i++)
-		if (pt_daemon_probe_wanted(d, i, cfg) && d->rows[i]->features)
-			need |= d->rows[i]->features(pt_daemon_probe_config(d, i, cfg));
+	for (size_t i = 0; i < d->nrows; i++) {
+		if (!pt_daemon_probe_wanted(d, i, cfg) || !d->rows[i]->features)
+			continue;
+		if (d->rows[i]->optional && (!with_optional || !d->probes[i]))
+			continue;
+		need |= d->rows[i]->features(pt_daemon_probe_config(d, i, cfg));
+	}
 	return need;
 }
 
 int pt_daemon_check_features(struct daemon *d)
 {
-	return pt_check_kernel_features(features(d, &d->cfg));
+	/* an optional probe's missing feature is its open() failing: a warning */
+	return pt_check_kernel_features(features(d, &d->cfg, false));
 }
 
 unsigned int pt_daemon_caps_needed(const struct daemon *d)
 {
-	unsigned int f = features(d, &d->cfg);
+	unsigned int f = features(d, &d->cfg, true);
 
 	return (f & PT_FEAT_CGROUP_SOCK ? PT_CAPS_CGROUP : 0) |
 	       (f & PT_FEAT_PROC_FDS ? PT_CAPS_PROC_FDS : 0) |
@@ -195,6 +206,11 @@ int pt_daemon_open_probes(struct daemon *d)
 			if (d->rows[i]->always != !pass || !pt_daemon_probe_wanted(d, i, &d->cfg))
 				continue;
 			err = open_row(d, i, &d->cfg, &d->probes[i]);
+			if (err && d->rows[i]->optional) {
+				pt_warn("probe %s not running (%s): pidtree goes on without it",
+					d->rows[i]->info.name, strerror(-err));
+				continue;
+			}
 			if (err)
 				return err;
 			if (!d->rows[i]->always) {

@@ -23,6 +23,10 @@
  *   PIDTREE_CONTAINER_RUNTIME PIDTREE_POD PIDTREE_POD_NAMESPACE
  *                        a process in a container (the ID always, the
  *                        others when known; the pod's for Kubernetes)
+ *   PIDTREE_DADDR_NAME PIDTREE_DADDR_CNAMES   dns: the name of PIDTREE_DADDR
+ *                        and its CNAME chain (space-separated), when known
+ *                        (udp_session: one per named destination);
+ *                        tcp_accept: PIDTREE_SADDR_NAME PIDTREE_SADDR_CNAMES
  *   PIDTREE_ERROR        when the event has an error
  *   PIDTREE_<KEY>        plugin fields (PIDTREE_FIELD_<KEY> if KEY is one of
  *                        the names above)
@@ -56,6 +60,7 @@ static const char *const own_names[] = {
 	"SPORT", "DURATION", "MSG_COUNT",
 	"CONTAINER_ID", "CONTAINER_NAME", "CONTAINER_IMAGE", "CONTAINER_RUNTIME", "POD",
 	"POD_NAMESPACE", /* containers */
+	"DADDR_NAME", "DADDR_CNAMES", "SADDR_NAME", "SADDR_CNAMES", /* dns */
 };
 
 
@@ -91,6 +96,28 @@ static void fieldu(struct pt_jd_fields *s, const char *name, long long v)
 
 	snprintf(tmp, sizeof(tmp), "%lld", v);
 	fieldz(s, name, tmp);
+}
+
+/* dns: PIDTREE_<ADDR>_NAME and PIDTREE_<ADDR>_CNAMES (the chain, space-separated) */
+static void name_fields(struct pt_jd_fields *s, const char *addr, const struct pt_event_name *n)
+{
+	size_t i, nc = n->ncnames < PT_EVENT_CNAMES_MAX ? n->ncnames : PT_EVENT_CNAMES_MAX;
+	char fname[32];
+
+	if (!n->name)
+		return;
+	snprintf(fname, sizeof(fname), "PIDTREE_%s_NAME", addr);
+	fieldz(s, fname, n->name);
+	if (!nc)
+		return;
+	pt_buf_reset(&s->tmp);
+	for (i = 0; i < nc; i++) {
+		if (i)
+			pt_buf_addc(&s->tmp, ' ');
+		pt_buf_adds(&s->tmp, n->cnames[i] ? n->cnames[i] : "");
+	}
+	snprintf(fname, sizeof(fname), "PIDTREE_%s_CNAMES", addr);
+	field(s, fname, s->tmp.data ? s->tmp.data : "", s->tmp.len, s->o->field_max);
 }
 
 /* PIDTREE_<KEY>: upper case, anything outside [A-Z0-9_] as '_', <= 64 bytes. */
@@ -201,6 +228,10 @@ static void build(struct pt_jd_fields *s, const struct pt_event *ev, const char 
 		if (ev->saddr[0])
 			fieldz(s, "PIDTREE_SADDR", ev->saddr);
 	}
+	if (ev->probe && ev->probe->shape == PT_SHAPE_CONNECT)
+		name_fields(s, "DADDR", &ev->peer_name);
+	else if (ev->probe && ev->probe->shape == PT_SHAPE_ACCEPT)
+		name_fields(s, "SADDR", &ev->peer_name);
 	if (ev->laddr[0])
 		fieldz(s, "PIDTREE_LADDR", ev->laddr);
 	if (ev->daddr[0] || ev->laddr[0] || ev->has_port)
@@ -215,6 +246,7 @@ static void build(struct pt_jd_fields *s, const struct pt_event *ev, const char 
 		field(s, "PIDTREE_DURATION", s->tmp.data ? s->tmp.data : "0", s->tmp.len,
 		      s->o->field_max);
 		fieldu(s, "PIDTREE_MSG_COUNT", (long long)ev->dests[i].msg_count);
+		name_fields(s, "DADDR", &ev->dests[i].name);
 	}
 	if (ev->protocol)
 		fieldz(s, "PIDTREE_PROTOCOL", ev->protocol);

@@ -7,10 +7,11 @@
  *  - header fields: printable US-ASCII (33-126, others become '_'), cut to
  *    RFC 5424's lengths (255/48/128/32), "-" (NILVALUE) when empty;
  *  - TIMESTAMP: the event time, UTC, microseconds (RFC 3339);
- *  - SD: [SD-ID probe="" pid="" user="" daddr="" saddr="" laddr="" port=""
- *    sport="" protocol="" container_id="" container_name="" container_image=""
- *    container_runtime="" pod="" pod_namespace="" error="" <plugin fields>
- *    cmdline=""] (container_*: a process in a container, the id always, the
+ *  - SD: [SD-ID probe="" pid="" user="" daddr="" daddr_name="" saddr=""
+ *    saddr_name="" laddr="" port="" sport="" protocol="" container_id=""
+ *    container_name="" container_image="" container_runtime="" pod=""
+ *    pod_namespace="" error="" <plugin fields> cmdline=""] (the names, dns,
+ *    when known; container_*: a process in a container, the id always, the
  *    others when known; pod*: Kubernetes); PARAM-VALUEs escaped
  *    ('"', '\', ']'), valid UTF-8 without control characters, values cut at
  *    PT_SD_VALUE_MAX (cmdline: PT_SD_CMDLINE_MAX) input bytes + "...";
@@ -111,7 +112,8 @@ static bool own_param(const char *key)
 					   "port", "sport", "protocol", "error", "cmdline",
 					   /* containers */
 					   "container_id", "container_name", "container_image",
-					   "container_runtime", "pod", "pod_namespace" };
+					   "container_runtime", "pod", "pod_namespace",
+					   "daddr_name", "saddr_name" /* dns */ };
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(own); i++)
@@ -165,8 +167,12 @@ static void put_sd(struct pt_buf *b, const struct pt_syslog_fmt *f, const struct
 		sd_str(&sd, "user", leaf->username);
 	if (ev->daddr[0]) {
 		sd_str(&sd, "daddr", ev->daddr);
+		if (ev->peer_name.name && ev->probe && ev->probe->shape == PT_SHAPE_CONNECT)
+			sd_str(&sd, "daddr_name", ev->peer_name.name); /* dns */
 		if (ev->saddr[0])
 			sd_str(&sd, "saddr", ev->saddr);
+		if (ev->peer_name.name && ev->probe && ev->probe->shape == PT_SHAPE_ACCEPT)
+			sd_str(&sd, "saddr_name", ev->peer_name.name); /* dns */
 	}
 	if (ev->laddr[0])
 		sd_str(&sd, "laddr", ev->laddr);
@@ -176,6 +182,8 @@ static void put_sd(struct pt_buf *b, const struct pt_syslog_fmt *f, const struct
 		sd_num(&sd, "sport", ev->sport);
 	for (i = 0; ev->dests && i < ev->ndests && i < 8; i++) {
 		sd_str(&sd, "daddr", ev->dests[i].daddr);
+		if (ev->dests[i].name.name)
+			sd_str(&sd, "daddr_name", ev->dests[i].name.name); /* dns */
 		sd_num(&sd, "port", ev->dests[i].port);
 	}
 	if (ev->protocol)

@@ -61,18 +61,6 @@ static void addr_port(struct line *l, const char *addr, uint16_t port)
 	sgr(l, SGR_RESET);
 }
 
-/* A string field a plugin or probe added, NULL when absent. */
-static const char *field_str(const struct pt_event *ev, const char *key)
-{
-	size_t n = ev->nfields < PT_EVENT_MAX_FIELDS ? ev->nfields : PT_EVENT_MAX_FIELDS;
-
-	for (size_t i = 0; i < n; i++)
-		if (ev->fields[i].type == PT_FIELD_STR && ev->fields[i].str &&
-		    !strcmp(ev->fields[i].key, key))
-			return ev->fields[i].str;
-	return NULL;
-}
-
 /*
  * " [container NAME]" (its short id when it has no name yet), with
  * " of pod NAMESPACE/POD" for Kubernetes.
@@ -99,15 +87,13 @@ static void put_container(struct line *l, const struct pt_event *ev)
 	}
 }
 
-/* The name the destination address answered to (DNS), when known. */
-static void put_daddr_name(struct line *l, const struct pt_event *ev)
+/* dns: " (name)" after an address whose name is known */
+static void put_name(struct line *l, const struct pt_event_name *n)
 {
-	const char *name = field_str(ev, "daddr_name");
-
-	if (!name || !name[0])
+	if (!n->name || !n->name[0])
 		return;
 	lit(l, " (");
-	txt(l, name, NAME_COLS * 2);
+	txt(l, n->name, NAME_COLS * 2);
 	lit(l, ")");
 }
 
@@ -127,7 +113,7 @@ static void put_head(struct line *l, const struct pt_event *ev)
 			break;
 		lit(l, " ");
 		addr_port(l, ev->daddr, ev->port);
-		put_daddr_name(l, ev);
+		put_name(l, &ev->peer_name);
 		break;
 	case PT_SHAPE_LISTEN:
 		if (ev->protocol) {
@@ -147,6 +133,7 @@ static void put_head(struct line *l, const struct pt_event *ev)
 		for (i = 0; i < ev->ndests && i < SESSION_DESTS; i++) {
 			lit(l, i ? ", " : " ");
 			addr_port(l, ev->dests[i].daddr, ev->dests[i].port);
+			put_name(l, &ev->dests[i].name);
 		}
 		if (ev->ndests > SESSION_DESTS) {
 			snprintf(more, sizeof(more), " +%zu more", ev->ndests - SESSION_DESTS);
@@ -158,6 +145,7 @@ static void put_head(struct line *l, const struct pt_event *ev)
 			break;
 		lit(l, " accepted from ");
 		addr_port(l, ev->saddr, ev->sport);
+		put_name(l, &ev->peer_name);
 		lit(l, " on ");
 		addr_port(l, ev->daddr, ev->port);
 		break;

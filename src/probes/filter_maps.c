@@ -111,7 +111,7 @@ int pt_probe_install_filters(struct pt_probe *p, const struct pt_probe_config *p
 	size_t n4 = 0, n6 = 0;
 	int err, fd;
 
-	/* an object without filters (a probe that is no network probe): nothing to swap */
+	/* an object without filters (not a network probe, the dns capture): nothing to swap */
 	if (!p->generation)
 		return 0;
 	old = *p->generation & 1;

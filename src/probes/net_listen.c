@@ -203,7 +203,7 @@ static int net_listen_decode(unsigned int rec, const void *data, size_t len, str
 {
 	const struct pt_conn_record *r = data;
 
-	if (len < sizeof(*r) || !pt_ancestry_ok(&r->tree, len - sizeof(*r)))
+	if (len < sizeof(*r) || !pt_ancestry_ok(&r->tree, PT_TREE_AVAIL(r, len)))
 		return -EINVAL;
 	pt_addr_to_str(r->family, r->saddr, ev->laddr, sizeof(ev->laddr));
 	ev->port = r->sport;

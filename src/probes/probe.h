@@ -52,14 +52,26 @@ struct pt_probe_env {
 	void *containers_ctx;
 };
 
+/* A DNS answer the dns probe captured, checked, for the daemon's name table. */
+struct pt_dns_answer {
+	uint64_t ts_ns;         /* when it arrived (boot clock, as every record) */
+	uint32_t netns;         /* network namespace of the socket that sent the query */
+	uint32_t tgid;          /* the process that sent it; 0: not known */
+	const uint8_t *payload; /* the DNS message, without TCP's length prefix */
+	size_t caplen;          /* bytes at payload */
+	size_t msglen;          /* the whole message's length (> caplen: captured in part) */
+};
+
 /*
  * What a probe needs to produce events outside the plain record -> event
  * path (udp_session's start/end records, net_listen's snapshots, the
- * process records): the process cache and the daemon's emit function.
+ * process records): the process cache and the daemon's emit function; and
+ * where the dns probe hands its answers (the daemon's name table).
  */
 struct pt_emitter {
 	struct pt_proc_cache *cache;
 	void (*emit)(void *ctx, struct pt_event *ev);
+	void (*dns_answer)(void *ctx, const struct pt_dns_answer *a);
 	void *ctx;
 	int64_t boot_to_real_ns; /* CLOCK_REALTIME - CLOCK_BOOTTIME */
 };
@@ -95,6 +107,20 @@ struct pt_probe_desc {
 	struct pt_probe_schema schema; /* YAML key and own keys; name NULL: not configurable */
 	bool always;                   /* opened whatever the configuration */
 	bool by_default;               /* on when there is no probe configuration file */
+	/*
+	 * A probe no YAML key configures, whose configuration the daemon
+	 * derives (the dns capture: from [dns] and the probes whose events are
+	 * named): that configuration within cfg (optional; it runs when
+	 * present, like a configured probe).
+	 */
+	const struct pt_probe_config *(*derived_config)(const struct pt_config *cfg);
+	/*
+	 * An enrichment of the other probes' events (the dns capture): its
+	 * kernel features are not required at start-up and a failure to open
+	 * it leaves pidtree running without it, with a warning, rather than
+	 * take the other probes down.
+	 */
+	bool optional;
 	const char *attach;            /* attach points, for -p and messages */
 	const char *origin;            /* external probes: "PATH (external, version V)", for -p */
 	unsigned int nrecords;         /* record types rec_base + 0 .. nrecords - 1 */

@@ -100,13 +100,18 @@ static int tcp_accept_decode(unsigned int rec, const void *data, size_t len, str
 {
 	const struct pt_conn_record *r = data;
 
-	if (len < sizeof(*r) || !pt_ancestry_ok(&r->tree, len - sizeof(*r)))
+	if (len < sizeof(*r) || !pt_ancestry_ok(&r->tree, PT_TREE_AVAIL(r, len)))
 		return -EINVAL;
 	pt_addr_to_str(r->family, r->saddr, ev->saddr, sizeof(ev->saddr));
 	pt_addr_to_str(r->family, r->daddr, ev->daddr, sizeof(ev->daddr));
 	ev->sport = r->sport;
 	ev->port = r->dport;
 	ev->has_port = true;
+	/* dns: the remote peer, named as of the accept */
+	ev->peer.ts_ns = r->hdr.ts_ns;
+	ev->peer.netns = r->netns;
+	ev->peer.family = r->family;
+	memcpy(ev->peer.addr, r->saddr, 16);
 	*tree = &r->tree;
 	return 0;
 }

@@ -4,6 +4,7 @@
  * and IPv6, from sock/inet_sock_set_state CLOSE -> SYN_SENT.
  */
 #include <errno.h>
+#include <string.h>
 
 #include <bpf/libbpf.h>
 
@@ -50,12 +51,17 @@ static int tcp_connect_decode(unsigned int rec, const void *data, size_t len, st
 {
 	const struct pt_conn_record *r = data;
 
-	if (len < sizeof(*r) || !pt_ancestry_ok(&r->tree, len - sizeof(*r)))
+	if (len < sizeof(*r) || !pt_ancestry_ok(&r->tree, PT_TREE_AVAIL(r, len)))
 		return -EINVAL;
 	pt_addr_to_str(r->family, r->daddr, ev->daddr, sizeof(ev->daddr));
 	pt_addr_to_str(r->family, r->saddr, ev->saddr, sizeof(ev->saddr));
 	ev->port = r->dport;
 	ev->has_port = true;
+	/* dns: the destination, named as of the connect */
+	ev->peer.ts_ns = r->hdr.ts_ns;
+	ev->peer.netns = r->netns;
+	ev->peer.family = r->family;
+	memcpy(ev->peer.addr, r->daddr, 16);
 	*tree = &r->tree;
 	return 0;
 }

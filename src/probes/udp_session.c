@@ -301,6 +301,13 @@ static void emit_session(struct udp_state *u, uint64_t cookie, const struct pt_u
 
 		pt_addr_to_str(d->family, d->addr, u->dests[i].daddr, sizeof(u->dests[i].daddr));
 		u->dests[i].port = d->port;
+		/* dns: named as of its first datagram (the daemon looks it up) */
+		u->dests[i].key.ts_ns = d->first_ns;
+		u->dests[i].key.netns = ks->netns;
+		u->dests[i].key.family = d->family;
+		memcpy(u->dests[i].key.addr, d->addr, 16);
+		u->dests[i].name.name = NULL;
+		u->dests[i].name.ncnames = 0;
 		u->dests[i].msg_count = d->count;
 		u->dests[i].duration = (double)(d->last_ns - d->first_ns) / 1e9;
 	}
@@ -327,7 +334,7 @@ static int udp_handle(struct pt_probe *p, unsigned int rec, const void *data, si
 	if (rec == PT_UDP_REC_START) {
 		const struct pt_udp_start_record *r = data;
 
-		if (len < sizeof(*r) || !pt_ancestry_ok(&r->tree, len - sizeof(*r)))
+		if (len < sizeof(*r) || !pt_ancestry_ok(&r->tree, PT_TREE_AVAIL(r, len)))
 			return -EINVAL;
 		on_start(u, data, em);
 		return 0;

@@ -56,6 +56,6 @@ int BPF_PROG(ec_connect, const struct sock *sk, const int oldstate, const int ne
 	r->netns = 0;
 	r->pad = 0;
 	r->hdr.flags = pt_capture_tree(&r->tree, bpf_get_current_task_btf(), &tsize);
-	pt_output(r, sizeof(*r) + tsize, PT_LOSS(0));
+	pt_output(r, PT_TREE_REC_LEN(r, tsize), PT_LOSS(0));
 	return 0;
 }

@@ -351,7 +351,9 @@ check "example: key=value's connect reported" \
 	seen "$OUT2" ".probe == \"tcp_connect\" and .daddr == \"$DST\" and .container_name == \"$P-keyed\""
 sleep 1
 check "example: the others not" test "$(count "$OUT2" ".probe == \"tcp_connect\" and .daddr == \"$DST\"")" = 1
-check "example: dropped in the kernel" test "$(delta tcp_connect_container_filtered "$c0")" = 2
+# (at least: without includeports, the host's other non-private connects are
+# dropped by container_labels too while this runs)
+check "example: dropped in the kernel" test "$(delta tcp_connect_container_filtered "$c0")" -ge 2
 check "example: SIGTERM: exit 0" stop_pidtree
 
 if [ "$FAILURES" -ne 0 ]; then

@@ -68,13 +68,15 @@ distinct_markers() {
 }
 
 # ---- a full file system: ENOSPC part way through a line ---------------------
+# (--health-check-period 0: the health check would end pidtree, rightly, on a
+# file it cannot write; health.sh tests that)
 mkdir -p "$SMALL"
 mount -t tmpfs -o size=256k,mode=0755 pidtree-test-json "$SMALL" || { fail "mount a tmpfs"; finish; }
 # a filler, removed later to make room again: 56 KiB are left for events
 # (the lines hold this test's own ancestors: 1 to 10 KiB each)
 head -c $((200 * 1024)) /dev/zero >"$SMALL/filler"
 OUT=$SMALL/events.json
-start_pidtree "$OUT" -c "$T/probes.yml" || { fail "daemon starts"; finish; }
+start_pidtree "$OUT" -c "$T/probes.yml" --health-check-period 0 || { fail "daemon starts"; finish; }
 K1=80
 connects 1 $K1
 check "all $K1 events handled" handled $K1
@@ -103,7 +105,7 @@ REAL=$PIDTREE
 PIDTREE=$T/limited-pidtree
 printf '#!/bin/sh\nexec prlimit --fsize=40000 "%s" "$@"\n' "$REAL" >"$PIDTREE"
 chmod +x "$PIDTREE"
-start_pidtree "$OUT" -c "$T/probes.yml" || { fail "daemon starts under prlimit --fsize"; finish; }
+start_pidtree "$OUT" -c "$T/probes.yml" --health-check-period 0 || { fail "daemon starts under prlimit --fsize"; finish; }
 PIDTREE=$REAL
 K=60
 connects 1 $K

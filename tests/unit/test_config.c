@@ -926,6 +926,15 @@ static const struct tcase cases[] = {
 	  { ERR(4, "YAML syntax error: did not find expected '-' indicator"), END }, NULL },
 	{ "yaml_syntax_error_flow", "tcp_connect: {filters: [\n\nnet_listen:\n",
 	  { ERR(4, "YAML syntax error"), END }, NULL },
+	/*
+	 * At the end of a file without a final line break libyaml's mark is on
+	 * the line after the last: the last line is reported (found by
+	 * tests/fuzz/fuzz_config, which saw "main.yml:3" for a 2-line file).
+	 */
+	{ "yaml_syntax_error_at_eof", "tcp_connect: [",
+	  { ERR(1, "YAML syntax error"), END }, NULL },
+	{ "yaml_syntax_error_at_eof_crlf", "tcp_connect:\r\n  filters: [a,",
+	  { ERR(2, "YAML syntax error"), END }, NULL },
 	{ "yaml_invalid_utf8", "tcp_connect:\n  foo: \"\xff\"\n",
 	  { ERR(2, "invalid input: invalid leading UTF-8 octet"), END }, NULL },
 	{ "yaml_undefined_alias", "tcp_connect:\n  filters: *nope\n",

@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "clock.h"
 #include "event.h"
 #include "event_json.h"
 #include "schemas.h"
@@ -507,6 +508,28 @@ static void test_addr_to_str(void **state)
 	assert_string_equal(buf, "");
 }
 
+/*
+ * Record time (CLOCK_BOOTTIME) to wall clock.  Found by tests/fuzz
+ * (fuzz_records): the sum was computed in int64_t, so a record older than
+ * a clock set back past it gave a timestamp 584,000 years ahead, and large
+ * values overflowed (undefined behaviour).
+ */
+static void test_boot_to_real(void **state)
+{
+	assert_int_equal(pt_boot_ns_to_real_us(5000000000ull, 1700000000000000000ll),
+			 1700000005000000ull);
+	assert_int_equal(pt_boot_ns_to_real_us(7000, -3000), 4);
+	/* the clock was set back to before the record: the epoch */
+	assert_int_equal(pt_boot_ns_to_real_us(1000000000ull, -2000000000ll), 0);
+	assert_int_equal(pt_boot_ns_to_real_us(0, INT64_MIN), 0);
+	assert_int_equal(pt_boot_ns_to_real_us(UINT64_MAX, INT64_MIN),
+			 (UINT64_MAX - (1ull << 63)) / 1000);
+	/* past 2^64 ns: saturated, not wrapped */
+	assert_int_equal(pt_boot_ns_to_real_us(UINT64_MAX - 5, INT64_MAX), UINT64_MAX / 1000);
+	assert_int_equal(pt_boot_ns_to_real_us(1ull << 63, INT64_MAX),
+			 ((1ull << 63) + (uint64_t)INT64_MAX) / 1000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -519,6 +542,7 @@ int main(void)
 		cmocka_unit_test(test_event_hostile),
 		cmocka_unit_test(test_event_error),
 		cmocka_unit_test(test_addr_to_str),
+		cmocka_unit_test(test_boot_to_real),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

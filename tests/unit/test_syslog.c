@@ -433,6 +433,26 @@ static void test_json_fit(void **state)
 	assert_true(b.len <= 20000);
 	assert_true(json_valid(b.data, b.len));
 	assert_non_null(strstr(pt_buf_str(&b), "\"error\":\"cmdlines cut to"));
+	/* the process's own cmdline keeps more than its ancestors' */
+	{
+		static char leaf[1200];
+		const char *p0, *p1, *e0, *e1;
+
+		memset(leaf, 'L', sizeof(leaf) - 1);
+		leaf[sizeof(leaf) - 1] = '\0';
+		ev.proctree[0].cmdline = leaf;
+		pt_buf_reset(&b);
+		assert_int_equal(pt_json_fit(&b, &ev, 8000, pt_json_event), 0);
+		assert_true(b.len <= 8000 && json_valid(b.data, b.len));
+		p0 = strstr(pt_buf_str(&b), "\"cmdline\":\"") + 11;
+		e0 = strchr(p0, '"');
+		p1 = strstr(e0, "\"cmdline\":\"") + 11;
+		e1 = strchr(p1, '"');
+		assert_int_equal(e0 - p0, sizeof(leaf) - 1); /* whole: under a third of the limit */
+		assert_true(e0 - p0 > 4 * (e1 - p1));
+		assert_non_null(strstr(pt_buf_str(&b), "the process's own to"));
+		ev.proctree[0].cmdline = big[0];
+	}
 	/* ancestry shortened too */
 	pt_buf_reset(&b);
 	assert_int_equal(pt_json_fit(&b, &ev, 1500, pt_json_event), 0);

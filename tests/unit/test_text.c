@@ -196,7 +196,7 @@ static void test_container_and_name(void **state)
 	connect_event(&ev);
 	tree(&ev, 1);
 	ev.container = &c;
-	assert_int_equal(pt_event_add_str(&ev, "daddr_name", "irc.example.net"), 0);
+	ev.peer_name.name = "irc.example.net";
 	expect(&ev, 0, false,
 	       "tcp_connect 198.51.100.37:6697 (irc.example.net) container web-1 "
 	       "curl -s https://example.org/[1234] alice");

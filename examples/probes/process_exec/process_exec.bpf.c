@@ -90,6 +90,6 @@ int BPF_PROG(pe_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 		r->interp[0] = '\0';
 	r->hdr.flags = pt_capture_tree(&r->tree, p, &tsize);
 	/* as long as the ancestors walked and the argv read */
-	pt_output(r, sizeof(*r) + tsize, PT_LOSS(PE_LOSS_RING));
+	pt_output(r, PT_TREE_REC_LEN(r, tsize), PT_LOSS(PE_LOSS_RING));
 	return 0;
 }
