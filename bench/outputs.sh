@@ -249,7 +249,9 @@ jceiling() {
 	settle $JPID
 	c1=$(cpu_ns $JPID)
 	read -r cnt rate <<<"$(jstats -t $id)"
-	bytes=$(sed -n 's/.* bytes=\([0-9]*\).*/\1/p' <<<"$out")
+	# as stored (jsize), like pidtree's rows: the loop's own count (bytes=)
+	# is of the fields it sent, without journald's view of them
+	bytes=$(jsize -t $id)
 	st=$(sed -n 's/.* rate=\([0-9]*\).*/\1/p' <<<"$out")
 	cpu=$(percpu $((c1 - c0)) "$cnt")
 	printf '| ceiling: %s | %s B | %d/%d | %s/s | %.1f µs | the loop: %s/s |\n' "$label" "$bytes" "$cnt" \
@@ -318,6 +320,7 @@ jbacklog() {
 # (not "systemd-journald --version": it takes any argument for a journal namespace)
 echo "== journald: private systemd-journald (systemd $(dpkg-query -W -f '${Version}' systemd 2>/dev/null || echo '?')), socket queue $QLEN datagrams"
 echo "   $N entries per run; pidtree's events here: $EVSIZE bytes of JSON, depth $(jq length "$T/proctree.json")"
+echo "   load average at the start: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) CPUs)"
 : >"$T/jtable"
 OWN=(-e "$T/event.json" -P "$T/proctree.json")
 for _ in $(seq "$ROUNDS"); do
@@ -517,4 +520,4 @@ cat <<'NOTE'
 (A burst that lost nothing delivered as fast as the connects came: its rate is the loop's, a lower
 bound of what the output could take; the backlog run measures the writer itself.)
 NOTE
-echo "outputs.sh: $(($(date +%s) - BENCH_START)) s"
+echo "outputs.sh: $(($(date +%s) - BENCH_START)) s; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
