@@ -26,8 +26,9 @@ struct pt_outputs {
 	struct pt_sink *retiring[PT_RETIRING_MAX];
 	char retiring_specs[PT_RETIRING_MAX][PT_SINK_SPEC_MAX];
 	int nretiring;
-	/* after pt_outputs_close: each output's name and drops, drain included */
-	const char *closed_names[PT_MAX_OUTPUTS];
+	/* after pt_outputs_close: what each output did, its final drain included */
+	char closed_specs[PT_MAX_OUTPUTS][PT_SINK_SPEC_MAX];
+	uint64_t closed_written[PT_MAX_OUTPUTS];
 	uint64_t closed_drops[PT_MAX_OUTPUTS];
 	int nclosed;
 };
