@@ -94,7 +94,7 @@ struct pt_loss_def {
 #define PT_CONTAINER_FILTERED_WHAT \
 	"events of processes outside the containers container_labels matches (dropped in the kernel)"
 
-/* Kernel features a probe needs (features.c checks them at start-up). */
+/* Kernel features a probe needs (kernel_features.c checks them at start-up). */
 #define PT_FEAT_CGROUP_SOCK  (1u << 0) /* cgroup socket programs on the cgroup2 root */
 #define PT_FEAT_CGROUP_MOUNT (1u << 1) /* a mounted cgroup2 file system */
 #define PT_FEAT_PROC_FDS     (1u << 2) /* reads other processes' /proc/PID/fd (CAP_SYS_PTRACE) */
