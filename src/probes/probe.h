@@ -274,6 +274,19 @@ int pt_cgroup2_open(const char *who);
 /* Attach a cgroup program to the cgroup2 root; the link is stored in *link. */
 int pt_attach_cgroup(struct bpf_program *prog, int cgfd, struct bpf_link **link);
 
+/* One cgroup program of a skeleton and the skeleton's slot for its link. */
+struct pt_cgroup_prog {
+	struct bpf_program *prog;
+	struct bpf_link **link;
+};
+/*
+ * Attach the n programs of progs to the cgroup2 root, in order, each link
+ * into its *link; who names the probe in the log lines.  Stops at the first
+ * failure: 0, or -errno after a log line.  Links attached before a failure
+ * stay in their slots, so destroying the skeleton detaches them.
+ */
+int pt_attach_cgroup_all(const char *who, const struct pt_cgroup_prog *progs, size_t n);
+
 /* libbpf messages through pt_log. */
 void pt_libbpf_logging(void);
 
