@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * RFC 5424 syslog sink: one record per event (syslog_fmt.c) to
+ * RFC 5424 syslog sink: one record per event (format/rfc5424.c) to
  *   unix:PATH        a datagram socket, addressed by path on every send, so
  *                    a restarted syslog daemon is found again (default
  *                    /dev/log);
