@@ -33,10 +33,10 @@ struct {
 	__type(value, __u8);
 } pt_random_bind SEC(".maps");
 
+/* where: PT_IN_TRACING (the TCP listen) or PT_IN_CGROUP (a UDP bind) */
 static __always_inline void emit_listen(__u16 family, const __u8 *laddr, __u16 port, __u16 proto,
-					__u32 netns)
+					__u32 netns, __u32 where)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
 	struct pt_conn_record *r;
 	__u32 tsize;
 
@@ -55,7 +55,7 @@ static __always_inline void emit_listen(__u16 family, const __u8 *laddr, __u16 p
 	__builtin_memset(r->daddr, 0, 16);
 	r->netns = netns;
 	r->pad = 0;
-	r->hdr.flags = pt_capture_tree(&r->tree, task, &tsize);
+	r->hdr.flags = pt_capture_current(&r->tree, where, &tsize);
 	pt_output(r, sizeof(*r) + tsize, PT_LOSS(0));
 }
 
@@ -79,7 +79,7 @@ int BPF_PROG(pt_tcp_listen, const struct sock *sk, const int oldstate, const int
 		return 0;
 	}
 	emit_listen(family, laddr, sk->__sk_common.skc_num, IPPROTO_TCP,
-		    sk->__sk_common.skc_net.net->ns.inum);
+		    sk->__sk_common.skc_net.net->ns.inum, PT_IN_TRACING);
 	return 0;
 }
 
@@ -108,11 +108,12 @@ int pt_bind6(struct bpf_sock_addr *ctx)
 	return 1;
 }
 
+/* (CO-RE reads: the same on kernels with and without bpf_get_current_task_btf here) */
 static __always_inline __u32 current_netns(void)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 
-	return task->nsproxy->net_ns->ns.inum;
+	return BPF_CORE_READ(task, nsproxy, net_ns, ns.inum);
 }
 
 static __always_inline void udp_bound(struct bpf_sock *sk, __u16 family, __u8 *laddr)
@@ -126,7 +127,7 @@ static __always_inline void udp_bound(struct bpf_sock *sk, __u16 family, __u8 *l
 		if (random && *random)
 			return;
 	}
-	emit_listen(family, laddr, sk->src_port, IPPROTO_UDP, current_netns());
+	emit_listen(family, laddr, sk->src_port, IPPROTO_UDP, current_netns(), PT_IN_CGROUP);
 }
 
 SEC("cgroup/post_bind4")

@@ -34,8 +34,18 @@ struct pt_obj_consts {
 	__u32 max_depth;    /* ancestry walk limit, <= PT_MAX_DEPTH */
 	__u32 rec_base;     /* its record types: rec_base + 0, + 1, ... */
 	__u32 loss_base;    /* its loss counters: pt_lost[loss_base + 0], ... */
-	__u32 pad;
+	__u32 kflags;       /* PT_K_*: what the running kernel offers */
 };
+
+/*
+ * pt_obj_consts.kflags, probed by userland at start-up.  The programs read
+ * them as constants (a frozen read-only map), so the verifier only ever
+ * sees the path the running kernel supports: the BTF pointer walk where the
+ * program type has bpf_get_current_task_btf, the same walk with
+ * bpf_get_current_task and CO-RE reads where it does not.
+ */
+#define PT_K_TASK_BTF        (1u << 0) /* bpf_get_current_task_btf in tp_btf and tracepoint programs (5.11) */
+#define PT_K_TASK_BTF_CGROUP (1u << 1) /* bpf_get_current_task_btf in cgroup socket programs */
 
 /* pt_record_hdr.flags */
 #define PT_F_TRUNCATED      (1u << 0) /* ancestry walk hit the depth limit */

@@ -21,7 +21,6 @@ SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(pt_tcp_connect, const struct sock *sk, const int oldstate, const int newstate)
 {
 	struct pt_conn_record *r;
-	struct task_struct *task;
 	__u32 tsize;
 	__u8 daddr[16] = {}, saddr[16] = {};
 	__u16 family, dport;
@@ -53,7 +52,6 @@ int BPF_PROG(pt_tcp_connect, const struct sock *sk, const int oldstate, const in
 	r = pt_record(PT_REC(0));
 	if (!r)
 		return 0;
-	task = bpf_get_current_task_btf();
 	r->family = family;
 	r->protocol = IPPROTO_TCP;
 	r->dport = dport;
@@ -62,7 +60,7 @@ int BPF_PROG(pt_tcp_connect, const struct sock *sk, const int oldstate, const in
 	__builtin_memcpy(r->saddr, saddr, 16);
 	r->netns = sk->__sk_common.skc_net.net->ns.inum;
 	r->pad = 0;
-	r->hdr.flags = pt_capture_tree(&r->tree, task, &tsize);
+	r->hdr.flags = pt_capture_current(&r->tree, PT_IN_TRACING, &tsize);
 	pt_output(r, sizeof(*r) + tsize, PT_LOSS(0));
 	return 0;
 }

@@ -45,7 +45,6 @@ struct {
 
 static __always_inline void emit_start(__u64 cookie)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
 	struct pt_udp_start_record *r;
 	__u32 tsize;
 
@@ -53,7 +52,7 @@ static __always_inline void emit_start(__u64 cookie)
 	if (!r)
 		return;
 	r->cookie = cookie;
-	r->hdr.flags = pt_capture_tree(&r->tree, task, &tsize);
+	r->hdr.flags = pt_capture_current(&r->tree, PT_IN_CGROUP, &tsize);
 	pt_output(r, sizeof(*r) + tsize, PT_LOSS(PT_UDP_LOSS_RING));
 }
 

@@ -85,7 +85,7 @@ static unsigned int features(const struct daemon *d, const struct pt_config *cfg
 
 int pt_daemon_check_features(struct daemon *d)
 {
-	return pt_check_kernel_features(features(d, &d->cfg));
+	return pt_check_kernel_features(features(d, &d->cfg), &d->env.kflags);
 }
 
 unsigned int pt_daemon_caps_needed(const struct daemon *d)
@@ -120,6 +120,7 @@ static int open_shared(struct daemon *d)
 	for (size_t i = 0; i < d->nrows; i++) {
 		d->consts[i].max_depth = d->env.max_depth;
 		d->consts[i].wakeup_bytes = d->env.wakeup_bytes;
+		d->consts[i].kflags = d->env.kflags;
 	}
 	return 0;
 }

@@ -40,6 +40,7 @@ struct pt_probe_env {
 	int lost_fd;   /* per-CPU loss counters, PT_LOSS_SLOTS entries */
 	uint32_t max_depth;
 	uint64_t wakeup_bytes; /* ring backlog that wakes the consumer */
+	uint32_t kflags;       /* PT_K_* of this kernel (kernel_features.h) */
 };
 
 /*
