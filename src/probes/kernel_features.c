@@ -305,7 +305,7 @@ static unsigned int probe_kflags(struct probe_ctx *c)
 	    has_helper(BPF_PROG_TYPE_CGROUP_SOCK, BPF_FUNC_get_current_task_btf) == 1)
 		k |= PT_K_TASK_BTF_CGROUP;
 	if (off && *off && strcmp(off, "0")) {
-		pt_warn("PIDTREE_NO_TASK_BTF is set: the ancestry walk of kernels before 5.11 "
+		pt_info("PIDTREE_NO_TASK_BTF is set: the ancestry walk of kernels before 5.11 "
 			"(bpf_get_current_task and CO-RE reads), for tests");
 		k &= ~(PT_K_TASK_BTF | PT_K_TASK_BTF_CGROUP);
 	}

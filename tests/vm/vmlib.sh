@@ -1,10 +1,13 @@
 # shellcheck shell=bash
-# The machinery the VM tests share (tests/vm/kernel-6.1.sh, tests/vm/systemd.sh),
+# The machinery the VM tests share (tests/vm/kernel.sh, tests/vm/kernels.sh, tests/vm/systemd.sh),
 # sourced by them:
 #
-#   vm_kernel       fetch Debian 12's 6.1 cloud kernel package (apt-get download,
-#                   cached in $PIDTREE_VM_CACHE, default /var/cache/pidtree-vm)
-#                   and extract it: sets PKG PKGVER KVER VMLINUZ MODDIR
+#   vm_kernel [SERIES]
+#                   fetch a Debian cloud kernel package of SERIES (5.10, 6.1
+#                   (the default), 6.12) with apt-get through a private
+#                   configuration, cached in $PIDTREE_VM_CACHE (default
+#                   /var/cache/pidtree-vm), and extract it: sets PKG PKGVER
+#                   KVER VMLINUZ MODDIR
 #   vm_workdir [PARENT]
 #                   the scratch directory $W, in /tmp or PARENT (removed on
 #                   exit, KEEP_TMP=1 keeps it after a failure)
@@ -13,13 +16,16 @@
 #                   the modules named and their dependencies (/modules.list);
 #                   the caller adds /vm.conf (and anything else), then calls
 #   vm_pack_initramfs   -> $W/initramfs.gz
+#   vm_initramfs_base, vm_initramfs_modules, vm_initramfs_join
+#                   the same in parts that runs share (see below)
 #   vm_snapshot     a snapshot of the source and build trees the guest runs:
 #                   sets G_SRC G_BUILD
 #   vm_virtiofsd    share this machine's / read-only with the guest (virtiofsd
 #                   from qemu-system-x86); tests/vm/init mounts it under a
 #                   writable overlay
+#   vm_accel        KVM or TCG: sets VM_ACCEL (vm_boot calls it)
 #   vm_boot QEMU-ARG...
-#                   boot with `qemu-system-x86_64 -accel tcg -cpu max`, kernel
+#                   boot with `qemu-system-x86_64 -accel kvm|tcg`, kernel
 #                   command line "$VM_APPEND" added to the common one; the
 #                   guest's first serial port (console) goes to
 #                   $W/console.log, the second (the tests' output, shown as
@@ -76,8 +82,8 @@ trap vm_cleanup EXIT
 # vm_require_tools TOOL...: each is on PATH (or an executable path)
 vm_require_tools() {
 	local tool
-	for tool in qemu-system-x86_64 "$VIRTIOFSD" "$BUSYBOX" cpio gzip dpkg-deb objcopy \
-		apt-get apt-cache "$@"; do
+	for tool in qemu-system-x86_64 "$VIRTIOFSD" "$BUSYBOX" cpio gzip xz dpkg-deb objcopy \
+		apt-get apt-cache flock "$@"; do
 		command -v "$tool" >/dev/null ||
 			vm_fail "$tool not found (.ci/install-deps installs qemu-system-x86, busybox-static, cpio, binutils, ...)"
 	done
@@ -86,59 +92,191 @@ vm_require_tools() {
 # ---------------------------------------------------------------------------
 # the kernel package
 # ---------------------------------------------------------------------------
-vm_kernel_pkg() {
-	local p
-	p=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null |
-		sed -n 's/^ *Depends: \(linux-image-6\.1\.[0-9]*-[0-9]*-cloud-amd64\)$/\1-unsigned/p' | head -n 1)
-	if [ -n "$p" ] && apt-cache show "$p" >/dev/null 2>&1; then
-		echo "$p"
-		return
-	fi
-	apt-cache pkgnames linux-image-6.1 2>/dev/null |
-		grep -E '^linux-image-6\.1\.[0-9]+-[0-9]+-cloud-amd64-unsigned$' | sort -V | tail -n 1
+# Debian's cloud kernels, fetched with apt-get through a configuration of
+# the tests' own in $CACHE/apt: its own sources list (Dir::Etc), package
+# lists (Dir::State), an empty dpkg status and its own package cache, so
+# the machine's /etc/apt and /var/lib/apt are never written (its apt.conf.d
+# is read: a proxy set there applies).  The mirrors are the ones this
+# machine's apt uses for Debian (apt-get indextargets), or PIDTREE_VM_MIRROR
+# and PIDTREE_VM_SECURITY_MIRROR.
+#
+#   series  suites                             packages
+#   5.10    bullseye, bullseye-security        linux-image-5.10.0-N-cloud-amd64-unsigned
+#   6.1     bookworm, bookworm-security        linux-image-6.1.0-N-cloud-amd64-unsigned
+#   6.12    bookworm-backports                 linux-image-6.12.N+deb12-cloud-amd64-unsigned
+#
+# The newest package of the series that downloads is taken (a security
+# update can be listed before the archive serves it: the next one is
+# tried); the lists are refreshed when older than PIDTREE_VM_APT_MAX_AGE
+# days (default 7) or when no package of the series is found.  Offline,
+# the newest package of the series already in the cache is used.
+APTD=$CACHE/apt
+
+# vm_series_pattern SERIES: the package names of the series (an ERE)
+vm_series_pattern() {
+	case $1 in
+	5.10) echo '^linux-image-5\.10\.0-[0-9]+-cloud-amd64-unsigned$' ;;
+	6.1) echo '^linux-image-6\.1\.0-[0-9]+-cloud-amd64-unsigned$' ;;
+	6.12) echo '^linux-image-6\.12\.[0-9]+\+deb12-cloud-amd64-unsigned$' ;;
+	*) return 1 ;;
+	esac
 }
 
+vm_apt_opts() {
+	printf '%s\n' -o "Dir::Etc=$APTD/etc" -o "Dir::State=$APTD/state" \
+		-o "Dir::State::status=$APTD/status" -o "Dir::Cache=$APTD/cache" \
+		-o APT::Sandbox::User=root -o Acquire::Languages=none
+}
+vm_apt_get() {
+	local opts
+	mapfile -t opts < <(vm_apt_opts)
+	apt-get -q "${opts[@]}" "$@"
+}
+vm_apt_cache() {
+	local opts
+	mapfile -t opts < <(vm_apt_opts)
+	apt-cache "${opts[@]}" "$@"
+}
+
+# the private configuration; the sources list is rewritten each time (the
+# mirrors follow the machine's)
+vm_apt_setup() {
+	local main sec keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+	mkdir -p "$APTD/etc/sources.list.d" "$APTD/etc/preferences.d" "$APTD/etc/apt.conf.d" \
+		"$APTD/etc/trusted.gpg.d" "$APTD/state/lists/partial" "$APTD/cache/archives/partial" ||
+		vm_fail "cannot create $APTD"
+	[ -e "$APTD/status" ] || : >"$APTD/status"
+	main=${PIDTREE_VM_MIRROR:-$(apt-get indextargets --format '$(REPO_URI) $(RELEASE)' 2>/dev/null |
+		awk '$2 !~ /-(security|updates|backports)$/ && $1 !~ /security/ {print $1; exit}')}
+	sec=${PIDTREE_VM_SECURITY_MIRROR:-$(apt-get indextargets --format '$(REPO_URI) $(RELEASE)' 2>/dev/null |
+		awk '$2 ~ /-security$/ {print $1; exit}')}
+	[ -n "$main" ] || vm_fail "no Debian mirror in this machine's apt sources: set PIDTREE_VM_MIRROR"
+	[ -r "$keyring" ] || vm_fail "$keyring missing (the debian-archive-keyring package)"
+	{
+		echo "deb [signed-by=$keyring] ${main%/} bullseye main"
+		echo "deb [signed-by=$keyring] ${main%/} bookworm main"
+		echo "deb [signed-by=$keyring] ${main%/} bookworm-backports main"
+		if [ -n "$sec" ]; then
+			echo "deb [signed-by=$keyring] ${sec%/} bullseye-security main"
+			echo "deb [signed-by=$keyring] ${sec%/} bookworm-security main"
+		fi
+	} >"$APTD/etc/sources.list.new" || vm_fail "cannot write $APTD/etc/sources.list"
+	if ! cmp -s "$APTD/etc/sources.list.new" "$APTD/etc/sources.list"; then
+		mv "$APTD/etc/sources.list.new" "$APTD/etc/sources.list"
+		rm -f "$APTD/updated"
+	else
+		rm -f "$APTD/etc/sources.list.new"
+	fi
+}
+
+vm_apt_update() {
+	say "apt-get update (private lists in $APTD)"
+	if vm_apt_get update >"$APTD/update.log" 2>&1; then
+		touch "$APTD/updated"
+		: >"$APTD/unavailable"
+		return 0
+	fi
+	sed 's/^/# apt: /' "$APTD/update.log" | tail -n 5
+	return 1
+}
+
+# the packages of series SERIES in the lists, newest first, with their
+# candidate versions: "NAME VERSION" lines
+vm_series_candidates() {
+	local pat name ver
+	pat=$(vm_series_pattern "$1") || return 1
+	vm_apt_cache pkgnames linux-image- 2>/dev/null | grep -E "$pat" | sort -rV |
+		while read -r name; do
+			ver=$(vm_apt_cache policy "$name" 2>/dev/null | sed -n 's/^ *Candidate: //p')
+			[ -n "$ver" ] && [ "$ver" != "(none)" ] && echo "$name $ver"
+		done
+}
+
+# vm_fetch_series SERIES: sets deb (a .deb in $CACHE) and PKG
+vm_fetch_series() {
+	local series=$1 age=${PIDTREE_VM_APT_MAX_AGE:-7} cands name ver
+	vm_apt_setup
+	if [ ! -e "$APTD/updated" ] || [ -n "$(find "$APTD/updated" -mtime +"$age" 2>/dev/null)" ]; then
+		vm_apt_update || say "apt-get update failed: using the lists (or the cache) there are"
+	fi
+	cands=$(vm_series_candidates "$series")
+	if [ -z "$cands" ] && [ -e "$APTD/updated" ]; then
+		vm_apt_update && cands=$(vm_series_candidates "$series")
+	fi
+	deb=
+	while read -r name ver; do
+		[ -n "$name" ] || continue
+		deb=$(ls "$CACHE/${name}_${ver//:/%3a}_"*.deb 2>/dev/null | head -n 1)
+		[ -n "$deb" ] && break
+		grep -qxF "$name $ver" "$APTD/unavailable" 2>/dev/null && continue
+		say "downloading $name $ver"
+		if (cd "$CACHE" && vm_apt_get download "$name=$ver") >"$CACHE/download.log" 2>&1; then
+			deb=$(ls "$CACHE/${name}_${ver//:/%3a}_"*.deb 2>/dev/null | head -n 1)
+			[ -n "$deb" ] && break
+		fi
+		say "$name $ver: not downloadable ($(grep -m1 '^E:' "$CACHE/download.log" | cut -c1-120)); trying the next"
+		echo "$name $ver" >>"$APTD/unavailable"
+	done <<<"$cands"
+	if [ -z "$deb" ]; then
+		# offline: the newest package of the series already in the cache
+		deb=$(ls "$CACHE"/linux-image-*_*.deb 2>/dev/null | while read -r f; do
+			basename "$f" | cut -d_ -f1 | grep -qE "$(vm_series_pattern "$series")" && echo "$f"
+		done | sort -V | tail -n 1)
+		[ -n "$deb" ] || vm_fail "no $series cloud kernel package could be downloaded or found in $CACHE"
+		say "using the cached $(basename "$deb")"
+	fi
+	PKG=$(basename "$deb" | cut -d_ -f1)
+}
+
+# vm_kernel [SERIES]: fetch (cached in $PIDTREE_VM_CACHE, default
+# /var/cache/pidtree-vm) and extract a kernel of SERIES (default 6.1;
+# PIDTREE_VM_KERNEL_PKG names a package instead): sets PKG PKGVER KVER
+# VMLINUZ MODDIR KROOT SERIES
 vm_kernel() {
-	local deb old
+	local deb old pat
+	SERIES=${1:-6.1}
 	mkdir -p "$CACHE" || vm_fail "cannot create $CACHE"
 	# one run at a time fetches and extracts into the cache
 	exec 9>"$CACHE/.lock"
 	flock 9 || vm_fail "cannot lock $CACHE/.lock"
-	PKG=${PIDTREE_VM_KERNEL_PKG:-}
-	if [ -z "$PKG" ]; then
-		PKG=$(vm_kernel_pkg)
-		if [ -z "$PKG" ]; then
-			say "no 6.1 cloud kernel in the apt lists: apt-get update"
-			apt-get update -qq >/dev/null 2>&1
-			PKG=$(vm_kernel_pkg)
-		fi
-	fi
-	if [ -z "$PKG" ]; then
-		# offline: the newest package already in the cache
-		deb=$(ls "$CACHE"/linux-image-6.1.*-cloud-amd64-unsigned_*.deb 2>/dev/null | sort -V | tail -n 1)
-		[ -n "$deb" ] || vm_fail "no linux-image-6.1.*-cloud-amd64-unsigned package found with apt-cache"
-		PKG=$(basename "$deb" | cut -d_ -f1)
-	fi
-	deb=$(ls "$CACHE/${PKG}"_*.deb 2>/dev/null | sort -V | tail -n 1)
-	if [ -z "$deb" ]; then
-		say "downloading $PKG"
-		(cd "$CACHE" && apt-get download -q "$PKG") >"$CACHE/download.log" 2>&1 ||
-			{ cat "$CACHE/download.log"; vm_fail "apt-get download $PKG failed"; }
+	if [ -n "${PIDTREE_VM_KERNEL_PKG:-}" ]; then
+		PKG=$PIDTREE_VM_KERNEL_PKG
 		deb=$(ls "$CACHE/${PKG}"_*.deb 2>/dev/null | sort -V | tail -n 1)
-		[ -n "$deb" ] || vm_fail "apt-get download $PKG left no .deb in $CACHE"
-		# a new kernel replaces the cached ones
+		if [ -z "$deb" ]; then
+			vm_apt_setup
+			[ -e "$APTD/updated" ] || vm_apt_update
+			(cd "$CACHE" && vm_apt_get download "$PKG") >"$CACHE/download.log" 2>&1 ||
+				{ cat "$CACHE/download.log"; vm_fail "apt-get download $PKG failed"; }
+			deb=$(ls "$CACHE/${PKG}"_*.deb 2>/dev/null | sort -V | tail -n 1)
+		fi
+		[ -n "$deb" ] || vm_fail "no .deb of $PKG in $CACHE"
+	else
+		vm_series_pattern "$SERIES" >/dev/null || vm_fail "unknown kernel series $SERIES (5.10, 6.1, 6.12)"
+		vm_fetch_series "$SERIES"
+		# a new kernel of the series replaces the series' cached ones
+		pat=$(vm_series_pattern "$SERIES")
 		for old in "$CACHE"/linux-image-*; do
-			[ "$old" = "$deb" ] || rm -rf "$old"
+			[ -e "$old" ] || continue
+			[ "$old" = "$deb" ] || [ "$old" = "$CACHE/$PKG" ] && continue
+			basename "$old" | sed 's/_.*//' | grep -qE "$pat" && rm -rf "$old"
 		done
 	fi
 	KROOT=$CACHE/$PKG
-	if [ ! -e "$KROOT/.extracted" ]; then
+	# (.extracted names the package; empty: an older run's, of the same package)
+	if [ ! -e "$KROOT/.extracted" ] ||
+		! { [ ! -s "$KROOT/.extracted" ] || [ "$(cat "$KROOT/.extracted")" = "$(basename "$deb")" ]; }; then
 		rm -rf "$KROOT" "$KROOT.tmp.$$"
 		dpkg-deb -x "$deb" "$KROOT.tmp.$$" || vm_fail "cannot extract $deb"
+		# compressed modules (6.12: .ko.xz) for busybox's insmod and
+		# modprobe, and for reading their .modinfo
+		find "$KROOT.tmp.$$/lib/modules" -name '*.ko.xz' -exec xz -d {} + ||
+			vm_fail "cannot decompress the modules of $deb"
+		find "$KROOT.tmp.$$/lib/modules" -name '*.ko.zst' -exec zstd -q -d --rm {} + ||
+			vm_fail "cannot decompress the modules of $deb"
 		# modules.dep and modules.alias for the guest's (busybox) modprobe
 		"$BUSYBOX" depmod -b "$KROOT.tmp.$$" "$(ls "$KROOT.tmp.$$/lib/modules" | head -n 1)" ||
 			vm_fail "busybox depmod failed"
-		touch "$KROOT.tmp.$$/.extracted"
+		basename "$deb" >"$KROOT.tmp.$$/.extracted"
 		mv "$KROOT.tmp.$$" "$KROOT" || vm_fail "cannot move the extracted kernel into $KROOT"
 	fi
 	KVER=$(ls "$KROOT/lib/modules" | head -n 1)
@@ -196,6 +334,54 @@ vm_pack_initramfs() {
 		vm_fail "cannot build the initramfs"
 }
 
+# The initramfs in parts that runs share (tests/vm/kernels.sh): the kernel
+# unpacks the archives concatenated in one initrd in order.
+#   vm_initramfs_base DIR   busybox-static and tests/vm/init, built once into
+#                           DIR/base.cpio.gz
+#   vm_initramfs_modules MODULE...
+#                           the modules named and their dependencies
+#                           (/modules/, /modules.list), cached beside the
+#                           extracted kernel in $KROOT: sets VM_MODCPIO
+#   vm_initramfs_join DIR   $W/initramfs.gz: DIR/base.cpio.gz, then
+#                           $VM_MODCPIO, then what the caller put in $R
+#                           (its /vm.conf)
+cpio_of() { (cd "$1" && find . | cpio -o -H newc --quiet | gzip -1) >"$2.tmp.$$" && mv "$2.tmp.$$" "$2"; }
+
+vm_initramfs_base() {
+	local b=$1/base.tree
+	[ -s "$1/base.cpio.gz" ] && return 0
+	rm -rf "$b"
+	mkdir -p "$b/bin" "$b/dev" "$b/proc" "$b/sys" "$b/modules"
+	cp "$BUSYBOX" "$b/bin/busybox"
+	ln -s busybox "$b/bin/sh"
+	install -m 0755 "$here/init" "$b/init"
+	mknod "$b/dev/console" c 5 1
+	cpio_of "$b" "$1/base.cpio.gz" || vm_fail "cannot build the initramfs"
+	rm -rf "$b"
+}
+
+vm_initramfs_modules() {
+	local keep_r=${R:-}
+	VM_MODCPIO=$KROOT/initramfs-modules-$(echo "$*" | md5sum | cut -c1-12).cpio.gz
+	[ -s "$VM_MODCPIO" ] && return 0
+	R=$W/modules.tree
+	mkdir -p "$R/modules"
+	VM_LOADED=() VM_MODLIST=()
+	for m in "$@"; do
+		vm_add_module "$m"
+	done
+	printf '%s\n' "${VM_MODLIST[@]}" >"$R/modules.list"
+	cpio_of "$R" "$VM_MODCPIO" || vm_fail "cannot build the initramfs"
+	rm -rf "$R"
+	R=$keep_r
+}
+
+vm_initramfs_join() {
+	cpio_of "$R" "$W/conf.cpio.gz" &&
+		cat "$1/base.cpio.gz" "$VM_MODCPIO" "$W/conf.cpio.gz" >"$W/initramfs.gz" ||
+		vm_fail "cannot build the initramfs"
+}
+
 # ---------------------------------------------------------------------------
 # the trees the guest runs
 # ---------------------------------------------------------------------------
@@ -223,8 +409,25 @@ vm_snapshot() {
 # ---------------------------------------------------------------------------
 # share / and boot
 # ---------------------------------------------------------------------------
+# vm_accel: KVM where it boots Debian's kernels, else TCG (VM_ACCEL: kvm or
+# tcg; PIDTREE_VM_ACCEL=kvm|tcg decides instead).  KVM needs /dev/kvm and
+# hardware virtualisation (kvm_intel or kvm_amd): the PVM flavour of KVM
+# (kvm_pvm, for guests nested without it) runs only kernels built as PVM
+# guests, and Debian's hang there before their first console line.
+vm_accel() {
+	case ${PIDTREE_VM_ACCEL:-auto} in
+	kvm | tcg) VM_ACCEL=$PIDTREE_VM_ACCEL ;;
+	*)
+		VM_ACCEL=tcg
+		if [ -r /dev/kvm ] && [ -w /dev/kvm ] &&
+			{ [ -d /sys/module/kvm_intel ] || [ -d /sys/module/kvm_amd ]; }; then
+			VM_ACCEL=kvm
+		fi
+		;;
+	esac
+}
 vm_virtiofsd() {
-	"$VIRTIOFSD" --socket-path="$W/virtiofs.sock" -o source=/ -o sandbox=chroot -o cache=auto \
+	"$VIRTIOFSD" --socket-path="$W/virtiofs.sock" -o source=/ -o sandbox=chroot -o cache="${VM_VIRTIOFS_CACHE:-auto}" \
 		-o log_level=warn --rlimit-nofile=0 >"$W/virtiofsd.log" 2>&1 &
 	VFS_PID=$!
 	for _ in $(seq 1 100); do
@@ -236,10 +439,18 @@ vm_virtiofsd() {
 }
 
 vm_boot() {
+	local accel
 	: >"$W/tests.log"
+	[ -n "${VM_ACCEL:-}" ] || vm_accel
+	if [ "$VM_ACCEL" = kvm ]; then
+		accel="-accel kvm -cpu host"
+	else
+		accel="-accel tcg,thread=multi -cpu max"
+	fi
 	boot_t0=$(date +%s.%N)
+	# shellcheck disable=SC2086
 	timeout -k 10 "$VM_TIMEOUT" qemu-system-x86_64 \
-		-accel tcg,thread=multi -cpu max -smp "$VM_CPUS" -m "$VM_MEM" \
+		$accel -smp "$VM_CPUS" -m "$VM_MEM" \
 		-object memory-backend-memfd,id=mem,size="${VM_MEM}M",share=on \
 		-machine pc,memory-backend=mem \
 		-nodefaults -no-user-config -display none -net none \
@@ -276,7 +487,7 @@ vm_boot() {
 vm_timing() {
 	local bootline
 	bootline=$(grep -m1 '^PIDTREE-VM: BOOTED' "$W/tests.txt")
-	say "kernel $KVER ($PKG $PKGVER), $VM_CPUS vCPUs (TCG), ${VM_MEM} MiB"
+	say "kernel $KVER ($PKG $PKGVER), $VM_CPUS vCPUs (${VM_ACCEL^^}), ${VM_MEM} MiB"
 	say "guest up after $(echo "$bootline" | sed -n 's/.*uptime=\([0-9.]*\).*/\1/p') s of guest uptime;" \
 		"$(awk -v a="$boot_t0" -v b="${booted:-$t_end}" 'BEGIN{printf "%.1f", b - a}') s from qemu start"
 	say "VM total $(awk -v a="$boot_t0" -v b="$t_end" 'BEGIN{printf "%.0f", b - a}') s; whole script $(($(date +%s) - t0)) s"
