@@ -15,31 +15,7 @@ DPID=
 trap '[ -n "$DPID" ] && kill -KILL $DPID 2>/dev/null; sysctl -q kernel.bpf_stats_enabled=0; rm -rf "$T"' EXIT
 mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing
 
-start() {
-	: >"$T/err"
-	"$B/pidtree" -c "$1" -f /dev/null 2>"$T/err" &
-	DPID=$!
-	for _ in $(seq 200); do grep -q ready "$T/err" && return; sleep 0.1; done
-	echo "daemon did not start"; cat "$T/err"; exit 1
-}
-stop() { kill -TERM $DPID; wait $DPID || true; DPID=; }
-# ids of the daemon's programs
-ids() {
-	for f in /proc/$DPID/fd/*; do
-		[ "$(readlink "$f")" = anon_inode:bpf-prog ] || continue
-		sed -n 's/^prog_id:[[:space:]]*//p' "/proc/$DPID/fdinfo/${f##*/}"
-	done
-}
-# stats NAME-REGEX: "name: N ns/run over M runs" of the daemon's programs
-stats() {
-	local want
-	want=$(ids | paste -sd, -)
-	bpftool -j prog show | jq -r --arg ids "$want" --arg re "$1" '
-		($ids | split(",") | map(tonumber)) as $mine |
-		.[] | select(.id as $i | $mine | index($i)) | select(.name | test($re)) |
-		select(.run_cnt > 0) |
-		"    \(.name): \(.run_time_ns / .run_cnt | floor) ns/run over \(.run_cnt) runs"'
-}
+. "$(dirname "$0")/lib.sh"
 
 mine=1 p=$$
 while [ "$p" -gt 1 ]; do p=$(awk '{print $4}' /proc/$p/stat); mine=$((mine + 1)); done
@@ -50,25 +26,25 @@ printf 'tcp_connect:\n' >"$T/report.yml"
 printf 'tcp_connect:\n  filters:\n    - {subnet_name: all4, network: 0.0.0.0/0}\n    - {subnet_name: all6, network: "::/0"}\n' >"$T/filter.yml"
 
 echo "== tcp_connect, reporting every connect (tree depth $((mine + LG)))"
-start "$T/report.yml"
+bench_start "$T/report.yml"
 sysctl -q kernel.bpf_stats_enabled=1
 "$B/bench/loadgen" -d $LG -t "$SECS" -p 9 >/dev/null
-stats '^pt_tcp_connect$'
+bench_stats '^pt_tcp_connect$' | sed 's/^/    /'
 sysctl -q kernel.bpf_stats_enabled=0
-stop
+bench_stop
 
 echo "== tcp_connect, filtering every connect in the kernel"
-start "$T/filter.yml"
+bench_start "$T/filter.yml"
 sysctl -q kernel.bpf_stats_enabled=1
 "$B/bench/loadgen" -d $LG -t "$SECS" -p 9 >/dev/null
-stats '^pt_tcp_connect$'
+bench_stats '^pt_tcp_connect$' | sed 's/^/    /'
 sysctl -q kernel.bpf_stats_enabled=0
-stop
+bench_stop
 
 echo "== process records under a fork+exec storm of /bin/true (bench/execstorm)"
-start "$T/filter.yml"
+bench_start "$T/filter.yml"
 sysctl -q kernel.bpf_stats_enabled=1
 "$B/bench/execstorm" -t "$SECS" >/dev/null
-stats '^pt_(exec|fork|exit)$'
+bench_stats '^pt_(exec|fork|exit)$' | sed 's/^/    /'
 sysctl -q kernel.bpf_stats_enabled=0
-stop
+bench_stop

@@ -2,13 +2,15 @@
 /*
  * replay - userland throughput of pidtree's event path, without the kernel.
  *
- *   replay [-n EVENTS] [-d DEPTH] [-o FILE]
+ *   replay [-n EVENTS] [-d DEPTH] [-o FILE] [-u]
  *
  * Feeds the process cache the exec records of a DEPTH-deep tree, then pushes
  * EVENTS tcp_connect records through the same steps the daemon runs per
  * record (address decode, ancestry resolve, JSON, JSON-lines sink, batch
  * flushes every 64 records) and prints events/s.  Default output /dev/null;
- * give a file to include the write cost of a real file.
+ * give a file to include the write cost of a real file.  -u: command lines
+ * with non-ASCII (Latin-1 supplement) letters, which the JSON writer checks
+ * one by one for characters it must escape.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -52,16 +54,17 @@ int main(int argc, char **argv)
 	struct pt_sink *sink;
 	struct pt_buf json;
 	unsigned long n = 2000000, i;
-	int depth = 7, c;
+	int depth = 7, c, utf8 = 0;
 	double t0, t;
 
-	while ((c = getopt(argc, argv, "n:d:o:")) != -1) {
+	while ((c = getopt(argc, argv, "n:d:o:u")) != -1) {
 		switch (c) {
 		case 'n': n = strtoul(optarg, NULL, 10); break;
 		case 'd': depth = atoi(optarg); break;
 		case 'o': out = optarg; break;
+		case 'u': utf8 = 1; break;
 		default:
-			fprintf(stderr, "usage: replay [-n EVENTS] [-d DEPTH] [-o FILE]\n");
+			fprintf(stderr, "usage: replay [-n EVENTS] [-d DEPTH] [-o FILE] [-u]\n");
 			return 2;
 		}
 	}
@@ -86,8 +89,14 @@ int main(int argc, char **argv)
 		snprintf(a->comm, sizeof(a->comm), "proc%d", k);
 		memset(&exbuf, 0, sizeof(exbuf));
 		ex->proc = *a;
-		len = snprintf(ex->argv, PT_EXEC_ARGV_LEN,
-			       "/usr/bin/worker%c--level%c%d%c--config%c/etc/worker/conf.yml", 0, 0, k, 0, 0);
+		if (utf8)
+			len = snprintf(ex->argv, PT_EXEC_ARGV_LEN,
+				       "/usr/bin/w\xc3\xb6rker%c--l\xc3\xa9vel%c%d%c--c\xc3\xb6nfig%c"
+				       "/etc/w\xc3\xb6rker/c\xc3\xb6nf.yml", 0, 0, k, 0, 0);
+		else
+			len = snprintf(ex->argv, PT_EXEC_ARGV_LEN,
+				       "/usr/bin/worker%c--level%c%d%c--config%c/etc/worker/conf.yml",
+				       0, 0, k, 0, 0);
 		ex->argv_len = len + 1;
 		pt_proc_cache_exec(cache, ex);
 	}

@@ -23,27 +23,7 @@ trap '[ -n "$DPID" ] && kill -KILL $DPID 2>/dev/null; sysctl -q kernel.bpf_stats
 mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing
 
 ms() { echo $((($(date +%s%N) - $1) / 1000000)); }
-start() {
-	: >"$T/err"
-	t0=$(date +%s%N)
-	"$B/pidtree" -c "$1" -f /dev/null 2>"$T/err" &
-	DPID=$!
-	for _ in $(seq 600); do grep -q ready "$T/err" && return; sleep 0.05; done
-	echo "daemon did not start"; cat "$T/err"; exit 1
-}
-stop() { kill -TERM $DPID; wait $DPID || true; DPID=; }
-ids() {
-	for f in /proc/$DPID/fd/*; do
-		[ "$(readlink "$f")" = anon_inode:bpf-prog ] || continue
-		sed -n 's/^prog_id:[[:space:]]*//p' "/proc/$DPID/fdinfo/${f##*/}"
-	done
-}
-stats() {
-	bpftool -j prog show | jq -r --arg ids "$(ids | paste -sd, -)" --arg re "$1" '
-		($ids | split(",") | map(tonumber)) as $mine |
-		.[] | select(.id as $i | $mine | index($i)) | select(.name | test($re)) |
-		select(.run_cnt > 0) | "\(.run_time_ns / .run_cnt | floor) ns/run over \(.run_cnt) runs"'
-}
+. "$(dirname "$0")/lib.sh"
 reload() {
 	local n t0
 	n=$(grep -c 'configuration reloaded' "$T/err" || true)
@@ -81,11 +61,11 @@ for n in 1 10000; do
 	gen "$T/a.yml" $n 0
 	gen "$T/b.yml" $n 50000
 	cp "$T/a.yml" "$T/conf.yml"
-	start "$T/conf.yml"
+	bench_start "$T/conf.yml"
 	up=$(ms "$t0")
 	sysctl -q kernel.bpf_stats_enabled=1
 	"$B/bench/loadgen" -t "$SECS" -p 9 >/dev/null
-	cost=$(stats '^pt_tcp_connect$')
+	cost=$(bench_stats '^pt_tcp_connect$' | sed 's/^[^:]*: //')
 	sysctl -q kernel.bpf_stats_enabled=0
 	cp "$T/b.yml" "$T/conf.yml"
 	r1=$(reload)
@@ -93,12 +73,12 @@ for n in 1 10000; do
 	r2=$(reload)
 	printf '%6d filters: filtered connect %s; start-up %s ms; reloads %s ms, %s ms\n' \
 		$n "$cost" "$up" "$r1" "$r2"
-	stop
+	bench_stop
 done
 
 echo "== process churn: up to $CHURN_EXECS processes or ${CHURN_SECS}s, RSS every ${SAMPLE_SECS}s"
 gen "$T/conf.yml" 1 0
-start "$T/conf.yml"
+bench_start "$T/conf.yml"
 echo "    RSS at start: $(rss) KiB"
 "$B/bench/execstorm" -n "$CHURN_EXECS" -t "$CHURN_SECS" >"$T/storm" 2>&1 &
 SPID=$!
@@ -115,4 +95,4 @@ echo "    storm: $(cat "$T/storm")"
 awk 'NR == 1 {first = $1} {if ($1 > max) max = $1; last = $1}
 	END {if (NR) printf "    RSS max %d KiB; last %d KiB; growth after the first sample %d KiB\n",
 		max, last, last - first}' "$T/rss"
-stop
+bench_stop

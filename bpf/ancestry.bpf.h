@@ -3,7 +3,9 @@
  * The ancestry snapshot taken in the kernel at event time: every ancestor's
  * identity (tgid, start time, exec id, uid, loginuid, comm) up to pid 1, and
  * the leaf's argv, so the record is right even when the processes have
- * already exited by the time userland reads it.
+ * already exited by the time userland reads it; and the leaf's container
+ * identity (mount namespace, cgroup v2 id and directory name), which
+ * userland names the container by even after it has stopped.
  */
 #ifndef PIDTREE_ANCESTRY_BPF_H
 #define PIDTREE_ANCESTRY_BPF_H
@@ -101,15 +103,39 @@ static __always_inline __u32 pt_read_argv(struct task_struct *t, char *buf, __u3
 }
 
 /*
- * The ancestry of task and its argv into tree (in a scratch record, with
- * room for PT_ANCESTRY_MAX bytes): the record's PT_F_* flags, and the bytes
- * the snapshot takes in *size.  task is a BTF pointer.
+ * What names t's container: the inode of its mount namespace and its
+ * cgroup in the v2 hierarchy, id and directory name.  t need not be the
+ * current task (its css_set is read, not bpf_get_current_cgroup_id()).  On
+ * a hybrid or v1-only host whose runtime left a task in the v2 root, the id
+ * is the root's and the name "": the mount namespace still tells.
+ */
+static __always_inline void pt_capture_container(struct pt_ancestry *tree, struct task_struct *t)
+{
+	/* t is a BTF pointer: plain probe-mem loads, no helper call per hop */
+	struct kernfs_node *kn = t->cgroups->dfl_cgrp->kn;
+
+	tree->mntns = t->nsproxy->mnt_ns->ns.inum;
+	tree->pad = 0;
+	tree->cgroup_id = 0;
+	tree->cgroup_name[0] = '\0';
+	if (!kn)
+		return;
+	tree->cgroup_id = kn->id;
+	if (bpf_probe_read_kernel_str(tree->cgroup_name, sizeof(tree->cgroup_name), kn->name) < 0)
+		tree->cgroup_name[0] = '\0';
+}
+
+/*
+ * The ancestry of task, its argv and its container into tree (in a scratch
+ * record, with room for PT_ANCESTRY_MAX bytes): the record's PT_F_* flags,
+ * and the bytes the snapshot takes in *size.  task is a BTF pointer.
  */
 static __always_inline __u32 pt_capture_tree(struct pt_ancestry *tree, struct task_struct *task,
 					     __u32 *size)
 {
 	__u32 depth, alen = 0, flags;
 
+	pt_capture_container(tree, task);
 	flags = pt_snapshot_ancestry(tree, task, &depth);
 	if (depth > PT_MAX_DEPTH)
 		depth = PT_MAX_DEPTH; /* (for the verifier: it is never more) */
@@ -120,7 +146,7 @@ static __always_inline __u32 pt_capture_tree(struct pt_ancestry *tree, struct ta
 }
 
 /*
- * The same walk for a task pointer the verifier does not know as a BTF
+ * The same snapshot for a task pointer the verifier does not know as a BTF
  * pointer (bpf_get_current_task(): a plain number), every field read with
  * bpf_probe_read_kernel at its CO-RE-relocated offset.  For program types
  * without bpf_get_current_task_btf: every one before Linux 5.11, cgroup
@@ -162,6 +188,24 @@ static __always_inline __u32 pt_snapshot_ancestry_core(struct pt_ancestry *tree,
 	return flags;
 }
 
+/* pt_capture_container for a task that is not a BTF pointer (see above). */
+static __always_inline void pt_capture_container_core(struct pt_ancestry *tree,
+						      struct task_struct *t)
+{
+	struct kernfs_node *kn = BPF_CORE_READ(t, cgroups, dfl_cgrp, kn);
+
+	tree->mntns = BPF_CORE_READ(t, nsproxy, mnt_ns, ns.inum);
+	tree->pad = 0;
+	tree->cgroup_id = 0;
+	tree->cgroup_name[0] = '\0';
+	if (!kn)
+		return;
+	tree->cgroup_id = BPF_CORE_READ(kn, id);
+	if (bpf_probe_read_kernel_str(tree->cgroup_name, sizeof(tree->cgroup_name),
+				      BPF_CORE_READ(kn, name)) < 0)
+		tree->cgroup_name[0] = '\0';
+}
+
 /* pt_capture_tree for a task that is not a BTF pointer (see above). */
 static __always_inline __u32 pt_capture_tree_core(struct pt_ancestry *tree,
 						  struct task_struct *task, __u32 *size)
@@ -169,6 +213,7 @@ static __always_inline __u32 pt_capture_tree_core(struct pt_ancestry *tree,
 	struct mm_struct *mm = BPF_CORE_READ(task, mm);
 	__u32 depth, alen = 0, flags;
 
+	pt_capture_container_core(tree, task);
 	flags = pt_snapshot_ancestry_core(tree, task, &depth);
 	if (depth > PT_MAX_DEPTH)
 		depth = PT_MAX_DEPTH;
@@ -181,22 +226,15 @@ static __always_inline __u32 pt_capture_tree_core(struct pt_ancestry *tree,
 }
 
 /*
- * Where a program runs, as the kflags bit (pidtree.h) that says whether
- * bpf_get_current_task_btf is there.
- */
-#define PT_IN_TRACING PT_K_TASK_BTF        /* tp_btf and tracepoint programs */
-#define PT_IN_CGROUP  PT_K_TASK_BTF_CGROUP /* cgroup socket programs */
-
-/*
- * The current task's ancestry and argv into tree, from a program of kind
- * where (PT_IN_*): the BTF walk when the kernel has bpf_get_current_task_btf
- * there, else the CO-RE read walk.  pt_consts is a constant to the
- * verifier, which never looks at the branch not taken (so the helper the
- * kernel lacks is never checked) and removes it.
+ * The current task's ancestry, argv and container into tree, from a
+ * program of kind where (PT_IN_*, ringbuf.bpf.h): the BTF walk when the
+ * kernel has bpf_get_current_task_btf there, else the CO-RE read walk.
+ * pt_consts is a constant to the verifier, which never looks at the branch
+ * not taken (so the helper the kernel lacks is never checked) and removes it.
  */
 static __always_inline __u32 pt_capture_current(struct pt_ancestry *tree, __u32 where, __u32 *size)
 {
-	if (pt_consts.kflags & where)
+	if (pt_consts.flags & where)
 		return pt_capture_tree(tree, bpf_get_current_task_btf(), size);
 	return pt_capture_tree_core(tree, (struct task_struct *)bpf_get_current_task(), size);
 }

@@ -1,32 +1,35 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * DRAFT (issue 17, branch dns-core): the record of bpf/dns.bpf.c, shared
- * with userland (src/dns/ingest.h's struct pt_dns_capture is filled from
- * it).  To be merged into pidtree.h by whoever wires the probe in: the
- * record type number and the counters are provisional.  Fixed-width types
- * only.
+ * The dns probe's kernel state and record (bpf/dns.bpf.c, src/probes/dns.c):
+ * DNS answers that match a query this host sent, handed to userland for the
+ * name table.  Fixed-width types only.
  */
 #ifndef PIDTREE_DNS_BPF_H
 #define PIDTREE_DNS_BPF_H
 
-#ifndef __bpf__
-#include <linux/types.h>
-#endif
-
-#define PT_REC_DNS 8 /* provisional: pick a free enum pt_record_type value */
+#include "pidtree.h"
 
 /* Bytes of a DNS message copied at most: a power of two (the verifier
  * bounds the copy with it) holding the 1232-byte EDNS size of DNS flag
  * day 2020; longer answers arrive cut (cap_len < msg_len). */
 #define PT_DNS_CAP 2048
+/* DNS server ports (pt_dns_ports), as many as core/dns_opts.h's PT_DNS_PORTS_MAX */
 #define PT_DNS_MAX_PORTS 4
 
-/* pt_record_hdr.flags of a PT_REC_DNS record */
+/* pt_record_hdr.flags of an answer record */
 #define PT_DNS_F_TRUNCATED (1u << 0) /* cap_len < msg_len */
-#define PT_DNS_F_NO_OWNER  (1u << 1) /* tgid/netns not known (TCP from softirq, no storage) */
+#define PT_DNS_F_NO_OWNER  (1u << 1) /* tgid/netns not known (tgid 0) */
+
+/* Record indices (added to the object's rec_base) and loss counters. */
+enum { PT_DNS_REC_ANSWER = 0 };
+enum {
+	PT_DNS_LOSS_RING = 0,      /* matched answers lost: ring buffer full */
+	PT_DNS_LOSS_UNMATCHED = 1, /* answers matching no query sent from here: ignored */
+	PT_DNS_LOSS_SHORT = 2,     /* DNS-port packets too short for a DNS header */
+};
 
 struct pt_dns_record {
-	struct pt_record_hdr hdr; /* ts_ns: when the answer arrived */
+	struct pt_record_hdr hdr; /* ts_ns: when the answer arrived; PT_DNS_F_* */
 	__u32 netns;     /* network namespace of the socket that asked */
 	__u32 tgid;      /* process that sent the query on that socket */
 	__u64 cookie;    /* the socket (bpf_get_socket_cookie) */
@@ -40,16 +43,6 @@ struct pt_dns_record {
 	__u32 msg_len;   /* DNS message length: UDP payload, or TCP's length prefix */
 	__u32 cap_len;   /* bytes used in payload[] */
 	__u8 payload[PT_DNS_CAP]; /* the message, without TCP's length prefix */
-};
-
-/* Indices of the per-CPU pt_dns_stats array. */
-enum pt_dns_stat {
-	PT_DNS_STAT_QUERIES = 0,   /* queries seen leaving */
-	PT_DNS_STAT_ANSWERS = 1,   /* answers matched and emitted */
-	PT_DNS_STAT_UNMATCHED = 2, /* answers matching no pending query: dropped */
-	PT_DNS_STAT_RING_FULL = 3, /* matched answers lost: ring buffer full */
-	PT_DNS_STAT_SHORT = 4,     /* port-53 packets too short for a DNS header */
-	PT_DNS_STAT_MAX = 5,
 };
 
 /* Key of the pending-query map: the answer must come back to the same

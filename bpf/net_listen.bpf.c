@@ -13,6 +13,7 @@
 
 #include "pidtree.h"
 #include "ancestry.bpf.h"
+#include "containers.bpf.h"
 #include "net_listen.h"
 #include "filter.bpf.h"
 #include "net.bpf.h"
@@ -44,6 +45,8 @@ static __always_inline void emit_listen(__u16 family, const __u8 *laddr, __u16 p
 		return;
 	if (pt_filter_drops(family, laddr, port))
 		return;
+	if (pt_container_drops(PT_LOSS(PT_LISTEN_LOSS_CONTAINER), where))
+		return;
 	r = pt_record(PT_REC(0));
 	if (!r)
 		return;
@@ -56,7 +59,7 @@ static __always_inline void emit_listen(__u16 family, const __u8 *laddr, __u16 p
 	r->netns = netns;
 	r->pad = 0;
 	r->hdr.flags = pt_capture_current(&r->tree, where, &tsize);
-	pt_output(r, sizeof(*r) + tsize, PT_LOSS(0));
+	pt_output(r, PT_TREE_REC_LEN(r, tsize), PT_LOSS(PT_LISTEN_LOSS_RING));
 }
 
 SEC("tp_btf/inet_sock_set_state")
@@ -108,14 +111,6 @@ int pt_bind6(struct bpf_sock_addr *ctx)
 	return 1;
 }
 
-/* (CO-RE reads: the same on kernels with and without bpf_get_current_task_btf here) */
-static __always_inline __u32 current_netns(void)
-{
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-
-	return BPF_CORE_READ(task, nsproxy, net_ns, ns.inum);
-}
-
 static __always_inline void udp_bound(struct bpf_sock *sk, __u16 family, __u8 *laddr)
 {
 	__u8 *random;
@@ -127,7 +122,7 @@ static __always_inline void udp_bound(struct bpf_sock *sk, __u16 family, __u8 *l
 		if (random && *random)
 			return;
 	}
-	emit_listen(family, laddr, sk->src_port, IPPROTO_UDP, current_netns(), PT_IN_CGROUP);
+	emit_listen(family, laddr, sk->src_port, IPPROTO_UDP, pt_current_netns(PT_IN_CGROUP), PT_IN_CGROUP);
 }
 
 SEC("cgroup/post_bind4")

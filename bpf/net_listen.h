@@ -7,6 +7,12 @@
 #define PT_LISTEN_TCP (1u << 0)
 #define PT_LISTEN_UDP (1u << 1)
 
+/* loss counters, added to the object's loss_base */
+enum {
+	PT_LISTEN_LOSS_RING = 0,      /* records lost: ring buffer full */
+	PT_LISTEN_LOSS_CONTAINER = 1, /* dropped by container_labels (counted, not lost) */
+};
+
 #ifndef __bpf__
 #include <stdbool.h>
 

@@ -19,6 +19,10 @@
 /* Bytes of argv copied on exec (the cmdline cache's source). Power of two. */
 #define PT_EXEC_ARGV_LEN 4096
 #define PT_MAX_PORT_RANGES 8
+/* Bytes of the leaf's cgroup v2 directory name kept ("libpod-<64 hex>.scope" is 77). */
+#define PT_CGROUP_NAME_LEN 128
+/* Mount namespaces a probe's container_labels map holds at most (pt_containers). */
+#define PT_CONTAINERS_MAP_MAX 8192
 
 /*
  * Record types and loss counters are not numbered here: userland gives each
@@ -34,18 +38,23 @@ struct pt_obj_consts {
 	__u32 max_depth;    /* ancestry walk limit, <= PT_MAX_DEPTH */
 	__u32 rec_base;     /* its record types: rec_base + 0, + 1, ... */
 	__u32 loss_base;    /* its loss counters: pt_lost[loss_base + 0], ... */
-	__u32 kflags;       /* PT_K_*: what the running kernel offers */
+	__u32 flags;        /* PT_CONSTS_F_* and PT_K_* */
 };
 
+/* pt_obj_consts.flags */
+#define PT_CONSTS_F_CONTAINERS (1u << 0) /* container_labels: pt_containers decides (containers.bpf.h) */
+
 /*
- * pt_obj_consts.kflags, probed by userland at start-up.  The programs read
- * them as constants (a frozen read-only map), so the verifier only ever
- * sees the path the running kernel supports: the BTF pointer walk where the
- * program type has bpf_get_current_task_btf, the same walk with
+ * pt_obj_consts.flags too: what the running kernel offers, probed by
+ * userland at start-up (kernel_features.h).  The programs read them as
+ * constants (a frozen read-only map), so the verifier only ever sees the
+ * path the running kernel supports: the BTF pointer walk where the program
+ * type has bpf_get_current_task_btf, the same walk with
  * bpf_get_current_task and CO-RE reads where it does not.
  */
-#define PT_K_TASK_BTF        (1u << 0) /* bpf_get_current_task_btf in tp_btf and tracepoint programs (5.11) */
-#define PT_K_TASK_BTF_CGROUP (1u << 1) /* bpf_get_current_task_btf in cgroup socket programs */
+#define PT_K_TASK_BTF        (1u << 1) /* bpf_get_current_task_btf in tp_btf and tracepoint programs (5.11) */
+#define PT_K_TASK_BTF_CGROUP (1u << 2) /* bpf_get_current_task_btf in cgroup socket programs (5.15) */
+#define PT_K_ALL             (PT_K_TASK_BTF | PT_K_TASK_BTF_CGROUP)
 
 /* pt_record_hdr.flags */
 #define PT_F_TRUNCATED      (1u << 0) /* ancestry walk hit the depth limit */
@@ -78,11 +87,27 @@ struct pt_ancestor {
 struct pt_ancestry {
 	__u32 depth;    /* entries in anc[], <= PT_MAX_DEPTH */
 	__u32 argv_len; /* bytes of argv after them, <= PT_LEAF_ARGV_LEN */
+	/*
+	 * The leaf's container identity at event time (0 / "" = unknown, e.g.
+	 * a snapshot built from /proc): what userland names the container by.
+	 */
+	__u64 cgroup_id; /* id of its cgroup v2 directory (bpf_get_current_cgroup_id) */
+	__u32 mntns;     /* inode of its mount namespace */
+	__u32 pad;
+	char cgroup_name[PT_CGROUP_NAME_LEN]; /* that directory's name, NUL-terminated */
 	struct pt_ancestor anc[];
 };
 
 /* The largest ancestry snapshot, in bytes. */
-#define PT_ANCESTRY_MAX (8 + PT_MAX_DEPTH * 48 + PT_LEAF_ARGV_LEN)
+/*
+ * A record whose last member is its struct pt_ancestry tree, holding a
+ * snapshot of tsize bytes (pt_capture_tree), is this long; and of a record
+ * of len bytes (at least sizeof(*r)), this many are its tree's.
+ */
+#define PT_TREE_REC_LEN(r, tsize) (__builtin_offsetof(__typeof__(*(r)), tree) + (tsize))
+#define PT_TREE_AVAIL(r, len) ((len) - __builtin_offsetof(__typeof__(*(r)), tree))
+#define PT_ANCESTRY_HDR (24 + PT_CGROUP_NAME_LEN)
+#define PT_ANCESTRY_MAX (PT_ANCESTRY_HDR + PT_MAX_DEPTH * 48 + PT_LEAF_ARGV_LEN)
 
 /* A socket event with the ancestry of the task it ran in (connect, listen, accept). */
 struct pt_conn_record {
@@ -177,6 +202,7 @@ struct pt_port_bitmap {
 
 #ifndef __bpf__
 _Static_assert(sizeof(struct pt_ancestor) == 48, "PT_ANCESTRY_MAX counts 48 bytes an ancestor");
+_Static_assert(sizeof(struct pt_ancestry) == PT_ANCESTRY_HDR, "PT_ANCESTRY_HDR is the header");
 
 /* The argv of a snapshot, after its ancestors. */
 static inline const char *pt_ancestry_argv(const struct pt_ancestry *t)

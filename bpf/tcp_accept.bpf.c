@@ -29,6 +29,7 @@
 
 #include "pidtree.h"
 #include "ancestry.bpf.h"
+#include "containers.bpf.h"
 #include "filter.bpf.h"
 #include "net.bpf.h"
 #include "tcp_accept.h"
@@ -103,6 +104,8 @@ static __always_inline int on_accept(long fd)
 	}
 	if (pt_filter_drops(family, peer, lport))
 		return 0;
+	if (pt_container_drops(PT_LOSS(PT_ACCEPT_LOSS_CONTAINER), PT_IN_TRACING))
+		return 0;
 	r = pt_record(PT_REC(0));
 	if (!r)
 		return 0;
@@ -115,7 +118,7 @@ static __always_inline int on_accept(long fd)
 	r->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
 	r->pad = 0;
 	r->hdr.flags = pt_capture_current(&r->tree, PT_IN_TRACING, &tsize);
-	pt_output(r, sizeof(*r) + tsize, PT_LOSS(PT_ACCEPT_LOSS_RING));
+	pt_output(r, PT_TREE_REC_LEN(r, tsize), PT_LOSS(PT_ACCEPT_LOSS_RING));
 	return 0;
 }
 

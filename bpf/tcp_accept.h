@@ -7,6 +7,7 @@
 enum {
 	PT_ACCEPT_LOSS_RING = 0,         /* records lost: ring buffer full */
 	PT_ACCEPT_LOSS_NOT_ACCEPTED = 1, /* established, closed before any accept */
+	PT_ACCEPT_LOSS_CONTAINER = 2,    /* dropped by container_labels (counted, not lost) */
 };
 
 #endif

@@ -12,8 +12,10 @@
 
 #include "pidtree.h"
 #include "ancestry.bpf.h"
+#include "containers.bpf.h"
 #include "filter.bpf.h"
 #include "net.bpf.h"
+#include "tcp_connect.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -48,6 +50,8 @@ int BPF_PROG(pt_tcp_connect, const struct sock *sk, const int oldstate, const in
 
 	if (pt_filter_drops(family, daddr, dport))
 		return 0;
+	if (pt_container_drops(PT_LOSS(PT_CONNECT_LOSS_CONTAINER), PT_IN_TRACING))
+		return 0;
 
 	r = pt_record(PT_REC(0));
 	if (!r)
@@ -61,6 +65,6 @@ int BPF_PROG(pt_tcp_connect, const struct sock *sk, const int oldstate, const in
 	r->netns = sk->__sk_common.skc_net.net->ns.inum;
 	r->pad = 0;
 	r->hdr.flags = pt_capture_current(&r->tree, PT_IN_TRACING, &tsize);
-	pt_output(r, sizeof(*r) + tsize, PT_LOSS(0));
+	pt_output(r, PT_TREE_REC_LEN(r, tsize), PT_LOSS(PT_CONNECT_LOSS_RING));
 	return 0;
 }

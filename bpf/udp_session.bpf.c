@@ -19,6 +19,7 @@
 
 #include "pidtree.h"
 #include "ancestry.bpf.h"
+#include "containers.bpf.h"
 #include "udp_session.h"
 #include "filter.bpf.h"
 #include "net.bpf.h"
@@ -53,7 +54,7 @@ static __always_inline void emit_start(__u64 cookie)
 		return;
 	r->cookie = cookie;
 	r->hdr.flags = pt_capture_current(&r->tree, PT_IN_CGROUP, &tsize);
-	pt_output(r, sizeof(*r) + tsize, PT_LOSS(PT_UDP_LOSS_RING));
+	pt_output(r, PT_TREE_REC_LEN(r, tsize), PT_LOSS(PT_UDP_LOSS_RING));
 }
 
 static __always_inline struct pt_udp_state *session_get(__u64 cookie, __u64 now)
@@ -71,6 +72,7 @@ static __always_inline struct pt_udp_state *session_get(__u64 cookie, __u64 now)
 	s->start_ns = now;
 	s->last_ns = now;
 	s->tgid = bpf_get_current_pid_tgid() >> 32;
+	s->netns = pt_current_netns(PT_IN_CGROUP);
 	if (bpf_map_update_elem(&pt_udp_sessions, &cookie, s, BPF_NOEXIST)) {
 		s = bpf_map_lookup_elem(&pt_udp_sessions, &cookie); /* a racing thread won */
 		if (!s)
@@ -102,6 +104,9 @@ static __always_inline void track(struct bpf_sock_addr *ctx, __u16 family, __u8 
 		return;
 	family = pt_unmap_v4(addr, family);
 	if (pt_filter_drops(family, addr, port))
+		return;
+	/* before any session exists: no start record, no end record */
+	if (pt_container_drops(PT_LOSS(PT_UDP_LOSS_CONTAINER), PT_IN_CGROUP))
 		return;
 	cookie = bpf_get_socket_cookie(ctx);
 	now = bpf_ktime_get_boot_ns();

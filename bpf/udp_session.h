@@ -27,6 +27,8 @@ struct pt_udp_state {
 	__u32 ndests;
 	__u32 flags;      /* PT_UDP_F_* */
 	__u32 connected;  /* 1 + index of the connect(2)ed destination, 0 if none */
+	__u32 netns;      /* network namespace of the sender (names of destinations) */
+	__u32 pad;
 	struct pt_udp_kdest dests[PT_UDP_MAX_DESTS];
 };
 
@@ -55,6 +57,6 @@ struct pt_udp_session_opts {
 
 /* Record indices (added to the object's rec_base) and loss counters. */
 enum { PT_UDP_REC_END = 0, PT_UDP_REC_START = 1 };
-enum { PT_UDP_LOSS_RING = 0, PT_UDP_LOSS_UNTRACKED = 1 };
+enum { PT_UDP_LOSS_RING = 0, PT_UDP_LOSS_UNTRACKED = 1, PT_UDP_LOSS_CONTAINER = 2 };
 
 #endif

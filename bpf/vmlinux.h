@@ -106,8 +106,26 @@ typedef struct {
 	struct net *net;
 } possible_net_t;
 
+struct mnt_namespace {
+	struct ns_common ns;
+};
+
 struct nsproxy {
+	struct mnt_namespace *mnt_ns;
 	struct net *net_ns;
+};
+
+struct kernfs_node {
+	const char *name;
+	u64 id; /* the cgroup id of a cgroup's directory (kernel >= 5.5) */
+};
+
+struct cgroup {
+	struct kernfs_node *kn;
+};
+
+struct css_set {
+	struct cgroup *dfl_cgrp; /* the task's cgroup in the v2 (default) hierarchy */
 };
 
 struct file {
@@ -139,6 +157,7 @@ struct task_struct {
 	const struct cred *real_cred;
 	char comm[16];
 	struct nsproxy *nsproxy;
+	struct css_set *cgroups;
 	struct files_struct *files;
 	struct signal_struct *signal;
 	kuid_t loginuid;
@@ -212,5 +231,47 @@ struct bpf_sock_addr {
 	};
 };
 
+
+/* A cgroup_skb program's context (UAPI struct __sk_buff, its offsets fixed). */
+struct __sk_buff {
+	__u32 len;
+	__u32 pkt_type;
+	__u32 mark;
+	__u32 queue_mapping;
+	__u32 protocol;
+	__u32 vlan_present;
+	__u32 vlan_tci;
+	__u32 vlan_proto;
+	__u32 priority;
+	__u32 ingress_ifindex;
+	__u32 ifindex;
+	__u32 tc_index;
+	__u32 cb[5];
+	__u32 hash;
+	__u32 tc_classid;
+	__u32 data;
+	__u32 data_end;
+	__u32 napi_id;
+	__u32 family;
+	__u32 remote_ip4;
+	__u32 local_ip4;
+	__u32 remote_ip6[4];
+	__u32 local_ip6[4];
+	__u32 remote_port;
+	__u32 local_port;
+	__u32 data_meta;
+	union {
+		void *flow_keys;
+		__u64 :64;
+	} __attribute__((aligned(8)));
+	__u64 tstamp;
+	__u32 wire_len;
+	__u32 gso_segs;
+	union {
+		struct bpf_sock *sk;
+		__u64 :64;
+	} __attribute__((aligned(8)));
+	__u32 gso_size;
+};
 
 #endif /* PIDTREE_VMLINUX_H */

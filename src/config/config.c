@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * Probe configuration: the top level of the file (probe names), one
- * pt_probe_config per known probe.  The YAML itself is read by yaml.c, each
- * probe's mapping is interpreted by probe_keys.c.
+ * pt_probe_config per known probe, and one per external probe that the
+ * caller's resolver (pt_config_unknown) supplies for a key no schema
+ * names.  The YAML itself is read by yaml.c, each probe's mapping is
+ * interpreted by probe_keys.c.
  */
 #include "config.h"
 
@@ -15,12 +17,30 @@ static void probe_free(struct pt_probe_config *pc)
 	size_t i;
 
 	pt_filter_spec_free(&pc->filter);
+	pt_label_filter_free(&pc->containers);
 	for (i = 0; i < pc->nplugins; i++)
 		free(pc->plugins[i].name);
 	free(pc->plugins);
-	if (pc->opts && pc->schema->opts_free)
+	if (pc->opts && pc->schema && pc->schema->opts_free)
 		pc->schema->opts_free(pc->opts);
 	free(pc->opts);
+}
+
+/* pc for schema sc, with its defaults.  0 or -ENOMEM. */
+static int probe_init(struct pt_probe_config *pc, const struct pt_probe_schema *sc)
+{
+	memset(pc, 0, sizeof(*pc));
+	pc->schema = sc;
+	pc->filter.port_mode = PT_PORTS_NONE;
+	pc->dns = true; /* destination names, where [dns] is on */
+	if (!sc->opts_size)
+		return 0;
+	pc->opts = calloc(1, sc->opts_size);
+	if (!pc->opts)
+		return -ENOMEM;
+	if (sc->opts_defaults)
+		sc->opts_defaults(pc->opts);
+	return 0;
 }
 
 int pt_config_defaults(struct pt_config *cfg, const struct pt_probe_schema *const *schemas)
@@ -33,23 +53,29 @@ int pt_config_defaults(struct pt_config *cfg, const struct pt_probe_schema *cons
 	cfg->probes = calloc(n ? n : 1, sizeof(*cfg->probes));
 	if (!cfg->probes)
 		return -ENOMEM;
-	cfg->nprobes = n;
 	for (i = 0; i < n; i++) {
-		struct pt_probe_config *pc = &cfg->probes[i];
-
-		pc->schema = schemas[i];
-		pc->filter.port_mode = PT_PORTS_NONE;
-		if (!schemas[i]->opts_size)
-			continue;
-		pc->opts = calloc(1, schemas[i]->opts_size);
-		if (!pc->opts) {
+		cfg->nprobes = i + 1; /* so that pt_config_free frees what is set up */
+		if (probe_init(&cfg->probes[i], schemas[i])) {
 			pt_config_free(cfg);
 			return -ENOMEM;
 		}
-		if (schemas[i]->opts_defaults)
-			schemas[i]->opts_defaults(pc->opts);
 	}
+	cfg->nprobes = n;
 	return 0;
+}
+
+/* A configuration for sc appended to cfg (an external probe); NULL: ENOMEM. */
+static struct pt_probe_config *probe_append(struct pt_config *cfg,
+					    const struct pt_probe_schema *sc)
+{
+	struct pt_probe_config *v = realloc(cfg->probes, (cfg->nprobes + 1) * sizeof(*v));
+
+	if (!v)
+		return NULL;
+	cfg->probes = v;
+	if (probe_init(&v[cfg->nprobes], sc))
+		return NULL;
+	return &v[cfg->nprobes++];
 }
 
 struct pt_probe_config *pt_config_probe(const struct pt_config *cfg, const char *name)
@@ -60,8 +86,40 @@ struct pt_probe_config *pt_config_probe(const struct pt_config *cfg, const char 
 	return NULL;
 }
 
+/*
+ * The probe of top-level key k that no schema names: resolved by u (an
+ * external probe), else a warning.  0 with *pc NULL when there is none,
+ * -ENOMEM.
+ */
+static int unknown_probe(struct pt_config *cfg, const struct pt_ynode *k,
+			 const struct pt_config_unknown *u, struct pt_diags *d,
+			 struct pt_probe_config **pc)
+{
+	const struct pt_probe_schema *sc = NULL;
+	size_t nerrors = d->nerrors;
+	int r;
+
+	*pc = NULL;
+	r = u && u->resolve ? u->resolve(u->ctx, k, &sc, d) : 0;
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0) {
+		if (d->nerrors == nerrors) /* the resolver must say why */
+			pt_diag_add(d, PT_DIAG_ERROR, k->file, k->line, "probe '%s' refused",
+				    k->scalar);
+		return 0;
+	}
+	if (r == 0 || !sc || strcmp(sc->name, k->scalar)) {
+		pt_diag_add(d, PT_DIAG_WARNING, k->file, k->line, "unknown probe '%s' ignored",
+			    k->scalar);
+		return 0;
+	}
+	*pc = probe_append(cfg, sc);
+	return *pc ? 0 : -ENOMEM;
+}
+
 static int parse_root(struct pt_config *cfg, const struct pt_probe_schema *const *schemas,
-		      struct pt_diags *d)
+		      const struct pt_config_unknown *u, struct pt_diags *d)
 {
 	const struct pt_ynode *root = cfg->tree.root;
 	struct pt_probe_config *pc;
@@ -87,9 +145,11 @@ static int parse_root(struct pt_config *cfg, const struct pt_probe_schema *const
 			continue; /* anchors and the like */
 		pc = pt_config_probe(cfg, k->scalar);
 		if (!pc) {
-			pt_diag_add(d, PT_DIAG_WARNING, k->file, k->line,
-				    "unknown probe '%s' ignored", k->scalar);
-			continue;
+			ret = unknown_probe(cfg, k, u, d, &pc);
+			if (ret)
+				return ret;
+			if (!pc)
+				continue;
 		}
 		ret = pt_config_parse_probe(pc, k, v, schemas, d);
 		if (ret)
@@ -108,6 +168,13 @@ int pt_config_load_opts(struct pt_config *cfg, const char *path,
 			const struct pt_probe_schema *const *schemas, const struct pt_yload_opts *o,
 			struct pt_diags *diags)
 {
+	return pt_config_load_ext(cfg, path, schemas, o, NULL, diags);
+}
+
+int pt_config_load_ext(struct pt_config *cfg, const char *path,
+		       const struct pt_probe_schema *const *schemas, const struct pt_yload_opts *o,
+		       const struct pt_config_unknown *u, struct pt_diags *diags)
+{
 	size_t nerrors = diags->nerrors;
 	int ret;
 
@@ -118,7 +185,7 @@ int pt_config_load_opts(struct pt_config *cfg, const char *path,
 	if (ret && ret != -EINVAL)
 		goto out; /* unreadable main file or ENOMEM */
 	/* even after YAML errors in an include, report what else is wrong */
-	ret = parse_root(cfg, schemas, diags);
+	ret = parse_root(cfg, schemas, u, diags);
 	if (!ret && diags->nerrors > nerrors)
 		ret = -EINVAL;
 out:
@@ -132,6 +199,24 @@ void pt_config_free(struct pt_config *cfg)
 	for (size_t i = 0; cfg->probes && i < cfg->nprobes; i++)
 		probe_free(&cfg->probes[i]);
 	free(cfg->probes);
+	probe_free(&cfg->dns);
 	pt_ytree_free(&cfg->tree);
 	memset(cfg, 0, sizeof(*cfg));
+}
+
+int pt_config_set_dns(struct pt_config *cfg, const struct pt_dns_opts *o, bool present)
+{
+	struct pt_dns_opts *copy = cfg->dns.opts;
+
+	if (!copy) {
+		copy = malloc(sizeof(*copy));
+		if (!copy)
+			return -ENOMEM;
+	}
+	*copy = *o;
+	cfg->dns.opts = copy;
+	cfg->dns.present = present;
+	cfg->dns.dns = false;
+	cfg->dns.filter.port_mode = PT_PORTS_NONE;
+	return 0;
 }

@@ -7,7 +7,8 @@
  * that exist (the probe table, src/probes/table.c): each names its YAML key
  * and parses the keys that are its own into a block of options only the
  * probe reads.  The keys every network probe shares (filters, includeports,
- * excludeports, plugins) are parsed here, into struct pt_probe_config.
+ * excludeports, container_labels, plugins, dns) are parsed here, into struct
+ * pt_probe_config.
  */
 #ifndef PIDTREE_CONFIG_H
 #define PIDTREE_CONFIG_H
@@ -17,7 +18,9 @@
 #include <stdint.h>
 
 #include "diag.h"
+#include "dns_opts.h"
 #include "filter.h"
+#include "label_filter.h"
 #include "ytree.h"
 
 struct pt_plugin_config {
@@ -34,6 +37,7 @@ struct pt_probe_schema {
 	const char *name;          /* top-level YAML key */
 	const char *const *keys;   /* its own keys, NULL-terminated (for messages) */
 	bool network;              /* takes filters, includeports/excludeports, plugins */
+	bool plugins;              /* takes plugins (network probes always do) */
 	size_t opts_size;          /* bytes of probe-specific options, 0: none */
 	void (*opts_defaults)(void *opts);
 	/*
@@ -53,16 +57,31 @@ struct pt_probe_config {
 	bool present; /* the probe's key is in the file */
 	const char *file;
 	int line;
+	const struct pt_ynode *node; /* its value (mapping or null; points into the ytree) */
 	struct pt_filter_spec filter;
+	/*
+	 * container_labels (label_filter.h): with entries, only events of
+	 * processes in running containers that match are reported; none (the
+	 * key absent, or an empty list): no container filter
+	 */
+	struct pt_label_filter containers;
 	struct pt_plugin_config *plugins;
 	size_t nplugins;
 	void *opts; /* schema->opts_size bytes (NULL when 0) */
+	bool dns;   /* dns: name the addresses of its events (default true) */
 };
 
 struct pt_config {
 	struct pt_probe_config *probes; /* one per schema, in the schemas' order */
 	size_t nprobes;
 	struct pt_ytree tree; /* kept alive for plugin args */
+	/*
+	 * ---- dns ----
+	 * The configuration of the dns capture, which no YAML key configures
+	 * (schema NULL, no filters): set by pt_config_set_dns() after loading,
+	 * from [dns] of pidtree.conf; opts is a struct pt_dns_opts.
+	 */
+	struct pt_probe_config dns;
 };
 
 /*
@@ -78,9 +97,35 @@ int pt_config_load(struct pt_config *cfg, const char *path,
 int pt_config_load_opts(struct pt_config *cfg, const char *path,
 			const struct pt_probe_schema *const *schemas, const struct pt_yload_opts *o,
 			struct pt_diags *diags);
+/* ---- external probes: top-level keys that are no known probe ------------- */
+struct pt_config_unknown {
+	/*
+	 * The schema of the probe named by key (a key no schema handed to the
+	 * loader has): 1 with *schema (it must stay valid as long as any
+	 * configuration using it), 0: no such probe (a warning), <0: refused,
+	 * the reason added to diags at key's file:line (-ENOMEM: nothing added).
+	 */
+	int (*resolve)(void *ctx, const struct pt_ynode *key,
+		       const struct pt_probe_schema **schema, struct pt_diags *diags);
+	void *ctx;
+};
+/*
+ * pt_config_load_opts, with unknown top-level keys resolved by u (NULL: they
+ * are warnings).  A resolved probe gets a configuration after those of
+ * schemas, in the order of the keys.
+ */
+int pt_config_load_ext(struct pt_config *cfg, const char *path,
+		       const struct pt_probe_schema *const *schemas, const struct pt_yload_opts *o,
+		       const struct pt_config_unknown *u, struct pt_diags *diags);
 /* Every probe with its defaults, none present (no configuration file). */
 int pt_config_defaults(struct pt_config *cfg, const struct pt_probe_schema *const *schemas);
 void pt_config_free(struct pt_config *cfg);
+/*
+ * The dns capture's configuration in cfg: a copy of o, present or not (the
+ * daemon decides: [dns] enabled and some probe's events named).  0 or
+ * -ENOMEM.  Freed with cfg.
+ */
+int pt_config_set_dns(struct pt_config *cfg, const struct pt_dns_opts *o, bool present);
 /* The configuration of the probe named name, NULL if no such probe. */
 struct pt_probe_config *pt_config_probe(const struct pt_config *cfg, const char *name);
 

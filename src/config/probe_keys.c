@@ -2,7 +2,8 @@
 /*
  * Interpretation of one probe's configuration, pidtree-bcc's schema: the
  * keys every network probe has (filters, includeports / excludeports,
- * plugins) here, the probe's own keys by its schema (the probe's file).
+ * container_labels, plugins, and pidtree's dns) here, the probe's own keys by its schema
+ * (the probe's file).
  *
  * Every problem is a diagnostic at the line of the offending node and the
  * walk goes on, so one run reports everything that is wrong.
@@ -104,6 +105,43 @@ static int parse_plugins(struct pt_diags *d, struct pt_probe_config *pc, const s
 	return 0;
 }
 
+/*
+ * container_labels: a list of "label=glob[,label=glob...]" strings
+ * (label_filter.h), each checked with its own line.  An entry refused is an
+ * error (a filter silently narrower or wider than asked is worse than none).
+ */
+static int parse_container_labels(struct pt_diags *d, struct pt_probe_config *pc,
+				  const struct pt_ynode *k, const struct pt_ynode *v)
+{
+	size_t i;
+	int err;
+
+	if (v->type == PT_Y_NULL || (v->type == PT_Y_SEQUENCE && !v->n)) {
+		PT_KEY_WARN(d, k, "container_labels is empty: no container filter (as pidtree-bcc)");
+		pt_label_filter_free(&pc->containers);
+		return 0;
+	}
+	if (v->type != PT_Y_SEQUENCE) {
+		PT_KEY_ERR(d, v, "container_labels must be a list of label=glob[,label=glob...] "
+			   "strings, got %s", pt_ynode_type_name(v));
+		return 0;
+	}
+	pt_label_filter_free(&pc->containers); /* a repeated key: the last one counts */
+	for (i = 0; i < v->n; i++) {
+		const struct pt_ynode *e = v->items[i];
+
+		if (e->type != PT_Y_SCALAR) {
+			PT_KEY_ERR(d, e, "container_labels entries must be label=glob strings, got %s",
+				   pt_ynode_type_name(e));
+			continue;
+		}
+		err = pt_label_filter_add(&pc->containers, e->scalar, e->file, e->line, d);
+		if (err == -ENOMEM)
+			return err;
+	}
+	return 0;
+}
+
 /* The other probe whose own key k is, or NULL. */
 static const struct pt_probe_schema *owner_of(const char *k, const struct pt_probe_schema *self,
 					      const struct pt_probe_schema *const *others)
@@ -127,6 +165,7 @@ int pt_config_parse_probe(struct pt_probe_config *pc, const struct pt_ynode *key
 	pc->present = true;
 	pc->file = key->file;
 	pc->line = key->line;
+	pc->node = val; /* external probes read their own keys from it */
 	if (val->type == PT_Y_NULL)
 		return 0; /* enabled with the defaults */
 	if (val->type != PT_Y_MAPPING) {
@@ -148,10 +187,12 @@ int pt_config_parse_probe(struct pt_probe_config *pc, const struct pt_ynode *key
 		} else if (sc->network && !strcmp(k->scalar, "excludeports")) {
 			exc_k = k;
 			exc = v;
-		} else if (sc->network && !strcmp(k->scalar, "plugins")) {
+		} else if ((sc->network || sc->plugins) && !strcmp(k->scalar, "plugins")) {
 			ret = parse_plugins(d, pc, v);
+		} else if (sc->network && !strcmp(k->scalar, "dns")) {
+			pt_key_bool(d, "dns", v, &pc->dns); /* names of addresses */
 		} else if (sc->network && !strcmp(k->scalar, "container_labels")) {
-			PT_KEY_WARN(d, k, "container_labels is not supported yet; ignored");
+			ret = parse_container_labels(d, pc, k, v);
 		} else if (key_in(k->scalar, sc->keys) && sc->parse_key) {
 			ret = sc->parse_key(pc->opts, k, v, d);
 		} else if ((other = owner_of(k->scalar, sc, others)) != NULL) {

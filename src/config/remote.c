@@ -162,10 +162,10 @@ static void apply_new(struct pt_remote *r, struct pt_rdoc *e, struct pt_http_res
 static void do_fetch(struct pt_remote *r, struct pt_rdoc *e)
 {
 	char etag[PT_REMOTE_VALIDATOR_MAX], lastmod[PT_REMOTE_VALIDATOR_MAX];
-	char ca[PT_REMOTE_PATH_MAX], when[32];
+	char ca[PT_REMOTE_PATH_MAX], when[32], *pem = NULL;
 	struct pt_http_req q = { .url = e->url, .etag = etag, .last_modified = lastmod,
-				 .ca_file = ca, .max_size = r->o.max_size,
-				 .timeout_s = r->o.timeout_s, .stop = &r->stop };
+				 .max_size = r->o.max_size, .timeout_s = r->o.timeout_s,
+				 .stop = &r->stop };
 	struct pt_http_res res;
 	unsigned gen = e->gen;
 	bool round = e->in_round; /* a refresh during this fetch waits for the next */
@@ -177,12 +177,18 @@ static void do_fetch(struct pt_remote *r, struct pt_rdoc *e)
 	e->busy = true;
 	e->force = false;
 	pthread_mutex_unlock(&r->lock);
-	/* the CA file decides whom pidtree believes: trusted as configuration is */
+	/*
+	 * The CA file is read again for every fetch (a renewed CA is picked up
+	 * without a restart), and from the descriptor the policy checked.
+	 */
 	memset(&res, 0, sizeof(res));
-	if (!ca[0] || !pt_remote_file_check("CA file", ca, r->trust, res.err, sizeof(res.err)))
+	if (!ca[0] || !pt_remote_ca_read(ca, &pem, &q.ca_len, res.err, sizeof(res.err))) {
+		q.ca_pem = pem;
 		pt_remote_http_get(&q, &res);
-	else
+	} else {
 		res.result = PT_HTTP_FAILED;
+	}
+	free(pem);
 	pthread_mutex_lock(&r->lock);
 	e->busy = false;
 	e->attempts++;
@@ -247,7 +253,7 @@ static void do_commit(struct pt_remote *r, struct pt_rdoc *e)
 	snprintf(dir, sizeof(dir), "%s", r->o.cache_dir);
 	e->busy = true;
 	pthread_mutex_unlock(&r->lock);
-	ret = pt_remote_cache_write(dir, &m, copy, r->trust, err, sizeof(err));
+	ret = pt_remote_cache_write(dir, &m, copy, err, sizeof(err));
 	free(copy);
 	pthread_mutex_lock(&r->lock);
 	e->busy = false;
@@ -327,8 +333,7 @@ int pt_remote_start_thread(struct pt_remote *r)
 
 /* ---- life cycle ------------------------------------------------------------- */
 
-int pt_remote_new(struct pt_remote **out, const struct pt_remote_opts *o,
-		  pt_remote_trust_fn trust)
+int pt_remote_new(struct pt_remote **out, const struct pt_remote_opts *o)
 {
 	struct pt_remote *r = calloc(1, sizeof(*r));
 	pthread_condattr_t ca;
@@ -337,7 +342,6 @@ int pt_remote_new(struct pt_remote **out, const struct pt_remote_opts *o,
 	if (!r)
 		return -ENOMEM;
 	r->o = *o;
-	r->trust = trust;
 	atomic_init(&r->stop, false);
 	r->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (r->efd < 0) {

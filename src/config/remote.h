@@ -3,9 +3,9 @@
  * Remote includes: "!include https://..." in the probe configuration.
  *
  * A background thread fetches every remote document the configuration
- * includes (libcurl: TLS verified against the system CA store or
- * [daemon] remote_include_ca=, a size limit, connect and total timeouts, at
- * most 5 redirects and never from https to http, conditional requests with
+ * includes (libcurl: TLS verified against the system CA store or, instead
+ * of it, [daemon] remote_include_ca=, a size limit, connect and total
+ * timeouts, at most 5 redirects and never from https to http, conditional requests with
  * ETag / Last-Modified) and keeps the latest copy of each in memory.  The
  * YAML loader reads those copies through the hook pt_remote_include()
  * returns; only the start-up load (and --check-config) waits for the
@@ -16,7 +16,10 @@
  * ([daemon] remote_include_cache=, default /var/cache/pidtree/includes),
  * one file per URL (named by the SHA-256 of the URL) holding the URL, the
  * validators, the fetch time and the document, written atomically (temporary
- * file, fsync, rename).  A start-up that cannot reach a server uses the
+ * file, fsync, rename).  The directory is opened once per read or write
+ * with pt_trust_open() (trust.h) and must also be owned by the effective
+ * user; its files are opened, created and renamed relative to that
+ * descriptor, never by path.  A start-up that cannot reach a server uses the
  * cached copy with a warning naming the URL; no server and no cache is an
  * error.  The cache holds only copies a load accepted, so a broken document
  * on the server never replaces the last good one.
@@ -86,16 +89,12 @@ int pt_remote_setting(struct pt_remote_opts *o, const char *key, const char *val
 struct pt_remote;
 
 /*
- * A policy for the cache directory and the CA file on top of the built-in
- * one (owned by this user, not writable by others, group root aside): 0,
- * or -EPERM with the reason in why (pt_check_trusted_path fits).  May be
- * NULL.
+ * No thread and no network until the first remote include is loaded.
+ * The CA file and the cache directory are opened under the trusted-file
+ * policy (trust.h) and read and written through those descriptors only.
+ * 0 or -errno.
  */
-typedef int (*pt_remote_trust_fn)(const char *path, char *why, size_t len);
-
-/* No thread and no network until the first remote include is loaded. 0 or -errno. */
-int pt_remote_new(struct pt_remote **out, const struct pt_remote_opts *o,
-		  pt_remote_trust_fn trust);
+int pt_remote_new(struct pt_remote **out, const struct pt_remote_opts *o);
 /* New settings (after a reload): the next fetches and cache writes use them. */
 void pt_remote_set_opts(struct pt_remote *r, const struct pt_remote_opts *o);
 /* Stops the thread (a transfer under way is aborted within a second). NULL is fine. */

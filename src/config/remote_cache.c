@@ -14,8 +14,11 @@
  *   <empty line>
  *   <the document>
  *
- * The cache holds configuration, so it is trusted like configuration: a
- * directory or file that someone else could write is refused.
+ * The cache holds configuration, so it is trusted like configuration: the
+ * directory is opened with pt_trust_open() (no symlink, directory or ACL
+ * on the way that someone else could change) and must be this user's; its
+ * files are opened, created and renamed relative to that descriptor only,
+ * so nothing is looked up by name again after it was checked.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -29,10 +32,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
+
+#include "trust.h"
 
 #define MAGIC "pidtree-remote-include 1\n"
 #define HEADER_MAX 16384
@@ -197,6 +203,10 @@ static bool others_can_write(const struct stat *st)
 	return (st->st_mode & S_IWOTH) || ((st->st_mode & S_IWGRP) && st->st_gid != 0);
 }
 
+/*
+ * Create dir and its missing parents, mode 0700, by path: whatever this
+ * makes is judged afterwards by pt_trust_open(), on descriptors.
+ */
 static int mkdirs(const char *dir)
 {
 	char p[PT_REMOTE_PATH_MAX];
@@ -216,12 +226,11 @@ static int mkdirs(const char *dir)
 	return 0;
 }
 
-int pt_remote_cache_dir_check(const char *dir, bool create, pt_remote_trust_fn trust, char *err,
-			      size_t errlen)
+int pt_remote_cache_open(const char *dir, bool create, char *err, size_t errlen)
 {
 	char why[PT_REMOTE_PATH_MAX + 256];
-	struct stat st;
-	int ret;
+	struct pt_trust_file info;
+	int ret, dfd;
 
 	if (create) {
 		ret = mkdirs(dir);
@@ -231,125 +240,117 @@ int pt_remote_cache_dir_check(const char *dir, bool create, pt_remote_trust_fn t
 			return ret;
 		}
 	}
-	if (stat(dir, &st)) {
-		ret = -errno;
-		snprintf(err, errlen, "cache directory %s: %s", dir, strerror(errno));
-		return ret;
+	dfd = pt_trust_open(dir, O_DIRECTORY, &info, why, sizeof(why));
+	if (dfd == -EPERM) {
+		snprintf(err, errlen, "refusing the cache directory %s: %s", dir, why);
+		return dfd;
 	}
-	if (!S_ISDIR(st.st_mode)) {
-		snprintf(err, errlen, "cache directory %s is not a directory", dir);
-		return -ENOTDIR;
+	if (dfd < 0) {
+		snprintf(err, errlen, "cache directory %s: %s", dir, why);
+		return dfd;
 	}
-	if (st.st_uid != geteuid() || others_can_write(&st)) {
-		snprintf(err, errlen, "refusing the cache directory %s: it must be owned by uid %u "
-			 "and writable by root only (mode %04o, owner %u)", dir,
-			 (unsigned)geteuid(), (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid);
+	/* root's own directory is not enough: the copies are this user's to replace */
+	if (info.st.st_uid != geteuid()) {
+		snprintf(err, errlen, "refusing the cache directory %s: it is owned by uid %u, "
+			 "not by uid %u", dir, (unsigned)info.st.st_uid, (unsigned)geteuid());
+		close(dfd);
 		return -EPERM;
 	}
-	if (trust && trust(dir, why, sizeof(why)) == -EPERM) {
-		snprintf(err, errlen, "cache directory: %s", why);
-		return -EPERM;
-	}
-	return 0;
+	return dfd;
 }
 
-int pt_remote_file_check(const char *what, const char *path, pt_remote_trust_fn trust,
-			 char *err, size_t errlen)
+static int cache_name(const char *dir, const char *url, char name[PT_REMOTE_CACHE_NAME_LEN + 1],
+		      char *err, size_t errlen)
 {
-	char why[PT_REMOTE_PATH_MAX + 256];
-	struct stat st;
-	int ret;
-
-	if (stat(path, &st)) {
-		ret = -errno;
-		snprintf(err, errlen, "%s %s: %s", what, path, strerror(errno));
-		return ret;
-	}
-	if (!S_ISREG(st.st_mode) || (st.st_uid != 0 && st.st_uid != geteuid()) ||
-	    others_can_write(&st)) {
-		snprintf(err, errlen, "refusing the %s %s: it must be a regular file owned by root "
-			 "and writable by root only", what, path);
-		return -EPERM;
-	}
-	if (trust && trust(path, why, sizeof(why)) == -EPERM) {
-		snprintf(err, errlen, "%s: %s", what, why);
-		return -EPERM;
-	}
-	return 0;
-}
-
-static int cache_path(const char *dir, const char *url, char *path, size_t size)
-{
-	char name[PT_REMOTE_CACHE_NAME_LEN + 1];
 	int ret = pt_remote_cache_name(url, name);
 
 	if (ret)
-		return ret;
-	if (snprintf(path, size, "%s/%s", dir, name) >= (int)size)
-		return -ENAMETOOLONG;
+		snprintf(err, errlen, "cache file name: %s", strerror(-ret));
+	return ret;
+}
+
+int pt_remote_read_all(int fd, size_t want, char **out, size_t *len)
+{
+	size_t got = 0;
+	char *buf = malloc(want + 1);
+
+	if (!buf)
+		return -ENOMEM;
+	while (got < want) {
+		ssize_t n = read(fd, buf + got, want - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			int ret = n ? -errno : -ENODATA; /* shrank while read */
+
+			free(buf);
+			return ret;
+		}
+		got += (size_t)n;
+	}
+	buf[got] = '\0';
+	*out = buf;
+	*len = got;
 	return 0;
 }
 
 int pt_remote_cache_read(const char *dir, const char *url, size_t max_size,
-			 pt_remote_trust_fn trust, struct pt_remote_meta *m, char **body,
-			 char *err, size_t errlen)
+			 struct pt_remote_meta *m, char **body, char *err, size_t errlen)
 {
-	char path[PT_REMOTE_PATH_MAX + PT_REMOTE_CACHE_NAME_LEN + 2], *buf = NULL;
-	size_t got = 0, off;
+	char name[PT_REMOTE_CACHE_NAME_LEN + 1], *buf = NULL;
+	size_t got, off;
 	struct stat st;
-	int fd, ret;
+	int dfd, fd, ret;
 
 	*body = NULL;
-	ret = pt_remote_cache_dir_check(dir, false, trust, err, errlen);
+	ret = cache_name(dir, url, name, err, errlen);
 	if (ret)
 		return ret;
-	ret = cache_path(dir, url, path, sizeof(path));
-	if (ret) {
-		snprintf(err, errlen, "cache file name: %s", strerror(-ret));
-		return ret;
-	}
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	dfd = pt_remote_cache_open(dir, false, err, errlen);
+	if (dfd < 0)
+		return dfd;
+	/* O_NONBLOCK: a FIFO put there cannot hang the open */
+	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	ret = -errno;
+	close(dfd);
 	if (fd < 0) {
-		ret = -errno;
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		if (ret == -ELOOP) {
+			snprintf(err, errlen, "refusing %s/%s: a symlink", dir, name);
+			return -EPERM;
+		}
+		snprintf(err, errlen, "%s/%s: %s", dir, name, strerror(-ret));
 		return ret;
 	}
 	if (fstat(fd, &st)) {
 		ret = -errno;
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		snprintf(err, errlen, "%s/%s: %s", dir, name, strerror(errno));
 		goto out;
 	}
 	ret = -EPERM;
 	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() || others_can_write(&st)) {
-		snprintf(err, errlen, "refusing %s: not a regular file owned by uid %u and "
-			 "writable by root only", path, (unsigned)geteuid());
+		snprintf(err, errlen, "refusing %s/%s: not a regular file owned by uid %u and "
+			 "writable by root only", dir, name, (unsigned)geteuid());
 		goto out;
 	}
 	ret = -EINVAL;
 	if ((uint64_t)st.st_size > (uint64_t)max_size + HEADER_MAX) {
-		snprintf(err, errlen, "%s: larger than remote_include_max_size", path);
+		snprintf(err, errlen, "%s/%s: larger than remote_include_max_size", dir, name);
 		goto out;
 	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		ret = -ENOMEM;
+	ret = pt_remote_read_all(fd, (size_t)st.st_size, &buf, &got);
+	if (ret) {
+		snprintf(err, errlen, "%s/%s: %s", dir, name,
+			 ret == -ENODATA ? "shrank while read" : strerror(-ret));
+		if (ret == -ENODATA)
+			ret = -EINVAL;
 		goto out;
-	}
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-
-		if (n <= 0) {
-			ret = n ? -errno : -EINVAL;
-			snprintf(err, errlen, "%s: %s", path, n ? strerror(errno) : "shrank while read");
-			goto out;
-		}
-		got += (size_t)n;
 	}
 	ret = pt_remote_meta_parse(buf, got, m, &off, err, errlen);
 	if (ret)
 		goto out;
 	if (strcmp(m->url, url) || m->size > max_size) {
-		snprintf(err, errlen, "%s: %s", path, strcmp(m->url, url) ?
+		snprintf(err, errlen, "%s/%s: %s", dir, name, strcmp(m->url, url) ?
 			 "holds another URL" : "larger than remote_include_max_size");
 		ret = -EINVAL;
 		goto out;
@@ -381,31 +382,64 @@ static int write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-int pt_remote_cache_write(const char *dir, const struct pt_remote_meta *m, const char *body,
-			  pt_remote_trust_fn trust, char *err, size_t errlen)
+/*
+ * A new file ".NAME.XXXXXXXXXXXXXXXX" in dfd, 0600, that did not exist
+ * before (O_EXCL): the name is random only so that two writers do not
+ * collide; O_EXCL | O_NOFOLLOW is what makes it safe.
+ */
+static int create_tmp(int dfd, const char *name, char *tmp, size_t size)
 {
-	char path[PT_REMOTE_PATH_MAX + PT_REMOTE_CACHE_NAME_LEN + 2];
-	char tmp[sizeof(path) + 16];
+	static const char hex[] = "0123456789abcdef";
+	unsigned char rnd[8];
+
+	for (int tries = 0; tries < 8; tries++) {
+		size_t n;
+		int fd;
+
+		if (getrandom(rnd, sizeof(rnd), GRND_NONBLOCK) != (ssize_t)sizeof(rnd)) {
+			/* the pool is not ready this early at boot: still unique enough */
+			uint64_t v = pt_remote_mono_ns() ^ ((uint64_t)getpid() << 32) ^ (uint64_t)tries;
+
+			memcpy(rnd, &v, sizeof(rnd));
+		}
+		n = (size_t)snprintf(tmp, size, ".%s.", name);
+		if (n + 2 * sizeof(rnd) >= size)
+			return -ENAMETOOLONG;
+		for (size_t i = 0; i < sizeof(rnd); i++) {
+			tmp[n++] = hex[rnd[i] >> 4];
+			tmp[n++] = hex[rnd[i] & 15];
+		}
+		tmp[n] = '\0';
+		fd = openat(dfd, tmp, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd >= 0 || errno != EEXIST)
+			return fd >= 0 ? fd : -errno;
+	}
+	return -EEXIST;
+}
+
+int pt_remote_cache_write(const char *dir, const struct pt_remote_meta *m, const char *body,
+			  char *err, size_t errlen)
+{
+	char name[PT_REMOTE_CACHE_NAME_LEN + 1], tmp[PT_REMOTE_CACHE_NAME_LEN + 24];
 	char *hdr = NULL;
 	size_t hlen;
 	int fd = -1, dfd, ret;
 
-	ret = pt_remote_cache_dir_check(dir, true, trust, err, errlen);
+	ret = cache_name(dir, m->url, name, err, errlen);
 	if (ret)
 		return ret;
-	ret = cache_path(dir, m->url, path, sizeof(path));
-	if (ret) {
-		snprintf(err, errlen, "cache file name: %s", strerror(-ret));
-		return ret;
-	}
-	snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, path + strlen(dir) + 1);
 	hdr = pt_remote_meta_format(m, &hlen);
 	if (!hdr)
 		return -ENOMEM;
-	fd = mkostemp(tmp, O_CLOEXEC); /* mode 0600 */
+	dfd = pt_remote_cache_open(dir, true, err, errlen);
+	if (dfd < 0) {
+		free(hdr);
+		return dfd;
+	}
+	fd = create_tmp(dfd, name, tmp, sizeof(tmp));
 	if (fd < 0) {
-		ret = -errno;
-		snprintf(err, errlen, "cannot create a file in %s: %s", dir, strerror(errno));
+		ret = fd;
+		snprintf(err, errlen, "cannot create a file in %s: %s", dir, strerror(-ret));
 		goto out;
 	}
 	ret = write_all(fd, hdr, hlen);
@@ -415,21 +449,20 @@ int pt_remote_cache_write(const char *dir, const struct pt_remote_meta *m, const
 		ret = -errno;
 	if (close(fd) && !ret)
 		ret = -errno;
-	fd = -1;
-	if (!ret && rename(tmp, path))
+	if (!ret && renameat(dfd, tmp, dfd, name))
 		ret = -errno;
 	if (ret) {
-		snprintf(err, errlen, "cannot write %s: %s", path, strerror(-ret));
-		unlink(tmp);
+		snprintf(err, errlen, "cannot write %s/%s: %s", dir, name, strerror(-ret));
+		unlinkat(dfd, tmp, 0);
 		goto out;
 	}
-	/* the rename itself is durable once the directory is synced */
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
+	/* the rename itself is durable once the directory is synced (EINVAL: cannot be) */
+	if (fsync(dfd) && errno != EINVAL) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot sync %s: %s", dir, strerror(errno));
 	}
 out:
+	close(dfd);
 	free(hdr);
 	return ret;
 }

@@ -4,15 +4,17 @@
  *
  * What is accepted: a 200 answer whose body fits in max_size, or a 304 to
  * a conditional request.  TLS peers are verified (certificate chain against
- * the system CA store or the ca_file, and the host name); redirects are
- * followed at most 5 times and never from https to another scheme; the
- * whole transfer, connection included, is bounded by timeout_s, and is
- * aborted within about a second when *stop turns true (curl calls the
- * progress callback at least once a second, even when nothing arrives).
+ * the system CA store or, instead of it, the CA certificates given, and the
+ * host name); redirects are followed at most 5 times and never from https
+ * to another scheme; the whole transfer, connection included, is bounded
+ * by timeout_s, and is aborted within about a second when *stop turns true
+ * (curl calls the progress callback at least once a second, even when
+ * nothing arrives).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include "buf.h"
 #include "remote_int.h"
 
 #include <errno.h>
@@ -21,8 +23,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
+
+#include "trust.h"
 
 #define MAX_REDIRECTS 5
 #define CONNECT_TIMEOUT_S 10
@@ -37,10 +42,45 @@ void pt_remote_http_cleanup(void)
 	curl_global_cleanup();
 }
 
+/*
+ * The CA file decides whom pidtree believes, so it is trusted as
+ * configuration is, and read from the descriptor that was checked: curl
+ * gets the bytes (CURLOPT_CAINFO_BLOB), never the path, which could name
+ * another file by the time the TLS handshake opened it.
+ */
+int pt_remote_ca_read(const char *path, char **pem, size_t *len, char *err, size_t errlen)
+{
+	char why[PT_REMOTE_PATH_MAX + 256];
+	struct pt_trust_file info;
+	int fd, ret;
+
+	*pem = NULL;
+	fd = pt_trust_open(path, 0, &info, why, sizeof(why));
+	if (fd < 0) {
+		snprintf(err, errlen, "%s the CA file %s: %s", fd == -EPERM ? "refusing" : "cannot open",
+			 path, why);
+		return fd;
+	}
+	if (info.st.st_size > PT_REMOTE_CA_MAX) {
+		snprintf(err, errlen, "the CA file %s is larger than %d MiB", path,
+			 PT_REMOTE_CA_MAX >> 20);
+		ret = -EFBIG;
+	} else if (info.st.st_size == 0) {
+		snprintf(err, errlen, "the CA file %s is empty", path);
+		ret = -EINVAL;
+	} else {
+		ret = pt_remote_read_all(fd, (size_t)info.st.st_size, pem, len);
+		if (ret)
+			snprintf(err, errlen, "cannot read the CA file %s: %s", path,
+				 ret == -ENODATA ? "it shrank while read" : strerror(-ret));
+	}
+	close(fd);
+	return ret;
+}
+
 struct xfer {
 	const struct pt_http_req *q;
-	char *buf;
-	size_t len, cap;
+	struct pt_buf body;
 	bool too_big;
 };
 
@@ -50,26 +90,12 @@ static size_t on_data(char *p, size_t size, size_t n, void *ctx)
 	size_t add = size * n;
 
 	/* a body without Content-Length (or a lying one) stops at the limit too */
-	if (add > x->q->max_size - x->len) {
+	if (add > x->q->max_size - x->body.len) {
 		x->too_big = true;
 		return 0;
 	}
-	if (x->len + add + 1 > x->cap) {
-		size_t cap = x->cap ? x->cap : 16384;
-		char *nb;
-
-		while (cap < x->len + add + 1)
-			cap *= 2;
-		nb = realloc(x->buf, cap);
-		if (!nb)
-			return 0;
-		x->buf = nb;
-		x->cap = cap;
-	}
-	memcpy(x->buf + x->len, p, add);
-	x->len += add;
-	x->buf[x->len] = '\0';
-	return add;
+	pt_buf_add(&x->body, p, add);
+	return x->body.oom ? 0 : add; /* 0 aborts the transfer */
 }
 
 static int on_progress(void *ctx, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
@@ -179,8 +205,25 @@ void pt_remote_http_get(const struct pt_http_req *q, struct pt_http_res *res)
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
 	curl_easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-	if (q->ca_file[0])
-		curl_easy_setopt(h, CURLOPT_CAINFO, q->ca_file);
+	if (q->ca_pem) {
+		/*
+		 * Instead of the system store, not beside it: without CAPATH = NULL a
+		 * curl built with a default CA directory (Debian's: /etc/ssl/certs)
+		 * would still believe every CA there.  The blob is not copied: it
+		 * outlives the handle.
+		 */
+		struct curl_blob ca = { .data = (void *)q->ca_pem, .len = q->ca_len,
+					.flags = CURL_BLOB_NOCOPY };
+
+		rc = curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &ca);
+		if (rc == CURLE_OK)
+			rc = curl_easy_setopt(h, CURLOPT_CAPATH, NULL);
+		if (rc != CURLE_OK) {
+			failed(res, "this libcurl cannot take CA certificates from memory "
+			       "(remote_include_ca): %s", curl_easy_strerror(rc));
+			goto out;
+		}
+	}
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, (long)(q->timeout_s < CONNECT_TIMEOUT_S ?
 							    q->timeout_s : CONNECT_TIMEOUT_S));
 	curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)q->timeout_s);
@@ -212,20 +255,19 @@ void pt_remote_http_get(const struct pt_http_req *q, struct pt_http_res *res)
 		goto out;
 	}
 	res->result = PT_HTTP_NEW;
-	if (!x.buf) { /* an empty document */
-		x.buf = calloc(1, 1);
-		if (!x.buf) {
-			failed(res, "out of memory");
-			goto out;
-		}
+	/* NUL-terminated, also when empty */
+	if (!pt_buf_reserve(&x.body, 0)) {
+		failed(res, "out of memory");
+		goto out;
 	}
-	res->body = x.buf;
-	res->len = x.len;
-	x.buf = NULL;
+	pt_buf_str(&x.body);
+	res->body = x.body.data;
+	res->len = x.body.len;
+	pt_buf_init(&x.body); /* the result's now */
 	get_validator(h, "ETag", res->etag);
 	get_validator(h, "Last-Modified", res->last_modified);
 out:
-	free(x.buf);
+	pt_buf_free(&x.body);
 	curl_slist_free_all(hdrs);
 	curl_easy_cleanup(h);
 }

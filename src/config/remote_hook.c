@@ -53,8 +53,8 @@ static int new_doc(struct pt_remote *r, const char *url, const char *from, int l
 		free(e);
 		return -ENOMEM;
 	}
-	ret = pt_remote_cache_read(r->o.cache_dir, url, r->o.max_size, r->trust, &e->meta,
-				   &e->body, err, sizeof(err));
+	ret = pt_remote_cache_read(r->o.cache_dir, url, r->o.max_size, &e->meta, &e->body, err,
+				   sizeof(err));
 	if (!ret) {
 		e->len = e->meta.size;
 		e->gen = e->disk_gen = 1;

@@ -47,7 +47,6 @@ struct pt_remote {
 	pthread_cond_t wake; /* to the thread: work or stop */
 	pthread_cond_t done; /* from the thread: an attempt finished */
 	struct pt_remote_opts o;
-	pt_remote_trust_fn trust;
 	struct pt_rdoc *entries;
 	int efd;
 	bool thread_up, curl_up;
@@ -78,38 +77,44 @@ int pt_remote_start_thread(struct pt_remote *r);             /* once; lock held;
 /* ---- cache (remote_cache.c) --------------------------------------------------- */
 
 /*
- * dir may hold cached configuration: a directory owned by this user, not
- * writable by others (group root aside), and trust() (if any) agrees.
- * create: make it (and missing parents) with mode 0700 first.  0, -ENOENT
- * (absent, not created), or -EPERM / -errno with the reason in err.
+ * Open the cache directory dir: pt_trust_open(dir, O_DIRECTORY) (trust.h),
+ * and owned by the effective user.  create: make it (and missing parents)
+ * with mode 0700 first.  The descriptor (O_RDONLY | O_DIRECTORY |
+ * O_CLOEXEC), -ENOENT (absent, not created), or -EPERM / -errno with the
+ * reason in err.  Every cache file is reached through this descriptor.
  */
-int pt_remote_cache_dir_check(const char *dir, bool create, pt_remote_trust_fn trust, char *err,
-			      size_t errlen);
+int pt_remote_cache_open(const char *dir, bool create, char *err, size_t errlen);
 /*
  * The cached copy of url: 0 with *body (malloc'd, m->size bytes) and m;
  * -ENOENT when there is none; -EINVAL / -EPERM / -errno with the reason in
- * err (corrupt, not ours, unreadable).  The directory is checked first.
+ * err (corrupt, not ours, unreadable).  The directory is opened first; the
+ * file is opened from it (a symlink, FIFO or device is refused: -EPERM).
  */
 int pt_remote_cache_read(const char *dir, const char *url, size_t max_size,
-			 pt_remote_trust_fn trust, struct pt_remote_meta *m, char **body,
-			 char *err, size_t errlen);
+			 struct pt_remote_meta *m, char **body, char *err, size_t errlen);
 /*
- * A file pidtree trusts (the CA file): regular, owned by root or this user,
- * not writable by others (group root aside), and trust() (if any) agrees.
- * 0, or -EPERM / -errno with the reason in err.
+ * Replace the cached copy of m->url atomically: a new file under a random
+ * name created in the directory (O_EXCL, 0600), written, fsync'ed, renamed
+ * over the old one, and the directory fsync'ed.  0 or -errno with the
+ * reason in err (the temporary file is removed again).
  */
-int pt_remote_file_check(const char *what, const char *path, pt_remote_trust_fn trust,
-			 char *err, size_t errlen);
-/* Replace the cached copy of m->url atomically; 0 or -errno with the reason in err. */
 int pt_remote_cache_write(const char *dir, const struct pt_remote_meta *m, const char *body,
-			  pt_remote_trust_fn trust, char *err, size_t errlen);
+			  char *err, size_t errlen);
+
+/*
+ * Read want bytes (a regular file's st_size) from fd into *out (malloc'd,
+ * NUL after them), *len = want.  0, -ENODATA (the file shrank), -ENOMEM or
+ * -errno.
+ */
+int pt_remote_read_all(int fd, size_t want, char **out, size_t *len);
 
 /* ---- one transfer (remote_fetch.c) ---------------------------------------- */
 
 struct pt_http_req {
 	const char *url;
 	const char *etag, *last_modified; /* validators of the copy held, "" = none */
-	const char *ca_file;              /* "" = the system store */
+	const char *ca_pem;               /* CA certificates (PEM), NULL = the system store */
+	size_t ca_len;
 	size_t max_size;
 	unsigned timeout_s;
 	const atomic_bool *stop;          /* abort the transfer when it turns true */
@@ -129,6 +134,18 @@ struct pt_http_res {
 /* curl_global_init, once, before any thread; 0 or -EIO.  And its undoing. */
 int pt_remote_http_init(void);
 void pt_remote_http_cleanup(void);
+/*
+ * The largest CA file read (remote_include_ca=): Debian's whole system
+ * bundle is about 200 KiB.
+ */
+#define PT_REMOTE_CA_MAX (4 * 1024 * 1024)
+/*
+ * Read the CA file at path through pt_trust_open(path, 0) (trust.h): 0 with
+ * *pem (malloc'd, NUL after its *len bytes); -EPERM (the policy refuses
+ * it), -EFBIG (larger than PT_REMOTE_CA_MAX), -EINVAL (empty), -ENOMEM or
+ * -errno, with the reason in err.
+ */
+int pt_remote_ca_read(const char *path, char **pem, size_t *len, char *err, size_t errlen);
 /* GET q->url; only 200 is a new copy, 304 (after a conditional request) keeps it. */
 void pt_remote_http_get(const struct pt_http_req *q, struct pt_http_res *res);
 

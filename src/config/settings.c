@@ -44,6 +44,8 @@ void pt_settings_init(struct pt_daemon_settings *s)
 	memset(s, 0, sizeof(*s));
 	pt_sink_opts_init(&s->sink);
 	pt_remote_opts_init(&s->remote);
+	pt_containers_opts_init(&s->containers);
+	pt_dns_opts_init(&s->dns);
 }
 
 /* ---- value checks ------------------------------------------------------------ */
@@ -167,7 +169,8 @@ static int set_sinks(struct ctx *c, const char *v)
 
 /* ---- keys ------------------------------------------------------------------------ */
 
-static const char *const sections[] = { "daemon", "output", "journald", "syslog", "json" };
+static const char *const sections[] = { "daemon", "output", "journald", "syslog", "json",
+					"containers", "dns" };
 
 static const struct key {
 	const char *section, *name;
@@ -178,13 +181,22 @@ static const struct key {
 	{ "syslog", "sd_id" },	    { "syslog", "app_name" },	 { "syslog", "hostname" },
 	{ "syslog", "max_size" },   { "syslog", "bom" },	 { "syslog", "queue_size" },
 	{ "json", "path" },	    { "daemon", "extra_plugin_path" },
+	{ "daemon", "extra_probe_path" },
 	{ "daemon", "remote_include_interval" }, { "daemon", "remote_include_cache" },
 	{ "daemon", "remote_include_ca" },	  { "daemon", "remote_include_max_size" },
 	{ "daemon", "remote_include_timeout" },
+	{ "containers", "enabled" },		  { "containers", "docker_socket" },
+	{ "containers", "podman_socket" },	  { "containers", "containerd_state" },
+	{ "containers", "rebaseline_interval" }, { "containers", "stopped_keep" },
+	{ "dns", "enabled" },		{ "dns", "max_entries" },	{ "dns", "min_ttl" },
+	{ "dns", "max_ttl" },		{ "dns", "names_per_address" }, { "dns", "ports" },
+	{ "dns", "pending_entries" },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
+_Static_assert(NKEYS <= 64, "struct ctx.seen has a bit per key");
 #define NSECTIONS (sizeof(sections) / sizeof(sections[0]))
+_Static_assert(NKEYS <= 64, "ctx.seen has one bit per key");
 
 static int set_syslog(struct ctx *c, const char *name, const char *v)
 {
@@ -272,6 +284,24 @@ static int set_key(struct ctx *c, const char *section, const char *name, const c
 			ERR(c, "%s", err);
 		return r;
 	}
+	if (!strcmp(section, "containers")) {
+		char err[PT_CONTAINERS_PATH_MAX + 200];
+		int r = pt_containers_setting(&s->containers, name, v, err, sizeof(err));
+
+		if (r)
+			ERR(c, "%s", err);
+		return r;
+	}
+	if (!strcmp(section, "dns")) {
+		char err[200];
+		int r = pt_dns_opts_set(&s->dns, name, v, err, sizeof(err));
+
+		if (r)
+			ERR(c, "%s", err);
+		return r;
+	}
+	if (!strcmp(section, "daemon") && !strcmp(name, "extra_probe_path"))
+		return set_path(c, name, s->probe_path, v);
 	if (!strcmp(section, "daemon"))
 		return set_path(c, name, strcmp(name, "probes") ? s->plugin_path : s->probes, v);
 	if (!strcmp(section, "output"))
@@ -420,5 +450,12 @@ int pt_settings_load(struct pt_daemon_settings *s, const char *path, bool must_e
 			    "syntax error: expected [section], key = value or a ; comment");
 	else if (r < 0)
 		pt_diag_add(diags, PT_DIAG_ERROR, path, 0, "cannot parse (%d)", r);
+	if (!r) {
+		char dwhy[200];
+
+		/* [dns]: the checks across keys (min_ttl <= max_ttl) */
+		if (pt_dns_opts_check(&s->dns, dwhy, sizeof(dwhy)))
+			pt_diag_add(diags, PT_DIAG_ERROR, path, 0, "[dns] %s", dwhy);
+	}
 	return diags->nerrors > before ? -EINVAL : 0;
 }

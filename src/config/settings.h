@@ -6,6 +6,8 @@
  *                                     not given; relative to pidtree.conf
  *              extra_plugin_path = DIR  external plugins (NAME.so) when
  *                                     --extra-plugin-path is not given
+ *              extra_probe_path = DIR   external probes (NAME.so) when
+ *                                     --extra-probe-path is not given
  *              remote_include_interval= remote_include_cache=
  *              remote_include_ca= remote_include_max_size=
  *              remote_include_timeout=  "!include URL" (remote.h)
@@ -15,6 +17,10 @@
  *   [syslog]   target= facility= severity= sd_id= app_name= hostname=
  *              max_size= bom= queue_size=
  *   [json]     path = PATH            file for a bare "json" sink
+ *   [containers] enabled= docker_socket= podman_socket= containerd_state=
+ *              rebaseline_interval= stopped_keep=  (containers_opts.h)
+ *   [dns]      enabled= max_entries= min_ttl= max_ttl= names_per_address=
+ *              ports= pending_entries=  destination names (core/dns_opts.h)
  *
  * Unknown sections and keys are warnings; bad values are errors; both as
  * "file:line: message" in a pt_diags.  Command-line options override.
@@ -24,7 +30,9 @@
 
 #include <stdbool.h>
 
+#include "containers_opts.h"
 #include "diag.h"
+#include "dns_opts.h"
 #include "remote.h"
 #include "sinkspec.h"
 
@@ -33,10 +41,13 @@ struct pt_daemon_settings {
 	char path[PT_PATH_MAX];   /* the file read; "" = built-in defaults */
 	char probes[PT_PATH_MAX]; /* [daemon] probes=, "" = not set */
 	char plugin_path[PT_PATH_MAX]; /* [daemon] extra_plugin_path=, "" = not set */
+	char probe_path[PT_PATH_MAX];  /* [daemon] extra_probe_path=, "" = not set */
 	char sinks[PT_MAX_OUTPUTS][PT_SINK_SPEC_MAX];
 	int nsinks;               /* 0 = not set (built-in: "json") */
 	struct pt_sink_opts sink;
 	struct pt_remote_opts remote; /* [daemon] remote_include_* */
+	struct pt_containers_opts containers; /* [containers] */
+	struct pt_dns_opts dns;       /* [dns] */
 };
 
 /* Built-in defaults: no file, json on stdout. */

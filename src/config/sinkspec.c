@@ -140,12 +140,14 @@ int pt_sink_spec_check(const char *spec, char *err, size_t errlen)
 	struct pt_syslog_target t;
 	const char *why;
 
-	if (!strcmp(spec, "json") || !strcmp(spec, "journald") || !strcmp(spec, "syslog"))
+	if (!strcmp(spec, "json") || !strcmp(spec, "text") || !strcmp(spec, "journald") ||
+	    !strcmp(spec, "syslog"))
 		return 0;
-	if (!strncmp(spec, "json:", 5)) {
+	if (!strncmp(spec, "json:", 5) || !strncmp(spec, "text:", 5)) {
 		if (spec[5])
 			return 0;
-		snprintf(err, errlen, "json: needs a file name (json:PATH, json:- for stdout)");
+		snprintf(err, errlen, "%.4s: needs a file name (%.4s:PATH, %.4s:- for stdout)", spec,
+			 spec, spec);
 		return -EINVAL;
 	}
 	if (!strncmp(spec, "syslog:", 7)) {
@@ -155,7 +157,7 @@ int pt_sink_spec_check(const char *spec, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	snprintf(err, errlen,
-		 "unknown output '%s' (expected json, json:PATH, journald, syslog, "
+		 "unknown output '%s' (expected json, json:PATH, text, text:PATH, journald, syslog, "
 		 "syslog:unix:PATH, syslog:udp://HOST:PORT or syslog:tcp://HOST:PORT)", spec);
 	return -EINVAL;
 }
@@ -196,8 +198,8 @@ bool pt_sink_same(const char *spec, const struct pt_sink_opts *a, const struct p
 {
 	if (!strcmp(spec, "json"))
 		return !strcmp(a->json_path, b->json_path);
-	if (!strncmp(spec, "json:", 5))
-		return true;
+	if (!strncmp(spec, "json:", 5) || !strncmp(spec, "text", 4))
+		return true; /* no settings */
 	if (!strcmp(spec, "journald"))
 		return journald_same(&a->journald, &b->journald);
 	return syslog_same(&a->syslog, &b->syslog, !strcmp(spec, "syslog"));

@@ -85,7 +85,7 @@ struct pt_syslog_target {
 int pt_syslog_target_parse(const char *s, struct pt_syslog_target *t, const char **why);
 
 /*
- * Check a sink specification: json, json:PATH, journald, syslog,
+ * Check a sink specification: json, json:PATH, text, text:PATH, journald, syslog,
  * syslog:unix:PATH, syslog:udp://H:P, syslog:tcp://H:P.  0, or -EINVAL with
  * a message in err.
  */

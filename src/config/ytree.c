@@ -7,7 +7,7 @@
  *   directory of the including file, as pidtree-bcc does); each file is
  *   parsed once and its tree shared by every include of it; include cycles
  *   are reported.  Every file is opened with pt_trust_open() and parsed
- *   from that descriptor (open_trusted()).  With an include hook (struct
+ *   from that descriptor (pt_yopen_trusted()).  With an include hook (struct
  *   pt_yinclude, remote.h), "!include https://..." documents come from the
  *   hook, named by their URL.
  * - Aliases share the converted node; an alias to an enclosing node
@@ -27,16 +27,14 @@
 #include "ytree_store.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 #include <yaml.h>
-
-#include "trust.h"
 
 #define PT_Y_MAX_DEPTH 64
 #define YAML_TAG_PREFIX "tag:yaml.org,2002:"
@@ -384,46 +382,6 @@ static int conv_node(struct yload *L, struct ydoc *d, int idx, int depth, struct
 	return 0;
 }
 
-/*
- * Open name under the trusted-file policy (trust.h): *fp reads what was
- * checked (never the path again), *real is its canonical path (malloc'd).
- * When *fp is NULL, the failure was reported: return what this returns
- * (for an include a NULL node and 0, for the main file -errno).
- */
-static int open_trusted(struct yload *L, const char *name, const struct pt_ynode *from,
-			FILE **fp, char **real, struct pt_ynode **out, int *height)
-{
-	const char *file = from ? from->file : name;
-	int line = from ? from->line : 0;
-	struct pt_trust_file tf;
-	char why[PATH_MAX + 256];
-	int fd;
-
-	*fp = NULL;
-	fd = pt_trust_open(name, 0, &tf, why, sizeof(why));
-	if (fd < 0) {
-		if (fd == -EPERM && from)
-			yerr(L, file, line, "refusing to trust include '%s': %s", name, why);
-		else if (fd == -EPERM)
-			yerr(L, file, line, "refusing to trust this file: %s", why);
-		else if (from)
-			yerr(L, file, line, "cannot open include '%s': %s (%s)", name,
-			     strerror(-fd), why);
-		else
-			yerr(L, file, line, "cannot open: %s (%s)", strerror(-fd), why);
-		return from ? null_node(L, file, line, out, height) : fd;
-	}
-	*real = strdup(tf.path);
-	if (*real)
-		*fp = fdopen(fd, "r");
-	if (!*fp) {
-		close(fd);
-		free(*real);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
 static int parse_and_convert(struct yload *L, struct ydoc *d, FILE *fp, int depth,
 			     struct pt_ynode **out, int *height)
 {
@@ -520,9 +478,11 @@ static int load_file(struct yload *L, const char *name, bool remote, const struc
 		if (!real)
 			return -ENOMEM;
 	} else {
-		ret = open_trusted(L, name, from, &fp, &real, out, height);
-		if (!fp)
+		ret = pt_yopen_trusted(L->diags, name, from, &fp, &real);
+		if (ret == -ENOMEM || (ret && !from))
 			return ret;
+		if (ret)
+			return null_node(L, from->file, from->line, out, height);
 	}
 	if (pt_yfiles_find(L->t, real, &idx)) {
 		free(real);

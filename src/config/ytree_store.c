@@ -1,15 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* What a YAML tree owns: its arena and the list of files read (see ytree_store.h). */
+/*
+ * What a YAML tree owns (its arena, the list of files read) and how a file
+ * is opened for it (see ytree_store.h).
+ */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 #include "ytree_store.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "trust.h"
 
 #define ARENA_BLOCK_SIZE 16384
 
@@ -150,23 +158,48 @@ static int offset_line(FILE *fp, size_t offset)
 	return line;
 }
 
+/*
+ * The number of lines of the file as libyaml counts them (a break is CR LF,
+ * CR, LF, NEL, LS or PS).  At the end of a stream that lacks a final break,
+ * libyaml puts its mark on the line after the last one: the last line is
+ * reported instead.
+ */
+static int yaml_lines(FILE *fp)
+{
+	int c, prev = 0, prev2 = 0, lines = 1;
+
+	if (fseek(fp, 0, SEEK_SET))
+		return INT_MAX;
+	while ((c = getc(fp)) != EOF) {
+		if ((c == '\n' && prev != '\r') || c == '\r' || (c == 0x85 && prev == 0xc2) ||
+		    ((c == 0xa8 || c == 0xa9) && prev == 0x80 && prev2 == 0xe2))
+			lines++;
+		prev2 = prev;
+		prev = c;
+	}
+	return lines;
+}
+
 int pt_yaml_syntax_error(struct pt_diags *diags, const char *name, yaml_parser_t *ps, FILE *fp)
 {
 	const char *problem = ps->problem ? ps->problem : "unknown error";
-	int line;
+	int line, last;
 
 	if (ps->error == YAML_MEMORY_ERROR)
 		return -ENOMEM;
 	if (ps->error == YAML_READER_ERROR) {
 		line = offset_line(fp, ps->problem_offset);
-		pt_diag_add(diags, PT_DIAG_ERROR, name, line, "invalid input: %s (byte offset %zu)", problem,
-		     ps->problem_offset);
+		pt_diag_add(diags, PT_DIAG_ERROR, name, line, "invalid input: %s (byte offset %zu)",
+			    problem, ps->problem_offset);
 		return line;
 	}
 	line = (int)ps->problem_mark.line + 1;
+	last = yaml_lines(fp);
+	if (line > last)
+		line = last;
 	if (ps->context)
-		pt_diag_add(diags, PT_DIAG_ERROR, name, line, "YAML syntax error: %s (%s at line %d)", problem, ps->context,
-		     (int)ps->context_mark.line + 1);
+		pt_diag_add(diags, PT_DIAG_ERROR, name, line, "YAML syntax error: %s (%s at line %d)",
+			    problem, ps->context, (int)ps->context_mark.line + 1);
 	else
 		pt_diag_add(diags, PT_DIAG_ERROR, name, line, "YAML syntax error: %s", problem);
 	return line;
@@ -193,4 +226,43 @@ void pt_ycycle_error(struct pt_diags *diags, const struct pt_ynode *from,
 	}
 	pt_diag_add(diags, PT_DIAG_ERROR, from->file, from->line, "include cycle: %s%s", chain ? chain : "", name);
 	free(chain);
+}
+
+int pt_yopen_trusted(struct pt_diags *diags, const char *name, const struct pt_ynode *from,
+		     FILE **fp, char **real)
+{
+	const char *file = from ? from->file : name;
+	int line = from ? from->line : 0;
+	struct pt_trust_file tf;
+	char why[PATH_MAX + 256];
+	int fd;
+
+	*fp = NULL;
+	*real = NULL;
+	fd = pt_trust_open(name, 0, &tf, why, sizeof(why));
+	if (fd < 0) {
+		if (fd == -EPERM && from)
+			pt_diag_add(diags, PT_DIAG_ERROR, file, line,
+				    "refusing to trust include '%s': %s", name, why);
+		else if (fd == -EPERM)
+			pt_diag_add(diags, PT_DIAG_ERROR, file, line,
+				    "refusing to trust this file: %s", why);
+		else if (from)
+			pt_diag_add(diags, PT_DIAG_ERROR, file, line,
+				    "cannot open include '%s': %s (%s)", name, strerror(-fd), why);
+		else
+			pt_diag_add(diags, PT_DIAG_ERROR, file, line, "cannot open: %s (%s)",
+				    strerror(-fd), why);
+		return fd == -ENOMEM ? -EIO : fd;
+	}
+	*real = strdup(tf.path);
+	if (*real)
+		*fp = fdopen(fd, "r");
+	if (!*fp) {
+		close(fd);
+		free(*real);
+		*real = NULL;
+		return -ENOMEM;
+	}
+	return 0;
 }

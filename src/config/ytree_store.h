@@ -55,4 +55,13 @@ int pt_yaml_syntax_error(struct pt_diags *diags, const char *name, yaml_parser_t
 void pt_ycycle_error(struct pt_diags *diags, const struct pt_ynode *from,
 		     const struct pt_yframe *top, size_t file, const char *name);
 
+/*
+ * Open file name (included at from; NULL for the main file) under the
+ * trusted-file policy (trust.h): *fp reads what was checked (never the path
+ * again), *real is its canonical path (malloc'd).  0; -ENOMEM; or another
+ * -errno after the failure was reported in diags.
+ */
+int pt_yopen_trusted(struct pt_diags *diags, const char *name, const struct pt_ynode *from,
+		     FILE **fp, char **real);
+
 #endif

@@ -271,9 +271,10 @@ int pt_proc_container_ids(const char *proc, pid_t pid, const char *cg2dir, const
 	if (pid <= 0)
 		return -ESRCH;
 	snprintf(path, sizeof(path), "%s/%d/ns/mnt", proc, (int)pid);
-	if (stat(path, &st))
+	if (!stat(path, &st))
+		*mntns = (uint32_t)st.st_ino;
+	else if (errno != EACCES && errno != EPERM) /* (without CAP_SYS_PTRACE: 0) */
 		return errno == ENOENT ? -ESRCH : -errno;
-	*mntns = (uint32_t)st.st_ino;
 
 	text = malloc(PROC_CGROUP_MAX);
 	if (!text)

@@ -73,7 +73,8 @@ int pt_cgroup_id(const char *dir, uint64_t *id);
 
 /*
  * Read what the kernel side identifies a process by: its mount namespace
- * inode and its cgroup v2 id (0 when the process has no cgroup v2 path or
+ * inode (0 when the ptrace access check refuses it) and its cgroup v2 id
+ * (0 when the process has no cgroup v2 path or
  * cgroup2_dir is NULL, i.e. a v1-only host), and, when m is not NULL, the
  * container found in its cgroup paths (m->id[0] == '\0' when none).
  * cgroup2_dir/cgroup2_root: from pt_cgroup2_mount.  proc: normally "/proc"

@@ -297,6 +297,7 @@ static void post_sync(struct pt_ctrd *c)
 			snprintf(m->ids[m->nids++], PT_CONTAINER_ID_MAX, "%s", c->t[i].id);
 	pt_cworker_post(c->w, m);
 	pt_cworker_count(c->w, PT_CC_CTRD_SCAN);
+	pt_cworker_settle(c->w, PT_CSOURCE_CONTAINERD);
 }
 
 /* Forget everything without posting stops (a sync after the rescan does). */
@@ -317,6 +318,7 @@ static void close_all(struct pt_ctrd *c)
 static void retry_later(struct pt_ctrd *c, uint64_t now, const char *why, bool absent)
 {
 	close_all(c);
+	pt_cworker_settle(c->w, PT_CSOURCE_CONTAINERD);
 	c->retry_at = now + c->backoff;
 	c->backoff = c->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : c->backoff * 2;
 	if (c->logged)

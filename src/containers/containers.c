@@ -15,6 +15,10 @@
 #include "log.h"
 #include "worker.h"
 
+/* cgroup v2 ids known to be no container's: open addressing, cleared when full */
+#define HOST_CGROUPS 4096 /* power of two */
+#define HOST_CGROUPS_FILL (HOST_CGROUPS / 4 * 3)
+
 struct pt_containers {
 	struct pt_container_cache *cache;
 	struct pt_cworker *worker; /* NULL when enabled=no */
@@ -22,86 +26,10 @@ struct pt_containers {
 	char proc[PT_CONTAINERS_PATH_MAX];
 	char cg2dir[4096], cg2root[4096];
 	bool have_cg2;
+	uint64_t host_cg[HOST_CGROUPS]; /* 0 = free */
+	size_t nhost_cg;
+	uint64_t host_cg_resets;
 };
-
-void pt_containers_opts_init(struct pt_containers_opts *o)
-{
-	memset(o, 0, sizeof(*o));
-	o->enabled = PT_CONTAINERS_AUTO;
-	strcpy(o->docker_socket, "/run/docker.sock");
-	strcpy(o->podman_socket, "/run/podman/podman.sock");
-	strcpy(o->containerd_state, "/run/containerd");
-	o->rebaseline_interval = 1800;
-	o->stopped_keep = 600;
-}
-
-static int seconds(const char *key, const char *v, unsigned long lo, unsigned long hi,
-		   bool zero_ok, unsigned int *out, char *err, size_t errlen)
-{
-	unsigned long n;
-	char *end;
-
-	errno = 0;
-	n = strtoul(v, &end, 10);
-	if (v[0] < '0' || v[0] > '9' || *end || errno || ((n < lo || n > hi) && !(zero_ok && !n))) {
-		snprintf(err, errlen, "%s: '%s' is not a number of seconds in %s%lu-%lu", key, v,
-			 zero_ok ? "0 or " : "", lo, hi);
-		return -EINVAL;
-	}
-	*out = (unsigned int)n;
-	return 0;
-}
-
-static int path_value(const char *key, const char *v, char *dst, char *err, size_t errlen)
-{
-	if (!v[0] || !strcmp(v, "none")) {
-		dst[0] = '\0';
-		return 0;
-	}
-	if (v[0] != '/') {
-		snprintf(err, errlen, "%s: '%s' must be an absolute path (or none)", key, v);
-		return -EINVAL;
-	}
-	if (strlen(v) >= PT_CONTAINERS_PATH_MAX) {
-		snprintf(err, errlen, "%s: path too long (at most %d bytes)", key,
-			 PT_CONTAINERS_PATH_MAX - 1);
-		return -EINVAL;
-	}
-	strcpy(dst, v);
-	return 0;
-}
-
-int pt_containers_setting(struct pt_containers_opts *o, const char *key, const char *v,
-			  char *err, size_t errlen)
-{
-	if (!strcmp(key, "enabled")) {
-		if (!strcasecmp(v, "auto"))
-			o->enabled = PT_CONTAINERS_AUTO;
-		else if (!strcasecmp(v, "yes") || !strcasecmp(v, "true") || !strcasecmp(v, "on") ||
-			 !strcmp(v, "1"))
-			o->enabled = PT_CONTAINERS_ON;
-		else if (!strcasecmp(v, "no") || !strcasecmp(v, "false") || !strcasecmp(v, "off") ||
-			 !strcmp(v, "0"))
-			o->enabled = PT_CONTAINERS_OFF;
-		else {
-			snprintf(err, errlen, "enabled: '%s' is not auto, yes or no", v);
-			return -EINVAL;
-		}
-		return 0;
-	}
-	if (!strcmp(key, "docker_socket"))
-		return path_value(key, v, o->docker_socket, err, errlen);
-	if (!strcmp(key, "podman_socket"))
-		return path_value(key, v, o->podman_socket, err, errlen);
-	if (!strcmp(key, "containerd_state"))
-		return path_value(key, v, o->containerd_state, err, errlen);
-	if (!strcmp(key, "rebaseline_interval"))
-		return seconds(key, v, 10, 86400, true, &o->rebaseline_interval, err, errlen);
-	if (!strcmp(key, "stopped_keep"))
-		return seconds(key, v, 10, 86400, false, &o->stopped_keep, err, errlen);
-	snprintf(err, errlen, "unknown key '%s'", key);
-	return -ENOENT;
-}
 
 /* cgroup2's mount point, from our own mountinfo */
 static void find_cgroup2(struct pt_containers *m)
@@ -200,6 +128,11 @@ int pt_containers_fd(const struct pt_containers *m)
 	return m->efd;
 }
 
+bool pt_containers_settled(const struct pt_containers *m)
+{
+	return !m->worker || pt_cworker_settled(m->worker);
+}
+
 int pt_containers_handle(struct pt_containers *m)
 {
 	struct pt_cmsg *msg, *next;
@@ -268,9 +201,112 @@ const struct pt_container *pt_containers_lookup_pid(struct pt_containers *m, pid
 	if (!cm.id[0]) /* a host process, unless it entered a container's namespace */
 		return pt_cache_resolve(m->cache, mntns, cgid);
 	c = pt_cache_by_id(m->cache, cm.id);
+	/*
+	 * A container a runtime described keeps the ids the runtime's pid
+	 * gave: a cgroup path is anyone's choice (whoever may create cgroups
+	 * can name one after a container), so it never adds a mount namespace
+	 * to a described container (which would let that namespace pass
+	 * container_labels in the kernel).
+	 */
+	if (c && c->state != PT_CONTAINER_UNKNOWN)
+		return c;
 	if (!c && m->worker)
 		pt_cworker_request(m->worker, cm.id);
 	return pt_cache_seen(m->cache, cm.id, cm.runtime, mntns, cgid, pt_containers_now_ms());
+}
+
+/* ---- pt_containers_identify ---------------------------------------------- */
+
+static size_t host_slot(uint64_t id)
+{
+	return (size_t)((id * 0x9e3779b97f4a7c15ull) >> 40) & (HOST_CGROUPS - 1);
+}
+
+static bool host_has(const struct pt_containers *m, uint64_t id)
+{
+	for (size_t i = host_slot(id), n = 0; n < HOST_CGROUPS; i = (i + 1) & (HOST_CGROUPS - 1), n++) {
+		if (m->host_cg[i] == id)
+			return true;
+		if (!m->host_cg[i])
+			return false;
+	}
+	return false;
+}
+
+static void host_add(struct pt_containers *m, uint64_t id)
+{
+	size_t i;
+
+	if (!id || host_has(m, id))
+		return;
+	if (m->nhost_cg >= HOST_CGROUPS_FILL) { /* cgroups come and go: start afresh */
+		memset(m->host_cg, 0, sizeof(m->host_cg));
+		m->nhost_cg = 0;
+		m->host_cg_resets++;
+	}
+	for (i = host_slot(id); m->host_cg[i]; i = (i + 1) & (HOST_CGROUPS - 1))
+		;
+	m->host_cg[i] = id;
+	m->nhost_cg++;
+}
+
+/* The container whose id a cgroup name or path holds (see identify). */
+static const struct pt_container *by_cgroup_name(struct pt_containers *m,
+						 const struct pt_cgroup_match *cm, uint32_t mntns,
+						 uint64_t cgid)
+{
+	const struct pt_container *c = pt_cache_by_id(m->cache, cm->id);
+
+	if (c && c->state != PT_CONTAINER_UNKNOWN) {
+		/*
+		 * Known elsewhere (another cgroup, another mount namespace): a
+		 * cgroup named after a container it is not part of.
+		 */
+		if (c->cgroup_id && cgid && c->cgroup_id != cgid && c->mntns != mntns)
+			return NULL;
+		return c;
+	}
+	if (!c && m->worker)
+		pt_cworker_request(m->worker, cm->id);
+	return pt_cache_seen(m->cache, cm->id, cm->runtime, mntns, cgid, pt_containers_now_ms());
+}
+
+const struct pt_container *pt_containers_identify(struct pt_containers *m, pid_t pid,
+						  uint32_t mntns, uint64_t cgid,
+						  const char *cgroup_name)
+{
+	const struct pt_container *c;
+	struct pt_cgroup_match cm;
+	uint32_t pmnt;
+	uint64_t pcg;
+
+	if (mntns || cgid) {
+		c = pt_cache_resolve(m->cache, mntns, cgid);
+		if (c)
+			return c;
+		if (cgid && host_has(m, cgid))
+			return NULL;
+		if (cgroup_name && cgroup_name[0] &&
+		    pt_cgroup_path_match(cgroup_name, strnlen(cgroup_name, PT_CONTAINERS_PATH_MAX), &cm))
+			return by_cgroup_name(m, &cm, mntns, cgid);
+	}
+	/* the process itself, if it is still there and still where it was */
+	if (pt_proc_container_ids(m->proc, pid, m->have_cg2 ? m->cg2dir : NULL, m->cg2root, &pmnt,
+				  &pcg, &cm))
+		return NULL;
+	if (cgid && pcg && pcg != cgid)
+		return NULL; /* it moved, or the pid is another process's now */
+	if (!mntns && !cgid) {
+		mntns = pmnt;
+		cgid = pcg;
+		c = pt_cache_resolve(m->cache, mntns, cgid);
+		if (c)
+			return c;
+	}
+	if (cm.id[0])
+		return by_cgroup_name(m, &cm, mntns, cgid);
+	host_add(m, cgid);
+	return NULL;
 }
 
 int pt_containers_foreach(const struct pt_containers *m,
@@ -325,4 +361,6 @@ void pt_containers_stats(const struct pt_containers *m, struct pt_containers_sta
 	st->baselines = ws.v[PT_CC_BASELINE];
 	st->containerd_scans = ws.v[PT_CC_CTRD_SCAN];
 	st->bad_bundles = ws.v[PT_CC_BAD_BUNDLE];
+	st->host_cgroups = m->nhost_cg;
+	st->host_cgroups_resets = m->host_cg_resets;
 }

@@ -15,6 +15,7 @@
  *
  * Loop-thread use:
  *	pt_containers_opts_init(&o);  ... pt_containers_setting(&o, key, value, ...)
+ *	    (containers_opts.h, in the configuration layer: pidtree.conf's [containers])
  *	pt_containers_new(&m, &o, on_change, ctx);
  *	epoll: pt_containers_fd(m) readable -> pt_containers_handle(m)
  *	timer (every few seconds)       -> pt_containers_tick(m, pt_containers_now_ms())
@@ -24,50 +25,15 @@
 #ifndef PIDTREE_CONTAINERS_H
 #define PIDTREE_CONTAINERS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 #include "cache.h"
 #include "container.h"
+#include "containers_opts.h"
 #include "labels.h"
-
-#define PT_CONTAINERS_PATH_MAX 512
-
-enum pt_containers_mode {
-	PT_CONTAINERS_AUTO, /* use whichever runtimes exist; absent ones quietly watched for */
-	PT_CONTAINERS_ON,   /* the same, but a runtime that is absent is a warning */
-	PT_CONTAINERS_OFF,  /* no runtime clients; cgroup paths still give ids */
-};
-
-/* [containers] in pidtree.conf */
-struct pt_containers_opts {
-	enum pt_containers_mode enabled;               /* enabled= auto|yes|no */
-	char docker_socket[PT_CONTAINERS_PATH_MAX];    /* "" = not used */
-	char podman_socket[PT_CONTAINERS_PATH_MAX];
-	char containerd_state[PT_CONTAINERS_PATH_MAX]; /* containerd's --state directory */
-	unsigned int rebaseline_interval;              /* seconds, 0 = never */
-	unsigned int stopped_keep;                     /* seconds a stopped container stays named */
-	/* for tests: where /proc is ("" = /proc), cache bounds (0 = defaults) */
-	char proc[PT_CONTAINERS_PATH_MAX];
-	size_t max_containers, max_stopped;
-};
-
-/* Defaults: auto, /run/docker.sock, /run/podman/podman.sock, /run/containerd,
- * 1800 s, 600 s. */
-void pt_containers_opts_init(struct pt_containers_opts *o);
-
-/*
- * One key=value of [containers] (for settings.c).  Returns 0; -ENOENT for
- * an unknown key (the caller warns, as for other sections); -EINVAL with a
- * message in err (without file:line: the caller adds them) for a bad value.
- * Keys: enabled (auto, yes/true/on/1, no/false/off/0), docker_socket,
- * podman_socket, containerd_state (absolute paths, or "" / "none" to not
- * use that runtime), rebaseline_interval (seconds, 0 or 10-86400),
- * stopped_keep (seconds, 10-86400).
- */
-int pt_containers_setting(struct pt_containers_opts *o, const char *key, const char *value,
-			  char *err, size_t errlen);
 
 struct pt_containers;
 
@@ -84,6 +50,13 @@ void pt_containers_free(struct pt_containers *m);
 
 /* An eventfd: readable when pt_containers_handle has work.  Never -1. */
 int pt_containers_fd(const struct pt_containers *m);
+/*
+ * Whether every runtime has had its first say since pt_containers_new
+ * (listed what runs, or been found absent or failing); true without
+ * runtime clients.  What it listed is applied by the next
+ * pt_containers_handle().
+ */
+bool pt_containers_settled(const struct pt_containers *m);
 /* Apply what the runtimes reported.  Returns the number of updates applied. */
 int pt_containers_handle(struct pt_containers *m);
 /* Expire stopped containers; now_ms from pt_containers_now_ms().  Cheap. */
@@ -96,6 +69,27 @@ const struct pt_container *pt_containers_by_id(const struct pt_containers *m, co
 /* The event's container from its kernel-side identity: pt_cache_resolve. */
 const struct pt_container *pt_containers_resolve(const struct pt_containers *m, uint32_t mntns,
 						 uint64_t cgroup_id);
+/*
+ * The container of an event's process, from what the kernel captured at
+ * event time (mntns, cgroup_id, the cgroup v2 directory's name; 0 / NULL
+ * when unknown, as for a /proc snapshot), without asking any runtime:
+ *   1. pt_containers_resolve(mntns, cgroup_id);
+ *   2. a cgroup id already found to be no container's: NULL;
+ *   3. a container id in the cgroup name (libpod-ID, docker-ID.scope, ...):
+ *      its entry, or a new UNKNOWN one (id and runtime, no name yet; the
+ *      runtimes are asked in the background), so that a process that has
+ *      already exited, in a container no runtime has described (runtime
+ *      down, or the event came first), still carries its id;
+ *   4. /proc/PID (its cgroup path: nested layouts), unless the process has
+ *      gone or moved (its cgroup id is not the event's); a cgroup found to
+ *      be no container's is remembered (cgroup ids are never reused).
+ * A cgroup name or path is chosen by whoever creates the cgroup, so one
+ * that names a container the cache knows in another cgroup and mount
+ * namespace names nothing.  NULL: a host process, or not known.
+ */
+const struct pt_container *pt_containers_identify(struct pt_containers *m, pid_t pid,
+						  uint32_t mntns, uint64_t cgroup_id,
+						  const char *cgroup_name);
 /*
  * Fallback when the kernel-side ids are unknown or name nothing: read
  * /proc/PID/cgroup (and ns/mnt).  A container id in the cgroup path that
@@ -116,6 +110,8 @@ struct pt_containers_stats {
 	struct pt_cache_stats cache;
 	uint64_t msgs_dropped, responses_too_big, bad_responses, bad_events, event_lines_dropped,
 		api_errors, connects, baselines, containerd_scans, bad_bundles;
+	size_t host_cgroups;          /* cgroup ids remembered as no container's */
+	uint64_t host_cgroups_resets; /* times that set was full and cleared */
 };
 void pt_containers_stats(const struct pt_containers *m, struct pt_containers_stats *st);
 

@@ -38,6 +38,7 @@ static void stop_all(struct pt_dclient *cl)
 static void go_down(struct pt_dclient *cl, uint64_t now, const char *why, bool absent)
 {
 	stop_all(cl);
+	pt_cworker_settle(cl->w, cl->source);
 	cl->st = C_DOWN;
 	cl->retry_at = now + cl->backoff;
 	cl->backoff = cl->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : cl->backoff * 2;
@@ -110,6 +111,7 @@ static void maybe_sync(struct pt_dclient *cl)
 	cl->running = NULL;
 	cl->nrunning = cl->running_cap = 0;
 	pt_cworker_post(cl->w, m);
+	pt_cworker_settle(cl->w, cl->source);
 }
 
 uint64_t pt_dclient_step(struct pt_dclient *cl, uint64_t now)
@@ -177,7 +179,7 @@ static void inspect_done(struct pt_dclient *cl, struct xfer *x, bool ok)
 		}
 	cl->ninflight--;
 	memset(&c, 0, sizeof(c));
-	if (ok && (pt_docker_parse_inspect(x->buf, x->len, &c) || strcmp(c.id, x->id))) {
+	if (ok && (pt_docker_parse_inspect(x->body.data, x->body.len, &c) || strcmp(c.id, x->id))) {
 		pt_cworker_count(cl->w, PT_CC_BAD_RESPONSE);
 		pt_container_clear(&c);
 		ok = false;
@@ -249,7 +251,7 @@ bool pt_dclient_done(struct pt_dclient *cl, CURL *h, CURLcode rc, uint64_t now)
 	switch (x->kind) {
 	case X_VERSION:
 		cl->version = NULL;
-		if (!ok || pt_docker_parse_version(x->buf, x->len, &cl->runtime, version,
+		if (!ok || pt_docker_parse_version(x->body.data, x->body.len, &cl->runtime, version,
 						   sizeof(version))) {
 			pt_dxfer_free(x);
 			go_down(cl, now, ok ? "bad /version answer" : why, false);
@@ -285,7 +287,7 @@ bool pt_dclient_done(struct pt_dclient *cl, CURL *h, CURLcode rc, uint64_t now)
 
 		cl->list = NULL;
 		if (ok)
-			r = pt_docker_parse_list(x->buf, x->len, &ids, &n);
+			r = pt_docker_parse_list(x->body.data, x->body.len, &ids, &n);
 		pt_dxfer_free(x);
 		if (r) {
 			free(ids);

@@ -9,6 +9,7 @@
 
 #include "docker.h"
 #include "apijson.h"
+#include "buf.h"
 
 /* Response bounds: API answers are not trusted either. */
 #define VERSION_MAX (64u << 10)
@@ -35,8 +36,8 @@ struct xfer {
 	struct pt_dclient *cl;
 	enum xkind kind;
 	CURL *h;
-	char *buf;
-	size_t len, cap, max;
+	struct pt_buf body; /* the answer (X_EVENTS: fed to the parser instead) */
+	size_t max;
 	bool too_big;
 	long status; /* from the header callback: 0 until the status line */
 	/* X_INSPECT */

@@ -39,7 +39,7 @@ void pt_dxfer_free(struct xfer *x)
 		pt_container_clear(x->fallback);
 		free(x->fallback);
 	}
-	free(x->buf);
+	pt_buf_free(&x->body);
 	free(x);
 }
 
@@ -228,24 +228,11 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *ud)
 			events_feed(x->cl, p, n);
 		return n;
 	}
-	if (x->len + n > x->max) {
+	if (n > x->max - x->body.len) {
 		x->too_big = true;
 		return 0; /* aborts the transfer */
 	}
-	if (x->len + n + 1 > x->cap) {
-		size_t cap = x->cap ? x->cap : 4096;
-		char *nb;
-
-		while (cap < x->len + n + 1)
-			cap *= 2;
-		nb = realloc(x->buf, cap);
-		if (!nb)
-			return 0;
-		x->buf = nb;
-		x->cap = cap;
-	}
-	memcpy(x->buf + x->len, p, n);
-	x->len += n;
-	return n;
+	pt_buf_add(&x->body, p, n);
+	return x->body.oom ? 0 : n;
 }
 

@@ -7,7 +7,9 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/capability.h>
 
 #include "cgroup.h"
 #include "containerd.h"
@@ -37,6 +39,7 @@ struct pt_cworker {
 	char (*req)[PT_CONTAINER_ID_MAX];
 	size_t nreq;
 	uint64_t counters[PT_CC_N];
+	unsigned int sources, settled; /* bit per source: clients made, first say had */
 };
 
 int pt_csource_prio(int source)
@@ -80,6 +83,23 @@ struct pt_cmsg *pt_cmsg_new(enum pt_cmsg_type type, int source, struct pt_contai
 	}
 	m->c.source = source;
 	return m;
+}
+
+void pt_cworker_settle(struct pt_cworker *w, int source)
+{
+	pthread_mutex_lock(&w->lock);
+	w->settled |= 1u << source;
+	pthread_mutex_unlock(&w->lock);
+}
+
+bool pt_cworker_settled(struct pt_cworker *w)
+{
+	bool all;
+
+	pthread_mutex_lock(&w->lock);
+	all = (w->settled & w->sources) == w->sources;
+	pthread_mutex_unlock(&w->lock);
+	return all;
 }
 
 void pt_cworker_count(struct pt_cworker *w, enum pt_ccounter which)
@@ -187,9 +207,35 @@ static void take_requests(struct pt_cworker *w)
 	free(req);
 }
 
+/*
+ * Capabilities are per thread, and this one is started before the daemon
+ * drops its own: keep only what reading other processes' /proc/PID/ns/mnt
+ * (CAP_SYS_PTRACE: a container's root keeps capabilities pidtree drops) and
+ * runtime state that is not world-readable (CAP_DAC_READ_SEARCH) need.  The
+ * thread parses what runtimes send: it should hold nothing else.
+ */
+static void drop_thread_caps(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2];
+	__u32 keep = (1u << CAP_SYS_PTRACE) | (1u << CAP_DAC_READ_SEARCH); /* both < 32 */
+
+	if (syscall(SYS_capget, &hdr, data))
+		return;
+	data[0].effective &= keep;
+	data[0].permitted &= keep;
+	data[0].inheritable = 0;
+	data[1].effective = data[1].permitted = data[1].inheritable = 0;
+	if (syscall(SYS_capset, &hdr, data))
+		pt_warn("containers: cannot drop the worker thread's capabilities: %s",
+			strerror(errno));
+}
+
 static void *run(void *arg)
 {
 	struct pt_cworker *w = arg;
+
+	drop_thread_caps();
 
 	while (!atomic_load(&w->stop)) {
 		uint64_t now = pt_containers_now_ms(), next = now + POLL_MAX_MS, t;
@@ -292,6 +338,9 @@ int pt_cworker_start(struct pt_cworker **wp, const struct pt_cworker_opts *o, in
 		if (ret)
 			goto fail;
 	}
+	w->sources = (w->api[0] ? 1u << PT_CSOURCE_DOCKER : 0) |
+		     (w->api[1] ? 1u << PT_CSOURCE_PODMAN : 0) |
+		     (w->ctrd ? 1u << PT_CSOURCE_CONTAINERD : 0);
 	/* signals stay with the loop thread (signalfd) */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);

@@ -96,6 +96,13 @@ struct pt_cmsg *pt_cworker_take(struct pt_cworker *w);
  * when PT_CWORKER_REQ_MAX requests wait). */
 void pt_cworker_request(struct pt_cworker *w, const char *id);
 void pt_cworker_stats(struct pt_cworker *w, struct pt_cworker_stats *st);
+/*
+ * Loop thread: whether every runtime client has had its first say: listed
+ * what runs (its messages posted before this turns true), or been found
+ * absent or failing.  The daemon waits for this, briefly, before attaching
+ * probes with container_labels.
+ */
+bool pt_cworker_settled(struct pt_cworker *w);
 
 /* ---- inside the thread ---------------------------------------------------- */
 
@@ -105,6 +112,8 @@ void pt_cworker_post(struct pt_cworker *w, struct pt_cmsg *m);
 struct pt_cmsg *pt_cmsg_new(enum pt_cmsg_type type, int source, struct pt_container *c);
 /* Fill mntns, cgroup_id of c from its pid (0 when they cannot be read). */
 void pt_cworker_proc_ids(struct pt_cworker *w, struct pt_container *c);
+/* source had its first say (see pt_cworker_settled): after its messages. */
+void pt_cworker_settle(struct pt_cworker *w, int source);
 /* Count one (the loop thread reads them with pt_cworker_stats). */
 void pt_cworker_count(struct pt_cworker *w, enum pt_ccounter which);
 

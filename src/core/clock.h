@@ -14,10 +14,22 @@
 uint64_t pt_clock_ns(clockid_t id);
 /* CLOCK_REALTIME - CLOCK_BOOTTIME, in ns. */
 int64_t pt_boot_to_real_ns(void);
-/* A boot-time stamp (ns) as wall-clock microseconds since the epoch. */
+/*
+ * A boot-time stamp (ns) as wall-clock microseconds since the epoch.  A
+ * record taken before the clock was set back past it (its sum is before
+ * 1970) is the epoch, not a date 584,000 years ahead; a sum past 2^64 ns
+ * saturates.  Unsigned arithmetic: no signed overflow whatever the inputs.
+ */
 static inline uint64_t pt_boot_ns_to_real_us(uint64_t boot_ns, int64_t boot_to_real_ns)
 {
-	return (uint64_t)((int64_t)boot_ns + boot_to_real_ns) / 1000;
+	uint64_t off;
+
+	if (boot_to_real_ns < 0) {
+		off = -(uint64_t)boot_to_real_ns;
+		return boot_ns > off ? (boot_ns - off) / 1000 : 0;
+	}
+	off = (uint64_t)boot_to_real_ns;
+	return boot_ns > UINT64_MAX - off ? UINT64_MAX / 1000 : (boot_ns + off) / 1000;
 }
 
 #endif

@@ -23,6 +23,8 @@
 static const char *const reserved_keys[] = {
 	"timestamp", "probe", "pid",	  "proctree",	  "daddr", "saddr",
 	"laddr",     "port",  "protocol", "destinations", "error",   "sport",
+	"container_name", "container", /* containers */
+	"daddr_name", "daddr_cnames", "saddr_name", "saddr_cnames", /* dns */
 };
 
 void pt_event_add_error(struct pt_event *ev, const char *fmt, ...)
@@ -74,7 +76,14 @@ void pt_event_reset(struct pt_event *ev)
 	ev->protocol = NULL;
 	ev->dests = NULL;
 	ev->ndests = 0;
+	ev->peer.family = 0; /* dns */
+	ev->peer_name.name = NULL;
+	ev->peer_name.ncnames = 0;
 	ev->error[0] = '\0';
+	ev->mntns = 0; /* containers */
+	ev->cgroup_id = 0;
+	ev->cgroup_name[0] = '\0';
+	ev->container = NULL;
 	ev->nfields = 0;
 }
 

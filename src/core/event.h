@@ -36,14 +36,62 @@ struct pt_event_field {
 	int64_t num;
 };
 
+/* ---- dns: names of addresses (issue 17) ---------------------------------- */
+#define PT_EVENT_CNAMES_MAX 8
+
+/*
+ * An address to name, as a probe saw it (not written out): the daemon
+ * looks it up in its DNS name table (src/daemon/naming.c).
+ */
+struct pt_event_addr {
+	uint64_t ts_ns;  /* when it was used (boot clock): names valid then */
+	uint32_t netns;  /* network namespace inode of the socket */
+	uint16_t family; /* AF_INET, AF_INET6; 0: nothing to name */
+	uint8_t addr[16];
+};
+
+/*
+ * The DNS name of an address: the name the application asked for, whose
+ * answer held the address, and the CNAME chain from it to the record
+ * holding the address.  Strings borrowed from the name table, valid while
+ * the event is written out.
+ */
+struct pt_event_name {
+	const char *name; /* NULL: no name known */
+	const char *cnames[PT_EVENT_CNAMES_MAX];
+	size_t ncnames;
+};
+/* ---- end dns ---- */
+
 struct pt_udp_dest {
 	char daddr[INET6_ADDRSTRLEN];
 	uint16_t port;
 	double duration; /* seconds */
 	uint64_t msg_count;
+	struct pt_event_addr key;  /* dns: daddr to name */
+	struct pt_event_name name; /* dns: daddr_name, daddr_cnames */
 };
 
 #define PT_EVENT_MAX_FIELDS 16
+
+/* ---- containers ------------------------------------------------------------
+ * The container (and Kubernetes pod) of an event's process, as the outputs
+ * show it: JSON container_name and container{}, journald PIDTREE_CONTAINER_*
+ * and PIDTREE_POD*, RFC 5424 container_* and pod* parameters.  Filled by
+ * the daemon (src/daemon/containers.c) from the container layer's cache;
+ * core knows nothing of runtimes.  Strings are borrowed, never NULL, ""
+ * when unknown (a container known only by the id in its cgroup path has
+ * no name yet); pod and pod_namespace are "" outside Kubernetes.
+ */
+struct pt_event_container {
+	const char *id;
+	const char *name; /* its name, else its io.kubernetes.pod.name label (pidtree-bcc) */
+	const char *image;
+	const char *runtime; /* "docker", "podman", "containerd", "cri-o" */
+	const char *pod;
+	const char *pod_namespace;
+};
+/* ---- end containers ---- */
 
 /*
  * What the events of a probe look like, which decides the keys written (in
@@ -81,7 +129,17 @@ struct pt_event {
 	const char *protocol; /* "tcp" / "udp" or NULL */
 	struct pt_udp_dest *dests; /* udp_session */
 	size_t ndests;
+	/* dns: the peer to name (daddr; tcp_accept: saddr) and its name */
+	struct pt_event_addr peer;
+	struct pt_event_name peer_name;
 	char error[256]; /* "" or a short reason */
+	/* ---- containers: the leaf's identity at event time (pidtree.h's
+	 * pt_ancestry; 0 / "" unknown, as in a /proc snapshot) and what it names */
+	uint32_t mntns;
+	uint64_t cgroup_id;
+	char cgroup_name[PT_CGROUP_NAME_LEN];
+	const struct pt_event_container *container; /* NULL: a host process (or not known) */
+	/* ---- end containers ---- */
 	size_t nfields;
 	struct pt_event_field fields[PT_EVENT_MAX_FIELDS];
 };

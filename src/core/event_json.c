@@ -37,6 +37,26 @@ void pt_json_proctree(struct pt_buf *b, const struct pt_event *ev)
 	pt_buf_addc(b, ']');
 }
 
+/* dns: ,"<addr>_name":"...","<addr>_cnames":[...] when a name is known */
+static void put_name(struct pt_buf *b, const char *addr_key, const struct pt_event_name *n)
+{
+	size_t i, nc = n->ncnames < PT_EVENT_CNAMES_MAX ? n->ncnames : PT_EVENT_CNAMES_MAX;
+
+	if (!n->name)
+		return;
+	pt_buf_printf(b, ",\"%s_name\":", addr_key);
+	pt_json_strz(b, n->name);
+	if (!nc)
+		return;
+	pt_buf_printf(b, ",\"%s_cnames\":[", addr_key);
+	for (i = 0; i < nc; i++) {
+		if (i)
+			pt_buf_addc(b, ',');
+		pt_json_strz(b, n->cnames[i] ? n->cnames[i] : "");
+	}
+	pt_buf_addc(b, ']');
+}
+
 static void put_destinations(struct pt_buf *b, const struct pt_event *ev)
 {
 	size_t i;
@@ -50,6 +70,7 @@ static void put_destinations(struct pt_buf *b, const struct pt_event *ev)
 		else
 			PT_JSON_LIT(b, "{\"daddr\":");
 		JSON_ARR(b, d->daddr);
+		put_name(b, "daddr", &d->name);
 		PT_JSON_LIT(b, ",\"port\":");
 		pt_json_u64(b, d->port);
 		PT_JSON_LIT(b, ",\"duration\":");
@@ -83,9 +104,39 @@ static void put_field(struct pt_buf *b, const struct pt_event_field *f)
 	}
 }
 
+/* ---- containers ----
+ * "container_name" (pidtree-bcc's key: the name, else the pod name) and
+ * "container": {id, name, image, runtime[, pod, namespace]}; pod and
+ * namespace only for a Kubernetes pod.  Unknown strings are "".
+ */
+static void put_container(struct pt_buf *b, const struct pt_event_container *c)
+{
+	PT_JSON_LIT(b, ",\"container_name\":");
+	pt_json_strz(b, c->name);
+	PT_JSON_LIT(b, ",\"container\":{\"id\":");
+	pt_json_strz(b, c->id);
+	PT_JSON_LIT(b, ",\"name\":");
+	pt_json_strz(b, c->name);
+	PT_JSON_LIT(b, ",\"image\":");
+	pt_json_strz(b, c->image);
+	PT_JSON_LIT(b, ",\"runtime\":");
+	pt_json_strz(b, c->runtime);
+	if (c->pod[0]) {
+		PT_JSON_LIT(b, ",\"pod\":");
+		pt_json_strz(b, c->pod);
+	}
+	if (c->pod_namespace[0]) {
+		PT_JSON_LIT(b, ",\"namespace\":");
+		pt_json_strz(b, c->pod_namespace);
+	}
+	pt_buf_addc(b, '}');
+}
+/* ---- end containers ---- */
+
 /*
  * Key order: timestamp, probe, pid, proctree, the keys of the probe's shape,
- * error, then the extra fields in the order they were added (check_key in
+ * container_name and container (a process in a container), error, then the
+ * extra fields in the order they were added (check_key in
  * event.c keeps them from repeating a key written here).
  */
 void pt_json_event(struct pt_buf *b, const struct pt_event *ev)
@@ -111,6 +162,7 @@ void pt_json_event(struct pt_buf *b, const struct pt_event *ev)
 			break;
 		PT_JSON_LIT(b, ",\"daddr\":");
 		JSON_ARR(b, ev->daddr);
+		put_name(b, "daddr", &ev->peer_name);
 		PT_JSON_LIT(b, ",\"saddr\":");
 		JSON_ARR(b, ev->saddr);
 		PT_JSON_LIT(b, ",\"port\":");
@@ -142,6 +194,7 @@ void pt_json_event(struct pt_buf *b, const struct pt_event *ev)
 			break;
 		PT_JSON_LIT(b, ",\"saddr\":");
 		JSON_ARR(b, ev->saddr);
+		put_name(b, "saddr", &ev->peer_name);
 		PT_JSON_LIT(b, ",\"sport\":");
 		pt_json_u64(b, ev->sport);
 		PT_JSON_LIT(b, ",\"daddr\":");
@@ -152,6 +205,9 @@ void pt_json_event(struct pt_buf *b, const struct pt_event *ev)
 	case PT_SHAPE_PROCESS:
 		break;
 	}
+
+	if (ev->container) /* containers */
+		put_container(b, ev->container);
 
 	PT_JSON_LIT(b, ",\"error\":");
 	JSON_ARR(b, ev->error);

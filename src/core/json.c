@@ -20,7 +20,10 @@
 
 /* Input bytes escaped per capacity check in pt_json_str(). */
 #define JSON_CHUNK 4096
-/* Worst case output per input byte: "\u00XX". */
+/*
+ * Worst case output per input byte: "\u00XX" for a control byte; an unsafe
+ * character (2 or 3 bytes) becomes one 6-byte "\uXXXX", less per byte.
+ */
 #define JSON_MAX_EXPANSION 6
 
 
@@ -111,6 +114,18 @@ static const unsigned char json_class[256] = {
 
 static const char hexdig[16] = "0123456789abcdef";
 
+/* "\uXXXX" for a code point of the BMP. */
+static char *put_u(char *o, uint32_t cp)
+{
+	*o++ = '\\';
+	*o++ = 'u';
+	*o++ = hexdig[cp >> 12 & 15];
+	*o++ = hexdig[cp >> 8 & 15];
+	*o++ = hexdig[cp >> 4 & 15];
+	*o++ = hexdig[cp & 15];
+	return o;
+}
+
 static char *put_escape(char *o, unsigned char c)
 {
 	*o++ = '\\';
@@ -167,7 +182,13 @@ void pt_json_str(struct pt_buf *b, const char *s, size_t n)
 		stop = p + chunk;
 		o = b->data + b->len;
 		while (p < stop) {
-			/* the longest run copied unchanged: safe ASCII and valid UTF-8 */
+			/*
+			 * The longest run copied unchanged: safe ASCII and valid
+			 * UTF-8 but for the unsafe characters, which only
+			 * sequences with a low lead byte can be.  It ends with l
+			 * < 0 (invalid), l > 1 (an unsafe character) or l == 0
+			 * (a byte to escape).
+			 */
 			run = p;
 			l = 0;
 			while (p < stop) {
@@ -179,10 +200,12 @@ void pt_json_str(struct pt_buf *b, const char *s, size_t n)
 				}
 				if (cls == C_HIGH) {
 					l = pt_utf8_seq(p, (size_t)(end - p));
-					if (l > 0) {
+					if (l > 0 && !pt_utf8_unsafe_seq(p, l)) {
 						p += l;
 						continue;
 					}
+				} else {
+					l = 0;
 				}
 				break;
 			}
@@ -196,6 +219,9 @@ void pt_json_str(struct pt_buf *b, const char *s, size_t n)
 				*o++ = (char)0xbf;
 				*o++ = (char)0xbd;
 				p += -l;
+			} else if (l > 1) {
+				o = put_u(o, pt_utf8_cp(p, l));
+				p += l;
 			} else {
 				o = put_escape(o, *p++);
 			}

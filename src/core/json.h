@@ -14,7 +14,11 @@
  * as \u00XX), each maximal invalid UTF-8 subpart (stray continuation byte,
  * overlong form, surrogate, > U+10FFFF, truncated sequence) replaced by
  * U+FFFD, so the output is always valid UTF-8 JSON whatever the input bytes.
- * Valid multibyte UTF-8 is copied unchanged.
+ * Valid multibyte UTF-8 is copied unchanged, except the characters that
+ * would mislead a reader (pt_unicode_unsafe: C1 controls, U+2028/U+2029,
+ * bidirectional formatting), written as \uXXXX: the decoded string is the
+ * same, and the line holds no U+0085 or U+2028 that a line-oriented reader
+ * would break at, nor a U+202E that reorders what an editor shows.
  */
 void pt_json_str(struct pt_buf *b, const char *s, size_t n);
 void pt_json_strz(struct pt_buf *b, const char *s);

@@ -470,6 +470,11 @@ void pt_proc_cache_resolve(struct pt_proc_cache *c, const struct pt_ancestry *tr
 	if (pt_users_full(&c->users))
 		pt_users_retire(&c->users);
 	c->in_resolve = true;
+	/* the container identity the kernel captured with the tree (containers) */
+	ev->mntns = tree->mntns;
+	ev->cgroup_id = tree->cgroup_id;
+	memcpy(ev->cgroup_name, tree->cgroup_name, sizeof(ev->cgroup_name));
+	ev->cgroup_name[sizeof(ev->cgroup_name) - 1] = '\0';
 	ev->pid = n ? tree->anc[0].tgid : 0;
 	ev->nproc = n;
 	for (k = 0; k < n; k++) {

@@ -52,7 +52,8 @@ void pt_proc_cache_exit(struct pt_proc_cache *c, const struct pt_exit_record *r,
 void pt_proc_cache_expire(struct pt_proc_cache *c, uint64_t now_ns);
 
 /*
- * Fill ev->proctree/nproc/pid from the snapshot.  For each ancestor the
+ * Fill ev->proctree/nproc/pid, and ev->mntns/cgroup_id/cgroup_name (the
+ * container identity the kernel captured), from the snapshot.  For each ancestor the
  * cmdline comes from, in order: the leaf's argv captured in the hook (when
  * complete), the cache, /proc (only when its start time matches).  When
  * nothing is known the cmdline is "" and ev->error names the ancestor.  A
@@ -66,7 +67,9 @@ void pt_proc_cache_resolve(struct pt_proc_cache *c, const struct pt_ancestry *tr
 /*
  * Build an ancestry snapshot of a live process from /proc (pid, then its
  * parents up to pid 1, at most max_depth), for events that do not come from
- * the kernel (listener snapshots).  Resolve it with PT_F_FROM_PROC.
+ * the kernel (listener snapshots), into tree, which has room for
+ * PT_ANCESTRY_MAX bytes (union pt_ancestry_buf).  Resolve it with
+ * PT_F_FROM_PROC.
  * 0 or -errno (-ENOENT: the process is gone).
  */
 int pt_proc_cache_snapshot_ancestry(struct pt_proc_cache *c, uint32_t pid, uint32_t max_depth,

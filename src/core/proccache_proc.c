@@ -126,6 +126,11 @@ int pt_proc_cache_snapshot_ancestry(struct pt_proc_cache *c, uint32_t pid, uint3
 		max_depth = PT_MAX_DEPTH;
 	*rec_flags = PT_F_FROM_PROC | PT_F_TRUNCATED;
 	tree->argv_len = 0;
+	/* no container identity from /proc: the daemon reads /proc/PID/cgroup */
+	tree->mntns = 0;
+	tree->pad = 0;
+	tree->cgroup_id = 0;
+	tree->cgroup_name[0] = '\0';
 	while (n < max_depth) {
 		struct pt_ancestor *a = &tree->anc[n];
 

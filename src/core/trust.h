@@ -68,4 +68,14 @@ struct pt_trust_file {
 int pt_trust_open(const char *path, int flags, struct pt_trust_file *info, char *why,
 		  size_t whylen);
 
+/*
+ * dlopen() path (RTLD_NOW | RTLD_LOCAL), a shared object in directory dir,
+ * both under the policy above (dir may not be sticky: it is where objects
+ * come from), from the descriptor that passed it (by its /proc/self/fd
+ * name, so $ORIGIN is not the object's directory).  The handle, or NULL
+ * with *err (-ENOENT/-ENOTDIR: no such file; -EPERM: refused; another
+ * -errno; -EINVAL: dlopen failed) and the reason in why.
+ */
+void *pt_trust_dlopen(const char *dir, const char *path, int *err, char *why, size_t whylen);
+
 #endif

@@ -35,6 +35,24 @@ uint32_t pt_utf8_cp(const unsigned char *p, int len);
 bool pt_unicode_unsafe(uint32_t cp);
 
 /*
+ * The lead bytes of the unsafe characters' sequences: 0xC2 (U+0080-U+009F),
+ * 0xD8 (U+061C), 0xE2 (U+200E-U+2069).  Writers on the hot path test the
+ * lead byte before decoding, so that other text (é is 0xC3, Cyrillic 0xD0
+ * and 0xD1, CJK 0xE3 and up) costs nothing more; tests/unit/test_json.c
+ * checks that this agrees with pt_unicode_unsafe().
+ */
+static inline bool pt_utf8_lead_may_be_unsafe(unsigned char lead)
+{
+	return lead == 0xc2 || lead == 0xd8 || lead == 0xe2;
+}
+
+/* The well-formed sequence at p of len bytes (pt_utf8_seq > 0) is unsafe. */
+static inline bool pt_utf8_unsafe_seq(const unsigned char *p, int len)
+{
+	return pt_utf8_lead_may_be_unsafe(p[0]) && pt_unicode_unsafe(pt_utf8_cp(p, len));
+}
+
+/*
  * Length of the longest prefix of s[0..len) of at most max bytes that does
  * not end inside a UTF-8 multibyte sequence.
  */

@@ -28,7 +28,7 @@ static const struct {
 	{ CAP_PERFMON, 0, "perfmon" },
 	{ CAP_DAC_READ_SEARCH, 0, "dac_read_search" },
 	{ CAP_NET_ADMIN, PT_CAPS_CGROUP, "net_admin" },
-	{ CAP_SYS_PTRACE, PT_CAPS_PROC_FDS, "sys_ptrace" },
+	{ CAP_SYS_PTRACE, PT_CAPS_PROC_FDS | PT_CAPS_CONTAINERS, "sys_ptrace" },
 };
 
 static unsigned int need_now;

@@ -23,10 +23,12 @@ static void usage(FILE *f)
 		"  -c, --config FILE        probe configuration (YAML, pidtree-bcc compatible);\n"
 		"                           default: [daemon] probes= of pidtree.conf, else %s\n"
 		"  -C, --conf FILE          daemon settings (INI); default %s if it exists\n"
-		"  -o, --output SINK        json (stdout), json:PATH, journald, syslog (/dev/log),\n"
+		"  -o, --output SINK        json (stdout), json:PATH, text (stdout, for people),\n"
+		"                           text:PATH, journald, syslog (/dev/log),\n"
 		"                           syslog:unix:PATH, syslog:udp://HOST:PORT or\n"
 		"                           syslog:tcp://HOST:PORT; may be repeated;\n"
-		"                           default: [output] sink= of pidtree.conf, else json\n"
+		"                           default: [output] sink= of pidtree.conf, else text\n"
+		"                           when stdout is a terminal, json when it is not\n"
 		"  -f FILE                  same as -o json:FILE (\"-\" = stdout)\n"
 		"  -p, --print-and-quit     print the probe plan (programs, attach points, filters)\n"
 		"  -w, --watch-config       reload when a loaded configuration file changes\n"
@@ -36,12 +38,15 @@ static void usage(FILE *f)
 		"      --check-config       validate the configuration, print every error, exit\n"
 		"      --extra-plugin-path DIR  load plugins that are not built in from DIR/NAME.so\n"
 		"                           (default: [daemon] extra_plugin_path= of pidtree.conf)\n"
+		"      --extra-probe-path DIR  load probes that are not built in from DIR/NAME.so\n"
+		"                           (default: [daemon] extra_probe_path= of pidtree.conf)\n"
 		"      --max-depth N        ancestors recorded per event (1-%d, default %d)\n"
 		"      --cmdline-max BYTES  longest cmdline kept per process (default 4096)\n"
 		"      --cache-entries N    process cache size (default 65536)\n"
 		"      --ringbuf-kib N      kernel ring buffer size in KiB, a power of two (default 8192)\n"
 		"      --poll-ms N          read the ring buffer at least every N ms (default 50)\n"
-		"  -v, --verbose            more logging (twice: libbpf debug output)\n"
+		"  -v, --verbose            more logging (twice: libbpf debug output); the text\n"
+		"                           output shows cmdlines in full\n"
 		"  -V, --version            print the version\n"
 		"  -h, --help               this help\n"
 		"\n"
@@ -70,7 +75,7 @@ static int parse_ulong(const char *opt, const char *s, unsigned long lo, unsigne
 }
 
 enum { OPT_CHECK = 256, OPT_DEPTH, OPT_CMDLINE, OPT_CACHE, OPT_RINGBUF, OPT_POLL, OPT_PLUGINS,
-       OPT_TELEMETRY, OPT_HEALTH };
+       OPT_TELEMETRY, OPT_HEALTH, OPT_PROBES };
 
 int pt_cli_parse(int argc, char **argv, struct pt_options *o)
 {
@@ -86,6 +91,7 @@ int pt_cli_parse(int argc, char **argv, struct pt_options *o)
 		{ "ringbuf-kib", required_argument, NULL, OPT_RINGBUF },
 		{ "poll-ms", required_argument, NULL, OPT_POLL },
 		{ "extra-plugin-path", required_argument, NULL, OPT_PLUGINS },
+		{ "extra-probe-path", required_argument, NULL, OPT_PROBES },
 		{ "watch-config", no_argument, NULL, 'w' },
 		{ "lost-event-telemetry", required_argument, NULL, OPT_TELEMETRY },
 		{ "health-check-period", required_argument, NULL, OPT_HEALTH },
@@ -167,6 +173,9 @@ int pt_cli_parse(int argc, char **argv, struct pt_options *o)
 			break;
 		case OPT_PLUGINS:
 			o->plugin_path = optarg;
+			break;
+		case OPT_PROBES:
+			o->probe_path = optarg;
 			break;
 		case 'w':
 			o->watch_config = true;

@@ -14,6 +14,7 @@ struct pt_options {
 	const char *config;      /* -c */
 	const char *conf;        /* -C: pidtree.conf, NULL = PT_DEFAULT_CONF if present */
 	const char *plugin_path; /* --extra-plugin-path */
+	const char *probe_path;  /* --extra-probe-path */
 	const char *sinks[PT_MAX_OUTPUTS]; /* -o / -f, in order */
 	int nsinks;
 	bool print_and_quit;

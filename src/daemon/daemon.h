@@ -13,10 +13,13 @@
  *   reload.c    the reload transaction (SIGHUP, -w)
  *   service.c   sd_notify: READY/RELOADING/STOPPING, STATUS=, the watchdog
  *   losses.c    the one loss table: STATUS=, SIGUSR1, exit line, telemetry
+ *   naming.c    DNS names of the addresses in events (the dns probe's answers)
  *   outputs.c   the set of outputs
  *   watch.c     -w: inotify on the configuration files, debounced
  *   health.c    --health-check-period: probes attached, outputs writable
  *   caps.c      capability drop after start-up
+ *   containers.c the container layer in the loop: events' containers,
+ *               the probes' container_labels maps
  */
 #ifndef PIDTREE_DAEMON_H
 #define PIDTREE_DAEMON_H
@@ -28,6 +31,7 @@
 #include "cli.h"
 #include "config.h"
 #include "event.h"
+#include "naming.h"
 #include "outputs.h"
 #include "plugins.h"
 #include "probe.h"
@@ -35,6 +39,8 @@
 
 struct ring_buffer;
 struct pt_watch;
+struct pt_containers;
+struct pt_extprobes;
 
 /* Rows of the probe table at most (built in and external). */
 #define PT_PROBES_MAX 16
@@ -49,6 +55,7 @@ struct daemon {
 	struct pt_daemon_settings settings;
 	struct pt_plugins *plugins;
 	struct pt_remote *remote; /* remote includes: the fetcher (config/remote.h) */
+	struct pt_extprobes *ext; /* external probes loaded (extprobe.h), NULL: none yet */
 	bool loop_running;        /* from now on loads never wait for the network */
 
 	/* outputs.c */
@@ -80,6 +87,9 @@ struct daemon {
 	int epfd, sigfd, timerfd;
 	bool stop;
 
+	/* naming.c */
+	struct pt_naming naming;
+
 	/* losses.c */
 	uint64_t lost_seen[PT_LOSS_SLOTS]; /* kernel counters already logged */
 	uint64_t telemetry_next;           /* event count of the next telemetry record */
@@ -96,12 +106,22 @@ struct daemon {
 	/* watch.c */
 	struct pt_watch *watch;
 	uint64_t reload_at_ns; /* a -w reload is due (debounced), 0 = none */
+
+	/* containers.c */
+	struct pt_containers *containers;
+	struct pt_event_container evc; /* the event's container (borrowed strings) */
+	uint32_t cpending[256];        /* mount namespaces changes touched */
+	size_t cpending_n;
+	bool cpending_all;             /* too many: recompute every map */
+	uint64_t containers_recheck_ns; /* next full recompute (CLOCK_MONOTONIC) */
 };
 
 /* load.c: pidtree.conf, the probe YAML, the plugins, into the given places */
 int pt_daemon_load_settings(struct daemon *d, struct pt_daemon_settings *s);
 int pt_daemon_load_config(struct daemon *d, const struct pt_daemon_settings *s,
 			  struct pt_config *cfg);
+/* --extra-probe-path, else [daemon] extra_probe_path= of s, else NULL */
+const char *pt_daemon_probe_path(const struct daemon *d, const struct pt_daemon_settings *s);
 /* --extra-plugin-path, else [daemon] extra_plugin_path= of s, else NULL */
 const char *pt_daemon_plugin_path(const struct daemon *d, const struct pt_daemon_settings *s);
 int pt_daemon_load_plugins(struct daemon *d, const struct pt_daemon_settings *s,
@@ -112,6 +132,8 @@ void pt_daemon_print_plan(struct daemon *d);
 
 /* probes.c */
 void pt_daemon_probe_rows(struct daemon *d); /* the rows and their record types */
+/* One more row (an external probe), after the others.  0 or -ENOSPC (logged). */
+int pt_daemon_add_row(struct daemon *d, const struct pt_probe_desc *desc);
 /* The schemas of the rows, NULL-terminated, for the YAML loader. */
 const struct pt_probe_schema *const *pt_daemon_schemas(const struct daemon *d);
 /* Row i's configuration in cfg (NULL: none, or not configurable). */
@@ -159,6 +181,18 @@ void pt_losses_status(struct daemon *d, char *buf, size_t len); /* STATUS= text 
 
 /* health.c: the check, when due (from the 1 s tick) */
 void pt_health_tick(struct daemon *d);
+/* containers.c */
+int pt_daemon_containers_start(struct daemon *d); /* before the probes are opened */
+int pt_daemon_containers_fd(const struct daemon *d); /* -1 when not started */
+void pt_daemon_containers_handle(struct daemon *d);  /* the fd is readable */
+void pt_daemon_containers_tick(struct daemon *d);    /* 1 s timer */
+/* ev->container from its kernel-side identity (NULL: a host process) */
+void pt_daemon_container_of(struct daemon *d, struct pt_event *ev);
+/* Reload in place: p runs pc's container_labels from now on.  0 or -errno. */
+int pt_daemon_containers_refilter(struct daemon *d, struct pt_probe *p,
+				  const struct pt_probe_config *pc);
+void pt_daemon_containers_reload(struct daemon *d, const struct pt_daemon_settings *ns);
+void pt_daemon_containers_free(struct daemon *d);
 
 /* watch.c */
 int pt_daemon_watch_start(struct daemon *d); /* -w */

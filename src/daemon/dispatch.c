@@ -2,7 +2,8 @@
 /*
  * From a ring-buffer record to the outputs: find the record's probe by its
  * type, let the probe decode it (or handle it itself), resolve the ancestry
- * from the process cache, run the plugins, serialise the event to JSON once
+ * from the process cache and the container from the container cache, name
+ * its addresses (naming.c), run the plugins, serialise the event to JSON once
  * and hand event and JSON to every output.
  */
 #include <stdio.h>
@@ -15,6 +16,8 @@
 
 static void emit_event(struct daemon *d, struct pt_event *ev)
 {
+	pt_daemon_container_of(d, ev); /* containers: before plugins, which may read it */
+	pt_naming_event(d, ev); /* dns: names of its addresses */
 	pt_plugins_process(d->plugins, ev);
 	pt_buf_reset(&d->json);
 	pt_json_event(&d->json, ev);
@@ -45,6 +48,7 @@ const struct pt_emitter *pt_daemon_emitter(struct daemon *d)
 {
 	d->em.cache = d->cache;
 	d->em.emit = emit_cb;
+	d->em.dns_answer = pt_naming_answer;
 	d->em.ctx = d;
 	return &d->em;
 }

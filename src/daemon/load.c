@@ -7,11 +7,13 @@
  * touches what is running: reload.c decides what to do with the result.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "daemon.h"
+#include "extprobe.h"
 #include "log.h"
 #include "remote.h"
 
@@ -33,6 +35,18 @@ static int default_config(struct daemon *d, const char *path, struct pt_config *
 	return 0;
 }
 
+/* dns: the capture's configuration, from [dns] and the probes just loaded */
+static int derive(struct daemon *d, const struct pt_daemon_settings *s, struct pt_config *cfg)
+{
+	int err = pt_naming_derive(d, s, cfg);
+
+	if (err) {
+		pt_err("out of memory");
+		pt_config_free(cfg);
+	}
+	return err;
+}
+
 /* pidtree.conf: a file named with -C must exist, the default one need not. */
 int pt_daemon_load_settings(struct daemon *d, struct pt_daemon_settings *s)
 {
@@ -48,9 +62,62 @@ int pt_daemon_load_settings(struct daemon *d, struct pt_daemon_settings *s)
 	return err;
 }
 
+/* ---- external probes: a top-level key that is no known probe ---------------- */
+struct resolver {
+	struct daemon *d;
+	const char *dir; /* --extra-probe-path, NULL: none */
+};
+
+/*
+ * pt_config_unknown: DIR/NAME.so for the key, loaded once and made a row
+ * (kept whatever becomes of this configuration: rows are never removed).
+ */
+static int resolve_probe(void *ctx, const struct pt_ynode *key,
+			 const struct pt_probe_schema **schema, struct pt_diags *diags)
+{
+	struct resolver *r = ctx;
+	struct daemon *d = r->d;
+	struct pt_extprobe *x;
+	char why[PATH_MAX + 1024];
+	int err;
+
+	if (!r->dir)
+		return 0;
+	if (!d->ext && (err = pt_extprobes_new(&d->ext)))
+		return err;
+	err = pt_extprobe_load(d->ext, r->dir, key->scalar, &x, why, sizeof(why));
+	if (!err && pt_daemon_add_row(d, &x->desc)) {
+		pt_extprobe_unload(d->ext, x);
+		snprintf(why, sizeof(why),
+			 "no room for its record types and loss counters (pidtree has %d probes, "
+			 "%d record types and %d loss counters in all)", PT_PROBES_MAX,
+			 PT_REC_TYPES - 1, PT_LOSS_SLOTS);
+		err = -ENOSPC;
+	}
+	if (err == -ENOMEM)
+		return err;
+	if (err) {
+		pt_diag_add(diags, PT_DIAG_ERROR, key->file, key->line, "probe %s: %s", key->scalar,
+			    why);
+		return -EINVAL;
+	}
+	pt_info("probe %s: external, from %s", x->name, x->path);
+	*schema = &x->desc.schema;
+	return 1;
+}
+
+const char *pt_daemon_probe_path(const struct daemon *d, const struct pt_daemon_settings *s)
+{
+	if (d->opt.probe_path)
+		return d->opt.probe_path;
+	return s->probe_path[0] ? s->probe_path : NULL;
+}
+
 int pt_daemon_load_config(struct daemon *d, const struct pt_daemon_settings *s,
 			  struct pt_config *cfg)
 {
+	struct resolver res = { .d = d, .dir = pt_daemon_probe_path(d, s) };
+	struct pt_config_unknown unknown = { .resolve = resolve_probe, .ctx = &res };
 	struct pt_yload_opts yo = { 0 };
 	struct pt_diags diags = { 0 };
 	const char *path = d->opt.config;
@@ -62,21 +129,27 @@ int pt_daemon_load_config(struct daemon *d, const struct pt_daemon_settings *s,
 	if (!path) {
 		path = PT_DEFAULT_PROBES_YML;
 		/* only a file that is not there means the default; any other error is one */
-		if (access(path, F_OK) != 0 && errno == ENOENT)
-			return default_config(d, path, cfg);
+		if (access(path, F_OK) != 0 && errno == ENOENT) {
+			err = default_config(d, path, cfg);
+			return err ? err : derive(d, s, cfg);
+		}
 	}
 	/* remote includes: the start-up load (and --check-config) waits for the
 	 * network; the file and everything it includes are read under the
 	 * trusted-file policy (URLs: TLS) */
 	yo.include = pt_remote_include(d->remote, !d->loop_running);
-	err = pt_config_load_opts(cfg, path, pt_daemon_schemas(d), &yo, &diags);
+	err = pt_config_load_ext(cfg, path, pt_daemon_schemas(d), &yo, &unknown, &diags);
+	/* external probes' own arguments, also for --check-config */
+	if (!err && pt_extprobes_check(d->ext, cfg, &diags))
+		err = -EINVAL;
 	pt_diags_print(&diags);
 	pt_diags_free(&diags);
 	if (err) {
 		pt_err("%s: configuration not valid", path);
 		pt_config_free(cfg);
+		return err;
 	}
-	return err;
+	return derive(d, s, cfg);
 }
 
 const char *pt_daemon_plugin_path(const struct daemon *d, const struct pt_daemon_settings *s)

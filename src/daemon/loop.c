@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * The single-threaded epoll loop: the ring buffer, a signalfd, a 1 s
- * housekeeping timer, the plugins' and -w's inotify descriptors.
+ * housekeeping timer, the plugins' and -w's inotify descriptors, the
+ * container layer's and the remote includes' eventfds.
  *
  * The BPF side does not wake the loop per record (see pt_submit in
  * bpf/ringbuf.bpf.h): the ring is read when its backlog crosses the
@@ -78,6 +79,8 @@ static void tick(struct daemon *d)
 	if (read(d->timerfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
 		pt_warn("timerfd: %s", strerror(errno));
 	pt_proc_cache_expire(d->cache, now);
+	pt_daemon_containers_tick(d);
+	pt_naming_tick(d, now);
 	d->em.boot_to_real_ns = pt_boot_to_real_ns();
 	for (size_t i = 0; i < d->nrows; i++)
 		if (d->probes[i] && d->rows[i]->tick)
@@ -129,6 +132,8 @@ int pt_loop_setup(struct daemon *d)
 		err = pt_loop_add_fd(d, pt_plugins_fd(d->plugins));
 	if (!err && pt_remote_fd(d->remote) >= 0) /* remote includes: news from the fetcher */
 		err = pt_loop_add_fd(d, pt_remote_fd(d->remote));
+	if (!err && pt_daemon_containers_fd(d) >= 0) /* the runtimes' news */
+		err = pt_loop_add_fd(d, pt_daemon_containers_fd(d));
 	return err;
 }
 
@@ -193,6 +198,8 @@ int pt_loop_run(struct daemon *d)
 				pt_plugins_handle_fd(d->plugins);
 			else if (fd == pt_daemon_watch_fd(d))
 				pt_daemon_watch_event(d);
+			else if (fd == pt_daemon_containers_fd(d))
+				pt_daemon_containers_handle(d);
 			else if (fd == pt_remote_fd(d->remote) && pt_remote_handle(d->remote))
 				d->reload_at_ns = pt_clock_ns(CLOCK_MONOTONIC); /* a remote include changed */
 		}

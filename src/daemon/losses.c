@@ -6,6 +6,7 @@
  *     full, UDP sessions not tracked), named in its descriptor;
  *   - each probe's userland counters (user_lost[i]: UDP sessions evicted),
  *     kept across a reload that closes the probe;
+ *   - the DNS name table's (naming.c: malformed answers, names evicted);
  *   - each output's drops (queue full, undeliverable, unwritable), kept
  *     across a reload that closes the output;
  *   - events that could not be formatted (out of memory);
@@ -37,7 +38,8 @@ struct loss_row {
 };
 
 struct loss_table {
-	struct loss_row rows[PT_LOSS_SLOTS + PT_PROBES_MAX * PT_PROBE_USER_LOSSES + 4];
+	struct loss_row rows[PT_LOSS_SLOTS + PT_PROBES_MAX * PT_PROBE_USER_LOSSES +
+			     PT_NAMING_LOSSES + 4];
 	size_t n;
 	uint64_t event_losses, kernel_events, kernel_other, outputs, unresolved;
 };
@@ -78,9 +80,10 @@ static void collect(struct daemon *d, struct loss_table *t)
 				    (d->probes[i] ? d->probes[i]->user_lost[j] : 0),
 			    desc->user_losses[j].kind, false);
 	}
-	t->outputs = d->retired_drops;
-	for (int i = 0; i < d->out.n; i++)
-		t->outputs += d->out.sinks[i]->dropped;
+	for (unsigned int j = 0; j < PT_NAMING_LOSSES; j++) /* dns: the name table */
+		add(t, pt_naming_loss_defs[j].name, pt_naming_loss(d, j), pt_naming_loss_defs[j].kind,
+		    false);
+	t->outputs = pt_outputs_dropped(d, NULL); /* running, closing and closed */
 	add(t, "outputs", t->outputs, PT_LOST_EVENTS, false);
 	add(t, "format", d->oom_events, PT_LOST_EVENTS, false);
 	add(t, "malformed_records", d->bad_records, PT_LOST_EVENTS, false);
@@ -159,6 +162,7 @@ void pt_losses_totals(struct daemon *d, bool final)
 	char counted[TOTALS_MAX] = "";
 	size_t ko = 0, oo = 0, dof = 0, co = 0;
 	struct loss_table t;
+	uint64_t closed;
 
 	if (final && d->opt.telemetry_every)
 		telemetry(d); /* the last word on losses, after the final drain */
@@ -176,8 +180,9 @@ void pt_losses_totals(struct daemon *d, bool final)
 	for (int i = 0; i < d->out.n && dof < TOTALS_MAX; i++)
 		dof += (size_t)snprintf(drops + dof, TOTALS_MAX - dof, " %s=%" PRIu64,
 					d->out.sinks[i]->ops->name, d->out.sinks[i]->dropped);
-	if (d->retired_drops && dof < TOTALS_MAX)
-		snprintf(drops + dof, TOTALS_MAX - dof, " closed outputs=%" PRIu64, d->retired_drops);
+	pt_outputs_dropped(d, &closed);
+	if (closed && dof < TOTALS_MAX)
+		snprintf(drops + dof, TOTALS_MAX - dof, " closed outputs=%" PRIu64, closed);
 	pt_info("%s events %" PRIu64 "; lost records:%s; lost in userland:%s; output drops:%s; "
 		"unresolved ancestors %" PRIu64 "%s%s",
 		final ? "exiting after" : "totals:", d->events, kernel, other, drops, t.unresolved,

@@ -9,31 +9,32 @@
  * in between is seen by one or the other), the event loop, READY=1.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "daemon.h"
+#include "extprobe.h"
 #include "log.h"
 #include "proccache.h"
 #include "remote.h"
-#include "trust.h"
 
 static void cleanup(struct daemon *d)
 {
 	pt_remote_free(d->remote); /* stops its thread first */
 	pt_loop_free(d);
 	pt_daemon_close_probes(d);
+	pt_daemon_containers_free(d);
+	pt_naming_free(d);
 	pt_outputs_close(d);
 	pt_proc_cache_free(d->cache);
 	pt_plugins_free(d->plugins);
 	pt_daemon_watch_free(d);
 	pt_buf_free(&d->json);
 	pt_config_free(&d->cfg);
+	/* last: rows, configurations and plugin sets point at external probes' names */
+	pt_extprobes_free(d->ext);
 }
 
 static int open_cache(struct daemon *d)
@@ -49,23 +50,6 @@ static int open_cache(struct daemon *d)
 	return err;
 }
 
-/*
- * The remote-include layer's trust check (its CA file and cache directory):
- * the trusted-file policy, opened and closed again.
- */
-static int remote_trust(const char *path, char *why, size_t len)
-{
-	struct stat st;
-	int fd;
-
-	fd = pt_trust_open(path, stat(path, &st) == 0 && S_ISDIR(st.st_mode) ? O_DIRECTORY : 0,
-			   NULL, why, len);
-	if (fd < 0)
-		return fd;
-	close(fd);
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	static struct daemon d = { .epfd = -1, .sigfd = -1, .timerfd = -1,
@@ -79,7 +63,7 @@ int main(int argc, char **argv)
 	pt_daemon_probe_rows(&d);
 
 	err = pt_daemon_load_settings(&d, &d.settings);
-	rerr = pt_remote_new(&d.remote, &d.settings.remote, remote_trust);
+	rerr = pt_remote_new(&d.remote, &d.settings.remote);
 	if (rerr) {
 		pt_err("cannot set up remote includes: %s", strerror(-rerr));
 		goto out;
@@ -103,13 +87,22 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * A file output past RLIMIT_FSIZE: EFBIG from write(2), which the
+	 * output handles (whole lines, drops counted), rather than SIGXFSZ,
+	 * whose default action kills the daemon with a core dump.
+	 */
+	signal(SIGXFSZ, SIG_IGN);
 	if (pt_outputs_open(&d) || open_cache(&d))
 		goto out;
 	pt_daemon_emitter(&d);
 	/* an older kernel: one message naming the missing feature */
 	if (pt_daemon_check_features(&d))
 		goto out;
-	if (pt_daemon_open_probes(&d))
+	/* container_labels maps are filled as each probe is opened */
+	if (pt_daemon_containers_start(&d))
+		goto out;
+	if (pt_daemon_open_probes(&d) || pt_naming_apply(&d))
 		goto out;
 	err = pt_proc_cache_scan(d.cache);
 	if (err)

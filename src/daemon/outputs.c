@@ -1,23 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * The daemon's set of outputs: which sinks (-o/-f, else [output] sink= of
- * pidtree.conf, else json on stdout), opened at start-up and changed on
- * reload.
+ * pidtree.conf, else text on stdout when it is a terminal, json when not),
+ * opened at start-up and changed on reload.
  *
  * A reload builds the new set before touching the running one: a sink whose
  * specification and settings are unchanged carries on as it is; the others
  * are opened first (any failure discards them and the running set stays),
  * then switched in while the event loop is between batches, and the sinks
- * they replace are closed, delivering what they still hold (at most
- * PT_SINK_DRAIN_MS each).  Events are handled on the loop's thread only, so
- * each event goes to exactly one of the two sets; what a closed sink lost is
- * kept in the loss totals.  The outputs kept re-open their files by name
- * (log rotation), as do all of them after a failed reload.
+ * they replace are closed.  A sink that waits for a receiver (journald,
+ * syslog) is retired: it delivers what it still holds in the background,
+ * for at most PT_SINK_DRAIN_MS, and is destroyed by the first flush after
+ * that, so a dead receiver never holds up the loop; the others close at
+ * once.  Events are handled on the loop's thread only, so each event goes
+ * to exactly one of the two sets; what a closed sink lost is kept in the
+ * loss totals.  The outputs kept re-open their files by name (log
+ * rotation), as do all of them after a failed reload.  At exit every
+ * output is retired first, so that they drain at the same time.
  */
 #include "outputs.h"
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "daemon.h"
 #include "log.h"
@@ -35,7 +40,12 @@ int pt_outputs_specs(const struct daemon *d, const struct pt_daemon_settings *s,
 		specs[i] = s->sinks[i];
 	if (i)
 		return i;
-	specs[0] = "json";
+	/*
+	 * Nothing configured: a person at a terminal reads text; a pipe or a
+	 * file gets JSON lines, as pidtree-bcc writes them.  A [json] path=
+	 * says where JSON goes: it counts as configured.
+	 */
+	specs[0] = !s->sink.json_path[0] && isatty(STDOUT_FILENO) ? "text" : "json";
 	return 1;
 }
 
@@ -107,6 +117,48 @@ void pt_outputs_discard(struct pt_outputs *next)
 	memset(next, 0, sizeof(*next));
 }
 
+/* Destroy a closed sink, its losses kept in the totals. */
+static void finish(struct daemon *d, struct pt_sink *s, const char *spec)
+{
+	d->retired_drops += s->ops->destroy(s);
+	pt_info("output %s closed", spec);
+}
+
+/* Retiring sink i is gone: close the gap. */
+static void forget_retiring(struct pt_outputs *o, int i)
+{
+	o->nretiring--;
+	if (i < o->nretiring) {
+		o->retiring[i] = o->retiring[o->nretiring];
+		memcpy(o->retiring_specs[i], o->retiring_specs[o->nretiring],
+		       sizeof(o->retiring_specs[i]));
+	}
+}
+
+/* Close a running sink that is no longer wanted. */
+static void retire(struct daemon *d, struct pt_sink *s, const char *spec)
+{
+	struct pt_outputs *o = &d->out;
+
+	if (s->ops->flush)
+		s->ops->flush(s);
+	if (!s->ops->retire) {
+		finish(d, s, spec);
+		return;
+	}
+	if (o->nretiring == PT_RETIRING_MAX) {
+		/* reloads faster than outputs drain: the oldest one waits out its deadline */
+		finish(d, o->retiring[0], o->retiring_specs[0]);
+		forget_retiring(o, 0);
+	}
+	s->ops->retire(s);
+	o->retiring[o->nretiring] = s;
+	snprintf(o->retiring_specs[o->nretiring], sizeof(o->retiring_specs[0]), "%s", spec);
+	o->nretiring++;
+	pt_info("output %s closing: delivering what it holds (at most %d ms)", spec,
+		PT_SINK_DRAIN_MS);
+}
+
 void pt_outputs_switch(struct daemon *d, struct pt_outputs *next)
 {
 	struct pt_outputs old = d->out;
@@ -114,20 +166,19 @@ void pt_outputs_switch(struct daemon *d, struct pt_outputs *next)
 	d->out = *next;
 	memset(d->out.opened, 0, sizeof(d->out.opened));
 	memset(d->out.kept, 0, sizeof(d->out.kept));
+	/* the outputs still closing from earlier reloads carry on closing */
+	d->out.nretiring = old.nretiring;
+	memcpy(d->out.retiring, old.retiring, sizeof(old.retiring));
+	memcpy(d->out.retiring_specs, old.retiring_specs, sizeof(old.retiring_specs));
 	for (int i = 0; i < next->n; i++) {
 		if (next->opened[i])
 			pt_info("output %s opened", next->specs[i]);
 		else
 			reopen(d->out.sinks[i]);
 	}
-	for (int j = 0; j < old.n; j++) {
-		if (next->kept[j])
-			continue;
-		if (old.sinks[j]->ops->flush)
-			old.sinks[j]->ops->flush(old.sinks[j]);
-		d->retired_drops += old.sinks[j]->ops->destroy(old.sinks[j]);
-		pt_info("output %s closed", old.specs[j]);
-	}
+	for (int j = 0; j < old.n; j++)
+		if (!next->kept[j])
+			retire(d, old.sinks[j], old.specs[j]);
 	memset(next, 0, sizeof(*next));
 }
 
@@ -139,14 +190,47 @@ void pt_outputs_reopen(struct daemon *d)
 
 void pt_outputs_flush(struct daemon *d)
 {
+	struct pt_outputs *o = &d->out;
+
+	for (int i = 0; i < o->n; i++)
+		if (o->sinks[i]->ops->flush)
+			o->sinks[i]->ops->flush(o->sinks[i]);
+	for (int i = o->nretiring - 1; i >= 0; i--) {
+		struct pt_sink *s = o->retiring[i];
+
+		if (s->ops->flush)
+			s->ops->flush(s); /* its counts and receiver state, logged */
+		if (s->ops->retired(s)) {
+			finish(d, s, o->retiring_specs[i]);
+			forget_retiring(o, i);
+		}
+	}
+}
+
+uint64_t pt_outputs_dropped(const struct daemon *d, uint64_t *closed)
+{
+	uint64_t c = d->retired_drops, n = 0;
+
+	for (int i = 0; i < d->out.nretiring; i++)
+		c += d->out.retiring[i]->dropped;
 	for (int i = 0; i < d->out.n; i++)
-		if (d->out.sinks[i]->ops->flush)
-			d->out.sinks[i]->ops->flush(d->out.sinks[i]);
+		n += d->out.sinks[i]->dropped;
+	if (closed)
+		*closed = c;
+	return n + c;
 }
 
 void pt_outputs_close(struct daemon *d)
 {
-	for (int i = 0; i < d->out.n; i++)
-		d->retired_drops += d->out.sinks[i]->ops->destroy(d->out.sinks[i]);
-	d->out.n = 0;
+	struct pt_outputs *o = &d->out;
+
+	for (int i = 0; i < o->n; i++)
+		if (o->sinks[i]->ops->retire)
+			o->sinks[i]->ops->retire(o->sinks[i]);
+	for (int i = 0; i < o->nretiring; i++)
+		d->retired_drops += o->retiring[i]->ops->destroy(o->retiring[i]);
+	o->nretiring = 0;
+	for (int i = 0; i < o->n; i++)
+		d->retired_drops += o->sinks[i]->ops->destroy(o->sinks[i]);
+	o->n = 0;
 }

@@ -28,10 +28,25 @@ void pt_daemon_print_plan(struct daemon *d)
 			printf("%s: always on, via %s\n", desc->info.name, desc->attach);
 			continue;
 		}
-		printf("probe %s:\n  attach: %s\n  filters:\n", desc->info.name, desc->attach);
-		if (pt_filter_compile(&pc->filter, 0, &plan) == 0) {
+		if (!desc->schema.name) { /* dns: runs for the other probes */
+			printf("probe %s:\n  attach: %s\n", desc->info.name, desc->attach);
+			pt_naming_describe(d);
+			continue;
+		}
+		printf("probe %s:\n", desc->info.name);
+		if (desc->origin)
+			printf("  from: %s\n", desc->origin);
+		printf("  attach: %s\n", desc->attach);
+		if (desc->schema.network && printf("  filters:\n") &&
+		    pt_filter_compile(&pc->filter, 0, &plan) == 0) {
 			pt_filter_describe(&plan, print_line, NULL);
 			pt_filter_plan_free(&plan);
+		}
+		if (pc->containers.n) {
+			char labels[4096];
+
+			pt_label_filter_format(&pc->containers, labels, sizeof(labels));
+			printf("  container_labels (in the kernel, by mount namespace): %s\n", labels);
 		}
 		if (pc->nplugins) {
 			printf("  plugins:\n");

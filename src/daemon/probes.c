@@ -20,29 +20,47 @@
 #include "kernel_features.h"
 #include "log.h"
 
-void pt_daemon_probe_rows(struct daemon *d)
+/*
+ * Row d->nrows for desc, its record types and loss counters after those of
+ * the rows before it.  Rows are only ever appended (external probes at a
+ * reload too), so a type or counter never changes its row.
+ */
+int pt_daemon_add_row(struct daemon *d, const struct pt_probe_desc *desc)
 {
 	uint32_t rec = 1, loss = 0; /* record type 0 is never valid */
+	struct pt_obj_consts *c;
 
+	if (d->nrows) {
+		c = &d->consts[d->nrows - 1];
+		rec = c->rec_base + d->rows[d->nrows - 1]->nrecords;
+		loss = c->loss_base + d->rows[d->nrows - 1]->nlosses;
+	}
+	if (d->nrows == PT_PROBES_MAX || rec + desc->nrecords > PT_REC_TYPES ||
+	    loss + desc->nlosses > PT_LOSS_SLOTS) {
+		pt_err("probe %s: out of probe rows, record types or loss counters",
+		       desc->info.name);
+		return -ENOSPC;
+	}
+	c = &d->consts[d->nrows];
+	memset(c, 0, sizeof(*c));
+	c->rec_base = rec;
+	c->loss_base = loss;
+	/* set by open_shared() for the rows there at start-up */
+	c->max_depth = d->env.max_depth;
+	c->wakeup_bytes = d->env.wakeup_bytes;
+	c->flags = d->env.kflags;
+	for (unsigned int r = 0; r < desc->nrecords; r++)
+		d->rec_row[rec + r] = (uint8_t)(d->nrows + 1);
+	d->rows[d->nrows++] = desc;
+	return 0;
+}
+
+void pt_daemon_probe_rows(struct daemon *d)
+{
 	d->nrows = 0;
 	memset(d->rec_row, 0, sizeof(d->rec_row));
-	for (size_t i = 0; pt_probe_table[i] && d->nrows < PT_PROBES_MAX; i++) {
-		const struct pt_probe_desc *desc = pt_probe_table[i];
-		struct pt_obj_consts *c = &d->consts[d->nrows];
-
-		if (rec + desc->nrecords > PT_REC_TYPES || loss + desc->nlosses > PT_LOSS_SLOTS) {
-			pt_err("probe %s: out of record types or loss counters", desc->info.name);
-			continue;
-		}
-		memset(c, 0, sizeof(*c));
-		c->rec_base = rec;
-		c->loss_base = loss;
-		for (unsigned int r = 0; r < desc->nrecords; r++)
-			d->rec_row[rec + r] = (uint8_t)(d->nrows + 1);
-		rec += desc->nrecords;
-		loss += desc->nlosses;
-		d->rows[d->nrows++] = desc;
-	}
+	for (size_t i = 0; pt_probe_table[i]; i++)
+		pt_daemon_add_row(d, pt_probe_table[i]);
 }
 
 const struct pt_probe_schema *const *pt_daemon_schemas(const struct daemon *d)
@@ -62,7 +80,9 @@ const struct pt_probe_config *pt_daemon_probe_config(const struct daemon *d, siz
 {
 	const char *name = d->rows[i]->schema.name;
 
-	return name ? pt_config_probe(cfg, name) : NULL;
+	if (!name)
+		return d->rows[i]->derived_config ? d->rows[i]->derived_config(cfg) : NULL;
+	return pt_config_probe(cfg, name);
 }
 
 bool pt_daemon_probe_wanted(const struct daemon *d, size_t i, const struct pt_config *cfg)
@@ -72,28 +92,39 @@ bool pt_daemon_probe_wanted(const struct daemon *d, size_t i, const struct pt_co
 	return d->rows[i]->always || (pc && pc->present);
 }
 
-/* PT_FEAT_* of the probes configuration cfg runs */
-static unsigned int features(const struct daemon *d, const struct pt_config *cfg)
+/*
+ * PT_FEAT_* of the probes configuration cfg runs; the optional ones only
+ * when with_optional, and then only those actually running.
+ */
+static unsigned int features(const struct daemon *d, const struct pt_config *cfg,
+			     bool with_optional)
 {
 	unsigned int need = 0;
 
-	for (size_t i = 0; i < d->nrows; i++)
-		if (pt_daemon_probe_wanted(d, i, cfg) && d->rows[i]->features)
-			need |= d->rows[i]->features(pt_daemon_probe_config(d, i, cfg));
+	for (size_t i = 0; i < d->nrows; i++) {
+		if (!pt_daemon_probe_wanted(d, i, cfg) || !d->rows[i]->features)
+			continue;
+		if (d->rows[i]->optional && (!with_optional || !d->probes[i]))
+			continue;
+		need |= d->rows[i]->features(pt_daemon_probe_config(d, i, cfg));
+	}
 	return need;
 }
 
 int pt_daemon_check_features(struct daemon *d)
 {
-	return pt_check_kernel_features(features(d, &d->cfg), &d->env.kflags);
+	/* an optional probe's missing feature is its open() failing: a warning */
+	return pt_check_kernel_features(features(d, &d->cfg, false), &d->env.kflags);
 }
 
 unsigned int pt_daemon_caps_needed(const struct daemon *d)
 {
-	unsigned int f = features(d, &d->cfg);
+	unsigned int f = features(d, &d->cfg, true);
 
 	return (f & PT_FEAT_CGROUP_SOCK ? PT_CAPS_CGROUP : 0) |
-	       (f & PT_FEAT_PROC_FDS ? PT_CAPS_PROC_FDS : 0);
+	       (f & PT_FEAT_PROC_FDS ? PT_CAPS_PROC_FDS : 0) |
+	       (d->containers && d->settings.containers.enabled != PT_CONTAINERS_OFF ?
+			PT_CAPS_CONTAINERS : 0);
 }
 
 /* The ring buffer and loss counters every object shares. */
@@ -120,18 +151,24 @@ static int open_shared(struct daemon *d)
 	for (size_t i = 0; i < d->nrows; i++) {
 		d->consts[i].max_depth = d->env.max_depth;
 		d->consts[i].wakeup_bytes = d->env.wakeup_bytes;
-		d->consts[i].kflags = d->env.kflags;
+		d->consts[i].flags = (d->consts[i].flags & ~PT_K_ALL) | d->env.kflags;
 	}
 	return 0;
 }
 
-/* Close row i's object, keeping its userland loss counts in the totals. */
+/*
+ * Close row i's object, keeping its userland loss counts in the totals.
+ * Its records still in the ring buffer are consumed first, while the
+ * object (and an external probe's state, which decodes them) is there.
+ */
 static void close_row(struct daemon *d, size_t i)
 {
 	struct pt_probe *p = d->probes[i];
 
 	if (!p)
 		return;
+	if (d->rb)
+		ring_buffer__consume(d->rb);
 	for (unsigned int j = 0; j < PT_PROBE_USER_LOSSES; j++)
 		d->user_lost_retired[i][j] += p->user_lost[j];
 	pt_probe_destroy(p);
@@ -142,12 +179,13 @@ static int open_row(struct daemon *d, size_t i, const struct pt_config *cfg,
 		    struct pt_probe **out)
 {
 	const struct pt_probe_desc *desc = d->rows[i];
-	struct pt_probe *p = pt_probe_new(desc, &d->consts[i]);
+	const struct pt_probe_config *pc = pt_daemon_probe_config(d, i, cfg);
+	struct pt_probe *p = pt_probe_new(desc, &d->consts[i], pc);
 	int err;
 
 	if (!p)
 		return -ENOMEM;
-	err = desc->open(p, &d->env, pt_daemon_probe_config(d, i, cfg));
+	err = desc->open(p, &d->env, pc);
 	if (err) {
 		pt_probe_destroy(p);
 		return err;
@@ -170,6 +208,11 @@ int pt_daemon_open_probes(struct daemon *d)
 			if (d->rows[i]->always != !pass || !pt_daemon_probe_wanted(d, i, &d->cfg))
 				continue;
 			err = open_row(d, i, &d->cfg, &d->probes[i]);
+			if (err && d->rows[i]->optional) {
+				pt_warn("probe %s not running (%s): pidtree goes on without it",
+					d->rows[i]->info.name, strerror(-err));
+				continue;
+			}
 			if (err)
 				return err;
 			if (!d->rows[i]->always) {
@@ -211,9 +254,13 @@ static int reload_row(struct daemon *d, size_t i, const struct pt_config *old,
 		d->stale[i] = false;
 		return 0;
 	}
+	/* container_labels on or off is in the object's read-only data */
 	if (*slot && !d->stale[i] && !(desc->needs_reopen && desc->needs_reopen(oc, nc)) &&
+	    pt_probe_container_filter(*slot) == (nc->containers.n > 0) &&
 	    pt_probe_filters_fit(*slot, nc)) {
 		err = pt_probe_install_filters(*slot, nc);
+		if (!err)
+			err = pt_daemon_containers_refilter(d, *slot, nc);
 		if (err) {
 			pt_err("reload: %s keeps its previous filters", desc->info.name);
 			d->stale[i] = true;

@@ -42,9 +42,11 @@ void pt_daemon_reload(struct daemon *d)
 	}
 	pt_diags_print(&diags);
 	pt_diags_free(&diags);
+	pt_daemon_containers_reload(d, &ns);
 	failures = pt_daemon_reload_probes(d, &d->cfg, &ncfg);
 	pt_config_free(&d->cfg);
 	d->cfg = ncfg;
+	pt_naming_apply(d); /* dns: the name table as the new configuration says */
 	/* remote includes: cache the documents now in force, new remote_include_* */
 	pt_remote_commit(d->remote);
 	pt_remote_set_opts(d->remote, &ns.remote);

@@ -52,69 +52,6 @@ struct pt_dns_table {
 	struct pt_dns_table_stats st;
 };
 
-/* ---- options ------------------------------------------------------------------ */
-
-void pt_dns_opts_init(struct pt_dns_opts *o)
-{
-	memset(o, 0, sizeof(*o));
-	o->max_entries = PT_DNS_DEFAULT_ENTRIES;
-	o->min_ttl = PT_DNS_DEFAULT_MIN_TTL;
-	o->max_ttl = PT_DNS_DEFAULT_MAX_TTL;
-	o->names_per_addr = PT_DNS_DEFAULT_PER_ADDR;
-}
-
-static int number(const char *key, const char *v, unsigned long lo, unsigned long hi,
-		  uint32_t *out, char *err, size_t errlen)
-{
-	unsigned long n;
-	char *end;
-
-	errno = 0;
-	n = strtoul(v, &end, 10);
-	if (v[0] < '0' || v[0] > '9' || *end || errno || n < lo || n > hi) {
-		snprintf(err, errlen, "%s: '%s' is not a number in %lu-%lu", key, v, lo, hi);
-		return -EINVAL;
-	}
-	*out = (uint32_t)n;
-	return 0;
-}
-
-int pt_dns_opts_set(struct pt_dns_opts *o, const char *key, const char *value, char *err,
-		    size_t errlen)
-{
-	if (!strcmp(key, "max_entries"))
-		return number(key, value, PT_DNS_ENTRIES_MIN, PT_DNS_ENTRIES_MAX, &o->max_entries,
-			      err, errlen);
-	if (!strcmp(key, "min_ttl"))
-		return number(key, value, 0, PT_DNS_TTL_LIMIT, &o->min_ttl, err, errlen);
-	if (!strcmp(key, "max_ttl"))
-		return number(key, value, 1, PT_DNS_TTL_LIMIT, &o->max_ttl, err, errlen);
-	if (!strcmp(key, "names_per_address"))
-		return number(key, value, 1, PT_DNS_PER_ADDR_MAX, &o->names_per_addr, err, errlen);
-	snprintf(err, errlen, "unknown key '%s'", key);
-	return -ENOENT;
-}
-
-int pt_dns_opts_check(const struct pt_dns_opts *o, char *err, size_t errlen)
-{
-	if (o->max_entries < PT_DNS_ENTRIES_MIN || o->max_entries > PT_DNS_ENTRIES_MAX) {
-		snprintf(err, errlen, "max_entries: %u is not in %u-%u", o->max_entries,
-			 PT_DNS_ENTRIES_MIN, PT_DNS_ENTRIES_MAX);
-		return -EINVAL;
-	}
-	if (o->names_per_addr < 1 || o->names_per_addr > PT_DNS_PER_ADDR_MAX) {
-		snprintf(err, errlen, "names_per_address: %u is not in 1-%u", o->names_per_addr,
-			 PT_DNS_PER_ADDR_MAX);
-		return -EINVAL;
-	}
-	if (o->max_ttl < 1 || o->max_ttl > PT_DNS_TTL_LIMIT || o->min_ttl > o->max_ttl) {
-		snprintf(err, errlen, "min_ttl (%u) and max_ttl (%u) must satisfy 0 <= min_ttl <= max_ttl <= %u",
-			 o->min_ttl, o->max_ttl, PT_DNS_TTL_LIMIT);
-		return -EINVAL;
-	}
-	return 0;
-}
-
 /* ---- hashing ------------------------------------------------------------------ */
 
 #define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))

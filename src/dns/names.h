@@ -43,39 +43,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dns_opts.h"
+
 #define PT_DNS_MAX_CNAMES 8   /* CNAME links followed and kept per name */
 #define PT_DNS_TEXT_MAX 256   /* bytes per entry for the name and its chain */
 
-/* [dns] settings in pidtree.conf: defaults and bounds */
-#define PT_DNS_DEFAULT_ENTRIES 8192u
-#define PT_DNS_ENTRIES_MIN 16u
-#define PT_DNS_ENTRIES_MAX 1048576u
-#define PT_DNS_DEFAULT_MIN_TTL 60u
-#define PT_DNS_DEFAULT_MAX_TTL 86400u
-#define PT_DNS_TTL_LIMIT 604800u /* a week: RFC 8767's cap on a cached TTL */
-#define PT_DNS_DEFAULT_PER_ADDR 4u
-#define PT_DNS_PER_ADDR_MAX 16u
-
-struct pt_dns_opts {
-	uint32_t max_entries;    /* max_entries = */
-	uint32_t min_ttl;        /* min_ttl = (seconds) */
-	uint32_t max_ttl;        /* max_ttl = (seconds) */
-	uint32_t names_per_addr; /* names_per_address = */
-	uint64_t seed;           /* hash key; 0 = random (tests pass one) */
-};
-
-/* The defaults above. */
-void pt_dns_opts_init(struct pt_dns_opts *o);
 /*
- * Set one [dns] key of pidtree.conf from its text value: max_entries,
- * min_ttl, max_ttl, names_per_address.  0; -ENOENT for an unknown key;
- * -EINVAL for a bad value, with a message ("max_entries: 'x' is not a
- * number in 16-1048576") in err.
+ * The [dns] options of pidtree.conf (struct pt_dns_opts, its defaults,
+ * bounds and parser) are in core's dns_opts.h, which the settings parser
+ * reads too; the table uses max_entries, min_ttl, max_ttl, names_per_addr
+ * and seed.
  */
-int pt_dns_opts_set(struct pt_dns_opts *o, const char *key, const char *value, char *err,
-		    size_t errlen);
-/* Checks across keys (min_ttl <= max_ttl).  0 or -EINVAL with err set. */
-int pt_dns_opts_check(const struct pt_dns_opts *o, char *err, size_t errlen);
 
 /* Bytes a table of max_entries entries allocates. */
 size_t pt_dns_table_bytes(uint32_t max_entries);

@@ -4,7 +4,8 @@
  *
  * Fields (names fixed, or built from plugin keys sanitised to [A-Z0-9_];
  * never taken from event data):
- *   MESSAGE              one-line summary (pt_event_summary, control bytes escaped)
+ *   MESSAGE              one-line summary (pt_event_summary, as the text
+ *                        output's lines; control bytes escaped)
  *   MESSAGE_ID           fixed per probe (conf/pidtree.catalog explains each)
  *   PRIORITY, SYSLOG_IDENTIFIER   [journald] priority= / identifier=
  *   PIDTREE_PROBE PIDTREE_TIMESTAMP PIDTREE_PID PIDTREE_UID PIDTREE_USERNAME
@@ -15,6 +16,14 @@
  *                        tcp_accept: PIDTREE_SADDR and PIDTREE_SPORT are the
  *                        remote peer, PIDTREE_DADDR and PIDTREE_PORT local)
  *   PIDTREE_SPORT        tcp_accept
+ *   PIDTREE_CONTAINER_ID PIDTREE_CONTAINER_NAME PIDTREE_CONTAINER_IMAGE
+ *   PIDTREE_CONTAINER_RUNTIME PIDTREE_POD PIDTREE_POD_NAMESPACE
+ *                        a process in a container (the ID always, the
+ *                        others when known; the pod's for Kubernetes)
+ *   PIDTREE_DADDR_NAME PIDTREE_DADDR_CNAMES   dns: the name of PIDTREE_DADDR
+ *                        and its CNAME chain (space-separated), when known
+ *                        (udp_session: one per named destination);
+ *                        tcp_accept: PIDTREE_SADDR_NAME PIDTREE_SADDR_CNAMES
  *   PIDTREE_ERROR        when the event has an error
  *   PIDTREE_<KEY>        plugin fields (PIDTREE_FIELD_<KEY> if KEY is one of
  *                        the names above)
@@ -45,6 +54,9 @@ static const char *const own_names[] = {
 	"PROBE", "TIMESTAMP", "PID",   "UID",	   "USERNAME",	    "CMDLINE",	  "DADDR",
 	"SADDR", "LADDR",     "PORT",  "PROTOCOL", "ERROR",	    "PROCTREE_JSON", "EVENT_JSON",
 	"SPORT",
+	"CONTAINER_ID", "CONTAINER_NAME", "CONTAINER_IMAGE", "CONTAINER_RUNTIME", "POD",
+	"POD_NAMESPACE", /* containers */
+	"DADDR_NAME", "DADDR_CNAMES", "SADDR_NAME", "SADDR_CNAMES", /* dns */
 };
 
 
@@ -80,6 +92,28 @@ static void fieldu(struct pt_jd_fields *s, const char *name, long long v)
 
 	snprintf(tmp, sizeof(tmp), "%lld", v);
 	fieldz(s, name, tmp);
+}
+
+/* dns: PIDTREE_<ADDR>_NAME and PIDTREE_<ADDR>_CNAMES (the chain, space-separated) */
+static void name_fields(struct pt_jd_fields *s, const char *addr, const struct pt_event_name *n)
+{
+	size_t i, nc = n->ncnames < PT_EVENT_CNAMES_MAX ? n->ncnames : PT_EVENT_CNAMES_MAX;
+	char fname[32];
+
+	if (!n->name)
+		return;
+	snprintf(fname, sizeof(fname), "PIDTREE_%s_NAME", addr);
+	fieldz(s, fname, n->name);
+	if (!nc)
+		return;
+	pt_buf_reset(&s->tmp);
+	for (i = 0; i < nc; i++) {
+		if (i)
+			pt_buf_addc(&s->tmp, ' ');
+		pt_buf_adds(&s->tmp, n->cnames[i] ? n->cnames[i] : "");
+	}
+	snprintf(fname, sizeof(fname), "PIDTREE_%s_CNAMES", addr);
+	field(s, fname, s->tmp.data ? s->tmp.data : "", s->tmp.len, s->o->field_max);
 }
 
 /* PIDTREE_<KEY>: upper case, anything outside [A-Z0-9_] as '_', <= 64 bytes. */
@@ -127,6 +161,24 @@ static void json_field(struct pt_jd_fields *s, const char *name, const struct pt
 		field(s, name, s->tmp.data, s->tmp.len, s->tmp.len);
 }
 
+/* ---- containers ---- */
+static void fieldz_set(struct pt_jd_fields *s, const char *name, const char *v)
+{
+	if (v && v[0])
+		fieldz(s, name, v);
+}
+
+static void container_fields(struct pt_jd_fields *s, const struct pt_event_container *c)
+{
+	fieldz(s, "PIDTREE_CONTAINER_ID", c->id);
+	fieldz_set(s, "PIDTREE_CONTAINER_NAME", c->name);
+	fieldz_set(s, "PIDTREE_CONTAINER_IMAGE", c->image);
+	fieldz_set(s, "PIDTREE_CONTAINER_RUNTIME", c->runtime);
+	fieldz_set(s, "PIDTREE_POD", c->pod);
+	fieldz_set(s, "PIDTREE_POD_NAMESPACE", c->pod_namespace);
+}
+/* ---- end containers ---- */
+
 /* A JSON record that is not an event (ev NULL), e.g. lost_event_telemetry. */
 static void build_record(struct pt_jd_fields *s, const char *json, size_t len)
 {
@@ -152,7 +204,7 @@ static void build(struct pt_jd_fields *s, const struct pt_event *ev, const char 
 	size_t i, nfields;
 
 	pt_buf_reset(&s->tmp);
-	pt_event_summary(&s->tmp, ev);
+	pt_event_summary(&s->tmp, ev, &(struct pt_summary_opts){ .width = PT_SUMMARY_JOURNAL_WIDTH });
 	field(s, "MESSAGE", s->tmp.data ? s->tmp.data : "", s->tmp.len, s->o->field_max);
 	if (ev->probe && ev->probe->message_id)
 		fieldz(s, "MESSAGE_ID", ev->probe->message_id);
@@ -172,6 +224,10 @@ static void build(struct pt_jd_fields *s, const struct pt_event *ev, const char 
 		if (ev->saddr[0])
 			fieldz(s, "PIDTREE_SADDR", ev->saddr);
 	}
+	if (ev->probe && ev->probe->shape == PT_SHAPE_CONNECT)
+		name_fields(s, "DADDR", &ev->peer_name);
+	else if (ev->probe && ev->probe->shape == PT_SHAPE_ACCEPT)
+		name_fields(s, "SADDR", &ev->peer_name);
 	if (ev->laddr[0])
 		fieldz(s, "PIDTREE_LADDR", ev->laddr);
 	if (ev->daddr[0] || ev->laddr[0] || ev->has_port)
@@ -181,9 +237,12 @@ static void build(struct pt_jd_fields *s, const struct pt_event *ev, const char 
 	for (i = 0; ev->dests && i < ev->ndests; i++) {
 		fieldz(s, "PIDTREE_DADDR", ev->dests[i].daddr);
 		fieldu(s, "PIDTREE_PORT", ev->dests[i].port);
+		name_fields(s, "DADDR", &ev->dests[i].name);
 	}
 	if (ev->protocol)
 		fieldz(s, "PIDTREE_PROTOCOL", ev->protocol);
+	if (ev->container) /* containers */
+		container_fields(s, ev->container);
 	if (ev->error[0])
 		field(s, "PIDTREE_ERROR", ev->error, strnlen(ev->error, sizeof(ev->error)),
 		      s->o->field_max);

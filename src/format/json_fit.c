@@ -6,6 +6,7 @@
 #include "json_fit.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,25 +27,29 @@ static size_t longest_cmdline(const struct pt_event *ev, size_t nproc)
 }
 
 /*
- * Serialise cp (a copy of ev) with every cmdline longer than cap cut to cap
- * bytes plus the marker and only the first nproc ancestors.  store holds
- * ev->nproc * (cap + sizeof(PT_CUT_MARKER)) bytes.
+ * Serialise cp (a copy of ev) with the first nproc ancestors only, the
+ * process's own cmdline cut to lcap bytes and the others to cap (each with
+ * the marker).  store holds ev->nproc * (slot) bytes, slot >= both caps +
+ * the marker.
  */
 static void fit_attempt(struct pt_buf *b, struct pt_event *cp, const struct pt_event *ev,
-			size_t cap, size_t nproc, char *store, size_t max, pt_json_ser ser)
+			size_t lcap, size_t cap, size_t nproc, char *store, size_t slot, size_t max,
+			pt_json_ser ser)
 {
-	size_t i, slot = cap + sizeof(PT_CUT_MARKER);
+	size_t i;
+	bool cut = false;
 
 	memcpy(cp->error, ev->error, sizeof(cp->error));
 	cp->nproc = nproc;
 	for (i = 0; i < nproc; i++) {
 		const char *c = ev->proctree[i].cmdline;
-		size_t l = strlen(c), k;
+		size_t l = strlen(c), k, m = i ? cap : lcap;
 
 		cp->proctree[i].cmdline = c;
-		if (l <= cap)
+		if (l <= m)
 			continue;
-		k = pt_utf8_cut(c, l, cap);
+		cut = true;
+		k = pt_utf8_cut(c, l, m);
 		memcpy(store + i * slot, c, k);
 		memcpy(store + i * slot + k, PT_CUT_MARKER, sizeof(PT_CUT_MARKER));
 		cp->proctree[i].cmdline = store + i * slot;
@@ -52,14 +57,20 @@ static void fit_attempt(struct pt_buf *b, struct pt_event *cp, const struct pt_e
 	if (nproc < ev->nproc)
 		pt_event_add_error(cp, "ancestry cut to %zu of %zu, cmdlines to %zu bytes (size limit %zu)",
 				   nproc, ev->nproc, cap, max);
-	else
-		pt_event_add_error(cp, "cmdlines cut to %zu bytes (size limit %zu)", cap, max);
+	else if (cut)
+		pt_event_add_error(cp, "cmdlines cut to %zu bytes, the process's own to %zu (size limit %zu)",
+				   cap, lcap, max);
 	ser(b, cp);
 }
 
+/*
+ * The process's own cmdline matters most (it is what made the connection):
+ * it keeps up to a third of the limit while its ancestors' are shortened,
+ * and is shortened itself only when theirs are down to the minimum.
+ */
 int pt_json_fit(struct pt_buf *b, const struct pt_event *ev, size_t max, pt_json_ser ser)
 {
-	size_t start = b->len, nproc, longest, cap;
+	size_t start = b->len, nproc, longest, cap, lcap, slot;
 	struct pt_event *cp = NULL;
 	char *store = NULL;
 	int err = -EMSGSIZE;
@@ -81,13 +92,15 @@ int pt_json_fit(struct pt_buf *b, const struct pt_event *ev, size_t max, pt_json
 		cap = longest - 1;
 	if (cap < 8)
 		cap = 8;
-	store = malloc((nproc ? nproc : 1) * (cap + sizeof(PT_CUT_MARKER)));
+	lcap = max / 3 > cap ? max / 3 : cap;
+	slot = lcap + sizeof(PT_CUT_MARKER);
+	store = malloc((nproc ? nproc : 1) * slot);
 	if (!store) {
 		err = -ENOMEM;
 		goto out;
 	}
 	for (;;) {
-		fit_attempt(b, cp, ev, cap, nproc, store, max, ser);
+		fit_attempt(b, cp, ev, lcap, cap, nproc, store, slot, max, ser);
 		if (b->oom) {
 			err = -ENOMEM;
 			break;
@@ -99,6 +112,8 @@ int pt_json_fit(struct pt_buf *b, const struct pt_event *ev, size_t max, pt_json
 		b->len = start;
 		if (cap > 8)
 			cap = cap / 2 > 8 ? cap / 2 : 8;
+		else if (lcap > 8)
+			lcap = lcap / 2 > 8 ? lcap / 2 : 8;
 		else if (nproc > 1)
 			nproc /= 2;
 		else

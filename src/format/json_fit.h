@@ -11,9 +11,10 @@
 /*
  * Append ser(ev) (pt_json_event or pt_json_proctree) in at most max bytes.
  * When the whole does not fit, the serialisation is redone on a copy of the
- * event whose command lines are cut (PT_CUT_MARKER) to the largest length
- * that fits, halving down to 8 bytes, then with the ancestry shortened; the
- * copy's "error" says what was cut.  The output is always complete, valid
+ * event whose command lines are cut (PT_CUT_MARKER): the ancestors' to the
+ * largest length that fits, halving down to 8 bytes, while the process's
+ * own keeps up to a third of max; then that one too; then the ancestry is
+ * shortened.  The copy's "error" says what was cut.  The output is always complete, valid
  * JSON.  0, -EMSGSIZE (cannot fit: nothing appended) or -ENOMEM.
  */
 typedef void (*pt_json_ser)(struct pt_buf *b, const struct pt_event *ev);

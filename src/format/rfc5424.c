@@ -7,8 +7,12 @@
  *  - header fields: printable US-ASCII (33-126, others become '_'), cut to
  *    RFC 5424's lengths (255/48/128/32), "-" (NILVALUE) when empty;
  *  - TIMESTAMP: the event time, UTC, microseconds (RFC 3339);
- *  - SD: [SD-ID probe="" pid="" user="" daddr="" saddr="" laddr="" port=""
- *    sport="" protocol="" error="" <plugin fields> cmdline=""]; PARAM-VALUEs escaped
+ *  - SD: [SD-ID probe="" pid="" user="" daddr="" daddr_name="" saddr=""
+ *    saddr_name="" laddr="" port="" sport="" protocol="" container_id=""
+ *    container_name="" container_image="" container_runtime="" pod=""
+ *    pod_namespace="" error="" <plugin fields> cmdline=""] (the names, dns,
+ *    when known; container_*: a process in a container, the id always, the
+ *    others when known; pod*: Kubernetes); PARAM-VALUEs escaped
  *    ('"', '\', ']'), valid UTF-8 without control characters, values cut at
  *    PT_SD_VALUE_MAX (cmdline: PT_SD_CMDLINE_MAX) input bytes + "...";
  *  - MSG: the JSON event, optionally after a UTF-8 BOM.
@@ -105,7 +109,11 @@ static void sd_num(struct sd *sd, const char *name, long long v)
 static bool own_param(const char *key)
 {
 	static const char *const own[] = { "probe", "pid", "user", "daddr", "saddr", "laddr",
-					   "port", "sport", "protocol", "error", "cmdline" };
+					   "port", "sport", "protocol", "error", "cmdline",
+					   /* containers */
+					   "container_id", "container_name", "container_image",
+					   "container_runtime", "pod", "pod_namespace",
+					   "daddr_name", "saddr_name" /* dns */ };
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(own); i++)
@@ -113,6 +121,24 @@ static bool own_param(const char *key)
 			return true;
 	return false;
 }
+
+/* ---- containers ---- */
+static void sd_str_set(struct sd *sd, const char *name, const char *v)
+{
+	if (v && v[0])
+		sd_str(sd, name, v);
+}
+
+static void sd_container(struct sd *sd, const struct pt_event_container *c)
+{
+	sd_str(sd, "container_id", c->id);
+	sd_str_set(sd, "container_name", c->name);
+	sd_str_set(sd, "container_image", c->image);
+	sd_str_set(sd, "container_runtime", c->runtime);
+	sd_str_set(sd, "pod", c->pod);
+	sd_str_set(sd, "pod_namespace", c->pod_namespace);
+}
+/* ---- end containers ---- */
 
 static void put_sd(struct pt_buf *b, const struct pt_syslog_fmt *f, const struct pt_event *ev,
 		   const char *type)
@@ -141,8 +167,12 @@ static void put_sd(struct pt_buf *b, const struct pt_syslog_fmt *f, const struct
 		sd_str(&sd, "user", leaf->username);
 	if (ev->daddr[0]) {
 		sd_str(&sd, "daddr", ev->daddr);
+		if (ev->peer_name.name && ev->probe && ev->probe->shape == PT_SHAPE_CONNECT)
+			sd_str(&sd, "daddr_name", ev->peer_name.name); /* dns */
 		if (ev->saddr[0])
 			sd_str(&sd, "saddr", ev->saddr);
+		if (ev->peer_name.name && ev->probe && ev->probe->shape == PT_SHAPE_ACCEPT)
+			sd_str(&sd, "saddr_name", ev->peer_name.name); /* dns */
 	}
 	if (ev->laddr[0])
 		sd_str(&sd, "laddr", ev->laddr);
@@ -152,10 +182,14 @@ static void put_sd(struct pt_buf *b, const struct pt_syslog_fmt *f, const struct
 		sd_num(&sd, "sport", ev->sport);
 	for (i = 0; ev->dests && i < ev->ndests && i < 8; i++) {
 		sd_str(&sd, "daddr", ev->dests[i].daddr);
+		if (ev->dests[i].name.name)
+			sd_str(&sd, "daddr_name", ev->dests[i].name.name); /* dns */
 		sd_num(&sd, "port", ev->dests[i].port);
 	}
 	if (ev->protocol)
 		sd_str(&sd, "protocol", ev->protocol);
+	if (ev->container) /* containers */
+		sd_container(&sd, ev->container);
 	if (ev->error[0])
 		sd_param(&sd, "error", ev->error, strnlen(ev->error, sizeof(ev->error)),
 			 PT_SD_VALUE_MAX);

@@ -7,6 +7,7 @@
 #ifndef PIDTREE_TEXT_H
 #define PIDTREE_TEXT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "buf.h"
@@ -16,14 +17,19 @@
 
 enum pt_text_mode {
 	/*
-	 * For people (journald MESSAGE): \n \r \t \e and \\ as C escapes,
-	 * other control characters and invalid UTF-8 bytes as \xNN.
+	 * For people (journald MESSAGE, the text output): \n \r \t \e and \\
+	 * as C escapes, other control characters and invalid UTF-8 bytes as
+	 * \xNN, the valid characters that mislead a reader (pt_unicode_unsafe:
+	 * C1 controls, U+2028/U+2029, bidirectional formatting) as \uXXXX
+	 * (lower case), so that nothing can move the cursor, end the line or
+	 * show the text in another order than it is stored.
 	 */
 	PT_TEXT_HUMAN,
 	/*
 	 * RFC 5424 PARAM-VALUE: '"', '\' and ']' escaped with '\'; control
-	 * characters and invalid UTF-8 bytes replaced by U+FFFD, so the value
-	 * is valid UTF-8 without control characters.
+	 * characters, the unsafe characters and invalid UTF-8 bytes replaced
+	 * by U+FFFD (a PARAM-VALUE has no other escape), so the value is valid
+	 * UTF-8 without control characters or line breaks.
 	 */
 	PT_TEXT_SD,
 };
@@ -34,5 +40,21 @@ enum pt_text_mode {
  */
 void pt_text_append(struct pt_buf *b, const char *s, size_t n, size_t max,
 		    enum pt_text_mode mode);
+
+/*
+ * Columns of s[0..n) rendered in mode: one per character copied (a wide
+ * character counts as one), one per byte of an escape; max when there are
+ * more (the count stops there).
+ */
+size_t pt_text_cols(const char *s, size_t n, size_t max, enum pt_text_mode mode);
+
+/*
+ * Append the rendering of s[0..n) in at most cols columns: whole, or cut
+ * between two units (never inside an escape or a character) and followed
+ * by PT_CUT_MARKER, which counts in cols.  Returns the columns written.
+ * Reads s only as far as cols columns of it go.
+ */
+size_t pt_text_append_cols(struct pt_buf *b, const char *s, size_t n, size_t cols,
+			   enum pt_text_mode mode);
 
 #endif

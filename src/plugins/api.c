@@ -416,3 +416,16 @@ const struct pidtree_api pt_plugin_api = {
 	.add_bool = add_bool,
 };
 
+
+const struct pidtree_api *pt_plugins_api(void)
+{
+	return &pt_plugin_api;
+}
+
+struct pidtree_event *pt_plugins_event(struct pt_plugins *m, struct pt_event *ev)
+{
+	m->arena_used = 0;
+	m->probe_ev.ev = ev;
+	m->probe_ev.m = m;
+	return &m->probe_ev;
+}

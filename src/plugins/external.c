@@ -11,9 +11,7 @@
 #endif
 #include <dlfcn.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <link.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -49,67 +47,14 @@ static void builtin_names(char *buf, size_t len)
 					builtins[i]->name);
 }
 
-/*
- * dlopen() the plugin from *fd, the descriptor that passed the trusted-file
- * policy, by its /proc/self/fd name: what is loaded is what was checked,
- * whatever happens to the path meanwhile.
- *
- * glibc knows a loaded object by the name it was opened with, and gives it
- * back for that name without opening anything: the /proc/self/fd/N name of
- * a descriptor since closed, of an object still loaded (the instance that a
- * reload replaces), would return that old object.  So the name is tried
- * first with RTLD_NOLOAD: when an object answers to it by name, the
- * descriptor moves to a higher number and the next name is tried.  An
- * object found under another name is this very file (glibc matched it by
- * device and inode), already loaded: then that one is what we get, rightly.
- * NULL with the reason in err.
- */
-static void *dlopen_fd(int *fd, char *err, size_t errlen)
-{
-	char name[64];
-	struct link_map *lm;
-	bool taken;
-	void *dl;
-	int nfd;
-
-	for (int tries = 0;; tries++) {
-		snprintf(name, sizeof(name), "/proc/self/fd/%d", *fd);
-		dl = dlopen(name, RTLD_LAZY | RTLD_LOCAL | RTLD_NOLOAD);
-		if (!dl) {
-			dlerror(); /* not loaded: the usual case */
-			break;
-		}
-		taken = dlinfo(dl, RTLD_DI_LINKMAP, &lm) != 0 || !lm->l_name ||
-			!strcmp(lm->l_name, name);
-		dlclose(dl);
-		if (!taken)
-			break;
-		if (tries == 64) {
-			snprintf(err, errlen, "no free /proc/self/fd name to load it by");
-			return NULL;
-		}
-		nfd = fcntl(*fd, F_DUPFD_CLOEXEC, *fd + 1);
-		if (nfd < 0) {
-			snprintf(err, errlen, "%s", strerror(errno));
-			return NULL;
-		}
-		close(*fd);
-		*fd = nfd;
-	}
-	dl = dlopen(name, RTLD_NOW | RTLD_LOCAL);
-	if (!dl)
-		snprintf(err, errlen, "%s", dlerror());
-	return dl;
-}
-
 /* Find the plugin of in->name: built in, else DIR/NAME.so.  0 or -EINVAL (reported). */
 int pt_plugin_find(struct pt_plugins *m, struct pt_pinst *in)
 {
 	struct pidtree_ctx *ctx = &in->ctx;
 	const struct pidtree_plugin *p;
 	char path[PATH_MAX], why[PATH_MAX + 256], names[128];
-	int fd, dfd = -1;
 	void *dl;
+	int err;
 
 	for (size_t i = 0; i < NBUILTINS; i++) {
 		if (!strcmp(builtins[i]->name, in->name)) {
@@ -135,33 +80,17 @@ int pt_plugin_find(struct pt_plugins *m, struct pt_pinst *in)
 		pt_plugin_report(ctx, PIDTREE_ERR, NULL, "plugin path too long");
 		return -EINVAL;
 	}
-	fd = pt_trust_open(path, 0, NULL, why, sizeof(why));
-	if (fd == -ENOENT || fd == -ENOTDIR) {
-		pt_plugin_report(ctx, PIDTREE_ERR, NULL, "unknown plugin (built in: %s; %s)", names,
-				 why);
-		return -EINVAL;
-	}
-	/* the directory itself may not be sticky either: it is where plugins come from */
-	if (fd >= 0) {
-		dfd = pt_trust_open(m->extra_path, O_DIRECTORY, NULL, why, sizeof(why));
-		if (dfd >= 0)
-			close(dfd);
-	}
-	if (fd < 0 || dfd < 0) {
-		if ((fd < 0 ? fd : dfd) == -EPERM)
+	dl = pt_trust_dlopen(m->extra_path, path, &err, why, sizeof(why));
+	if (!dl) {
+		if (err == -ENOENT || err == -ENOTDIR)
+			pt_plugin_report(ctx, PIDTREE_ERR, NULL, "unknown plugin (built in: %s; %s)",
+					 names, why);
+		else if (err == -EPERM)
 			pt_plugin_report(ctx, PIDTREE_ERR, NULL,
 			       "refusing to load %s: %s; plugin files and directories must be "
 			       "writable by root only", path, why);
 		else
 			pt_plugin_report(ctx, PIDTREE_ERR, NULL, "cannot load %s: %s", path, why);
-		if (fd >= 0)
-			close(fd);
-		return -EINVAL;
-	}
-	dl = dlopen_fd(&fd, why, sizeof(why));
-	close(fd);
-	if (!dl) {
-		pt_plugin_report(ctx, PIDTREE_ERR, NULL, "cannot load %s: %s", path, why);
 		return -EINVAL;
 	}
 	in->dl = dl;

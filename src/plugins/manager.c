@@ -372,15 +372,21 @@ int pt_plugins_reconfigure(struct pt_plugins *m, const struct pt_config *cfg,
 			pt_diag_add(diags, PT_DIAG_ERROR, NULL, 0, "out of memory loading plugins");
 		return err;
 	}
+	/*
+	 * Old instances not taken over go; then the taken ones lose the mark.
+	 * Two passes: a set can move to another index (a probe before it lost
+	 * its plugins), and an instance unmarked early would be destroyed
+	 * while the new set holds it.
+	 */
 	for (int k = 0; k < PT_PLUGIN_SETS; k++) {
-		/* old instances not taken over go; the taken ones lose the mark */
 		for (size_t i = 0; i < old[k].n; i++)
 			if (!old[k].v[i]->reused)
 				inst_destroy(m, old[k].v[i]);
 		free(old[k].v);
+	}
+	for (int k = 0; k < PT_PLUGIN_SETS; k++)
 		for (size_t i = 0; i < m->set[k].n; i++)
 			m->set[k].v[i]->reused = false;
-	}
 	return 0;
 }
 

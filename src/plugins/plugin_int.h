@@ -97,6 +97,7 @@ struct pt_plugins {
 	struct pt_users users;
 	size_t arena_used;
 	char arena[ARENA_SIZE];
+	struct pidtree_event probe_ev; /* pt_plugins_event()'s handle */
 };
 
 /* A plugin argument is a YAML node of the configuration tree. */

@@ -79,6 +79,19 @@ size_t pt_plugins_count(const struct pt_plugins *m);
 void pt_plugins_describe(const struct pt_plugins *m, const char *probe,
 			 void (*line)(void *ctx, const char *s), void *ctx);
 
+/* ---- for external probes (src/daemon/extprobe*.c) ----------------------------- */
+
+/* The plugin ABI's function table (what plugins get in init()). */
+const struct pidtree_api *pt_plugins_api(void);
+/*
+ * The ABI's handle on ev outside pt_plugins_process(), for an external
+ * probe's decode(): add_str() and friends copy into m's per-event arena,
+ * emptied here, so what they add stays valid until the next call on m
+ * (use a manager of its own, with no plugins: pt_plugins_process() on
+ * another manager does not touch it).
+ */
+struct pidtree_event *pt_plugins_event(struct pt_plugins *m, struct pt_event *ev);
+
 /* ---- for the built-in plugins ------------------------------------------------ */
 
 extern const struct pidtree_plugin pt_builtin_sourceipmap;

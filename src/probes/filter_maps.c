@@ -66,13 +66,16 @@ bool pt_probe_filters_fit(const struct pt_probe *p, const struct pt_probe_config
 int pt_probe_filters_init(struct pt_probe *p, const struct pt_probe_config *pc,
 			  struct bpf_object *obj, volatile uint32_t *generation)
 {
+	int err;
+
 	p->filter_v4 = pt_probe_map(p, obj, "pt_filter_v4");
 	p->filter_v6 = pt_probe_map(p, obj, "pt_filter_v6");
 	p->ports = pt_probe_map(p, obj, "pt_ports");
 	if (!p->filter_v4 || !p->filter_v6 || !p->ports)
 		return -EINVAL;
 	p->generation = generation;
-	return pt_probe_install_filters(p, pc);
+	err = pt_probe_install_filters(p, pc);
+	return err ? err : pt_probe_containers_init(p, pc, obj);
 }
 
 /*
@@ -104,10 +107,15 @@ static int delete_plan(struct pt_probe *p, const struct pt_filter_plan *plan, si
 int pt_probe_install_filters(struct pt_probe *p, const struct pt_probe_config *pc)
 {
 	struct pt_filter_plan plan;
-	uint32_t old = *p->generation & 1, gen = old ^ 1;
+	uint32_t old, gen;
 	size_t n4 = 0, n6 = 0;
 	int err, fd;
 
+	/* an object without filters (not a network probe, the dns capture): nothing to swap */
+	if (!p->generation)
+		return 0;
+	old = *p->generation & 1;
+	gen = old ^ 1;
 	err = pt_filter_compile(&pc->filter, (uint8_t)gen, &plan);
 	if (err)
 		return err;

@@ -237,6 +237,10 @@ static int check_cgroup(struct probe_ctx *c, bool need_mount)
 		  "bpf_get_current_task in cgroup socket programs", "5.8" },
 		{ BPF_PROG_TYPE_CGROUP_SOCK, BPF_FUNC_probe_read_kernel,
 		  "bpf_probe_read_kernel in cgroup socket programs", "5.8" },
+		{ BPF_PROG_TYPE_CGROUP_SKB, BPF_FUNC_get_current_task,
+		  "bpf_get_current_task in cgroup_skb programs", "5.8" },
+		{ BPF_PROG_TYPE_CGROUP_SKB, BPF_FUNC_probe_read_kernel,
+		  "bpf_probe_read_kernel in cgroup_skb programs", "5.8" },
 	};
 	char root[4096];
 	int err;
@@ -302,7 +306,8 @@ static unsigned int probe_kflags(struct probe_ctx *c)
 	    has_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_get_current_task_btf) == 1)
 		k |= PT_K_TASK_BTF;
 	if (has_helper(BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_FUNC_get_current_task_btf) == 1 &&
-	    has_helper(BPF_PROG_TYPE_CGROUP_SOCK, BPF_FUNC_get_current_task_btf) == 1)
+	    has_helper(BPF_PROG_TYPE_CGROUP_SOCK, BPF_FUNC_get_current_task_btf) == 1 &&
+	    has_helper(BPF_PROG_TYPE_CGROUP_SKB, BPF_FUNC_get_current_task_btf) == 1)
 		k |= PT_K_TASK_BTF_CGROUP;
 	if (off && *off && strcmp(off, "0")) {
 		pt_info("PIDTREE_NO_TASK_BTF is set: the ancestry walk of kernels before 5.11 "

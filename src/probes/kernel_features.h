@@ -13,7 +13,8 @@
  *   bpf_ktime_get_boot_ns                                           5.8
  * and for probes with PT_FEAT_CGROUP_SOCK (cgroup socket programs):
  *   cgroup/sendmsg4 (sock_addr) programs                            4.18
- *   bpf_get_current_task, bpf_probe_read_kernel in them             5.8
+ *   bpf_get_current_task, bpf_probe_read_kernel in them (and in      5.8
+ *   cgroup_skb programs)
  *   cgroup/sock_release programs                                    5.9
  *   a mounted cgroup2 file system (PT_FEAT_CGROUP_MOUNT: hooks attach to its root)
  * and for PT_FEAT_TRACEFS: the syscall tracepoints in tracefs.
@@ -22,9 +23,10 @@
  * on (tests/vm/kernels.sh).
  *
  * What is not required but used where the kernel has it is returned as
- * PT_K_* flags (pidtree.h) for every BPF object's pt_consts:
+ * PT_K_* flags (pidtree.h), set in every BPF object's pt_consts.flags:
  *   bpf_get_current_task_btf in tp_btf and tracepoint programs      5.11
- *   bpf_get_current_task_btf in cgroup socket programs              5.15
+ *   bpf_get_current_task_btf in cgroup socket and cgroup_skb        5.15
+ *   programs
  * Without them the same ancestry walk is done with bpf_get_current_task and
  * CO-RE reads.
  */

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -26,6 +27,8 @@
 #include "probe.h"
 
 #define NAME "net_listen"
+
+enum { USER_SNAPSHOT_CONTAINER = 0 }; /* user_lost[] */
 
 static const char *const own_keys[] = {
 	"protocols", "snapshot_periodicity", "snapshot_delay", "same_namespace_only",
@@ -200,7 +203,7 @@ static int net_listen_decode(unsigned int rec, const void *data, size_t len, str
 {
 	const struct pt_conn_record *r = data;
 
-	if (len < sizeof(*r) || !pt_ancestry_ok(&r->tree, len - sizeof(*r)))
+	if (len < sizeof(*r) || !pt_ancestry_ok(&r->tree, PT_TREE_AVAIL(r, len)))
 		return -EINVAL;
 	pt_addr_to_str(r->family, r->saddr, ev->laddr, sizeof(ev->laddr));
 	ev->port = r->sport;
@@ -208,6 +211,20 @@ static int net_listen_decode(unsigned int rec, const void *data, size_t len, str
 	ev->protocol = r->protocol == IPPROTO_UDP ? "udp" : "tcp";
 	*tree = &r->tree;
 	return 0;
+}
+
+/*
+ * The mount namespace of pid (0 when it cannot be read): a snapshot's
+ * container_labels are decided on the same set of namespaces as the
+ * kernel's events.
+ */
+static uint32_t proc_mntns(uint32_t pid)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%u/ns/mnt", pid);
+	return stat(path, &st) ? 0 : (uint32_t)st.st_ino;
 }
 
 /* One event per listening socket that exists now, marked "snapshot": true. */
@@ -230,8 +247,14 @@ static void snapshot(struct pt_probe *p, uint64_t now, const struct pt_emitter *
 	for (i = 0; i < n; i++) {
 		struct pt_event *ev = &nl->ev;
 
+		uint32_t mntns = l[i].pid ? proc_mntns(l[i].pid) : 0;
+
 		if (pt_filter_drops(&nl->plan, l[i].family, l[i].addr, l[i].port))
 			continue;
+		if (pt_probe_container_filter(p) && !pt_probe_container_has(p, mntns)) {
+			p->user_lost[USER_SNAPSHOT_CONTAINER]++;
+			continue;
+		}
 		pt_event_reset(ev);
 		ev->probe = &p->desc->info;
 		ev->ts_us = pt_boot_ns_to_real_us(now, em->boot_to_real_ns);
@@ -246,6 +269,7 @@ static void snapshot(struct pt_probe *p, uint64_t now, const struct pt_emitter *
 			pt_event_add_error(ev, "owner of socket inode %llu not found",
 					   (unsigned long long)l[i].inode);
 		} else {
+			nl->tree.t.mntns = mntns; /* names its container (with /proc/PID/cgroup) */
 			pt_proc_cache_resolve(em->cache, &nl->tree.t, flags, ev);
 		}
 		pt_event_add_bool(ev, "snapshot", true);
@@ -317,7 +341,16 @@ static unsigned int features(const struct pt_probe_config *pc)
 }
 
 static const struct pt_loss_def losses[] = {
-	{ NAME, "records lost (ring buffer full; raise --ringbuf-kib)", PT_LOST_EVENTS },
+	[PT_LISTEN_LOSS_RING] = { NAME, "records lost (ring buffer full; raise --ringbuf-kib)",
+				  PT_LOST_EVENTS },
+	[PT_LISTEN_LOSS_CONTAINER] = { NAME "_container_filtered", PT_CONTAINER_FILTERED_WHAT,
+				       PT_COUNTED },
+};
+
+static const struct pt_loss_def user_losses[] = {
+	[USER_SNAPSHOT_CONTAINER] = { NAME "_snapshot_container_filtered",
+				      "listeners of snapshots outside the containers container_labels "
+				      "matches", PT_COUNTED },
 };
 
 const struct pt_probe_desc pt_net_listen_probe = {
@@ -331,7 +364,9 @@ const struct pt_probe_desc pt_net_listen_probe = {
 		  "cgroup/bind4, cgroup/bind6 (exclude_random_bind)",
 	.nrecords = 1,
 	.losses = losses,
-	.nlosses = 1,
+	.nlosses = 2,
+	.user_losses = user_losses,
+	.nuser_losses = 1,
 	.priv_size = sizeof(struct net_listen),
 	.free_priv = free_priv,
 	.features = features,

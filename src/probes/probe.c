@@ -12,7 +12,8 @@
 
 #include "log.h"
 
-struct pt_probe *pt_probe_new(const struct pt_probe_desc *desc, const struct pt_obj_consts *c)
+struct pt_probe *pt_probe_new(const struct pt_probe_desc *desc, const struct pt_obj_consts *c,
+			      const struct pt_probe_config *pc)
 {
 	struct pt_probe *p = calloc(1, sizeof(*p));
 
@@ -27,6 +28,16 @@ struct pt_probe *pt_probe_new(const struct pt_probe_desc *desc, const struct pt_
 	}
 	p->desc = desc;
 	p->consts = *c;
+	p->consts.flags &= ~PT_CONSTS_F_CONTAINERS;
+	pt_label_filter_init(&p->cfilter);
+	if (pc && pc->containers.n) {
+		p->consts.flags |= PT_CONSTS_F_CONTAINERS;
+		if (pt_label_filter_copy(&p->cfilter, &pc->containers)) {
+			free(p->priv);
+			free(p);
+			return NULL;
+		}
+	}
 	return p;
 }
 
@@ -35,6 +46,8 @@ void pt_probe_destroy(struct pt_probe *p)
 	if (!p)
 		return;
 	pt_filter_plan_free(&p->live);
+	pt_label_filter_free(&p->cfilter);
+	free(p->cmnt);
 	if (p->priv && p->desc->free_priv)
 		p->desc->free_priv(p->priv);
 	free(p->priv);
@@ -64,12 +77,17 @@ struct bpf_map *pt_probe_map(const struct pt_probe *p, struct bpf_object *obj, c
 int pt_probe_prepare(struct pt_probe *p, const struct pt_probe_env *env,
 		     const struct pt_probe_config *pc, struct bpf_object_skeleton *skeleton)
 {
-	struct bpf_object *obj = *skeleton->obj;
+	p->skeleton = skeleton;
+	return pt_probe_prepare_obj(p, env, pc, *skeleton->obj);
+}
+
+int pt_probe_prepare_obj(struct pt_probe *p, const struct pt_probe_env *env,
+			 const struct pt_probe_config *pc, struct bpf_object *obj)
+{
 	struct bpf_map *events;
 	struct bpf_map *lost, *v4, *v6;
 	int err;
 
-	p->skeleton = skeleton;
 	events = pt_probe_map(p, obj, "pt_events");
 	lost = pt_probe_map(p, obj, "pt_lost");
 	v4 = bpf_object__find_map_by_name(obj, "pt_filter_v4");
@@ -81,6 +99,10 @@ int pt_probe_prepare(struct pt_probe *p, const struct pt_probe_env *env,
 		err = bpf_map__reuse_fd(lost, env->lost_fd);
 	if (err)
 		return pt_probe_fail(p, "share the event ring buffer", err);
+	p->env = env;
+	err = pt_probe_size_containers(p, obj);
+	if (err)
+		return err;
 	if (v4 && v6 && pc)
 		return pt_probe_size_filters(p, pc, v4, v6);
 	return 0;

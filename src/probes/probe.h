@@ -11,8 +11,9 @@
  *
  * What every probe object shares: the ring buffer and loss counters
  * (created by the daemon, struct pt_probe_env), the read-only pt_consts
- * (depth limit, wake-up threshold, its record types and loss counters), and
- * the filter maps with their generation switch (filter.bpf.h).
+ * (depth limit, wake-up threshold, its record types and loss counters), the
+ * filter maps with their generation switch (filter.bpf.h), and the
+ * container_labels map (containers.bpf.h, container_maps.c).
  */
 #ifndef PIDTREE_PROBE_H
 #define PIDTREE_PROBE_H
@@ -41,16 +42,37 @@ struct pt_probe_env {
 	uint32_t max_depth;
 	uint64_t wakeup_bytes; /* ring backlog that wakes the consumer */
 	uint32_t kflags;       /* PT_K_* of this kernel (kernel_features.h) */
+	/*
+	 * container_labels: fill p's map (pt_probe_containers_set) with the
+	 * mount namespaces of the running containers matching pc's filter.
+	 * Called after load and before attach, so that a probe opened (or
+	 * re-opened on reload) never runs with an empty map it should not
+	 * have.  NULL: nothing fills it (the map stays empty: nothing matches).
+	 */
+	int (*containers_fill)(void *ctx, struct pt_probe *p, const struct pt_probe_config *pc);
+	void *containers_ctx;
+};
+
+/* A DNS answer the dns probe captured, checked, for the daemon's name table. */
+struct pt_dns_answer {
+	uint64_t ts_ns;         /* when it arrived (boot clock, as every record) */
+	uint32_t netns;         /* network namespace of the socket that sent the query */
+	uint32_t tgid;          /* the process that sent it; 0: not known */
+	const uint8_t *payload; /* the DNS message, without TCP's length prefix */
+	size_t caplen;          /* bytes at payload */
+	size_t msglen;          /* the whole message's length (> caplen: captured in part) */
 };
 
 /*
  * What a probe needs to produce events outside the plain record -> event
  * path (udp_session's start/end records, net_listen's snapshots, the
- * process records): the process cache and the daemon's emit function.
+ * process records): the process cache and the daemon's emit function; and
+ * where the dns probe hands its answers (the daemon's name table).
  */
 struct pt_emitter {
 	struct pt_proc_cache *cache;
 	void (*emit)(void *ctx, struct pt_event *ev);
+	void (*dns_answer)(void *ctx, const struct pt_dns_answer *a);
 	void *ctx;
 	int64_t boot_to_real_ns; /* CLOCK_REALTIME - CLOCK_BOOTTIME */
 };
@@ -69,6 +91,10 @@ struct pt_loss_def {
 	enum pt_loss_kind kind;
 };
 
+/* The counter every network probe has for container_labels (containers.bpf.h). */
+#define PT_CONTAINER_FILTERED_WHAT \
+	"events of processes outside the containers container_labels matches (dropped in the kernel)"
+
 /* Kernel features a probe needs (features.c checks them at start-up). */
 #define PT_FEAT_CGROUP_SOCK  (1u << 0) /* cgroup socket programs on the cgroup2 root */
 #define PT_FEAT_CGROUP_MOUNT (1u << 1) /* a mounted cgroup2 file system */
@@ -82,7 +108,22 @@ struct pt_probe_desc {
 	struct pt_probe_schema schema; /* YAML key and own keys; name NULL: not configurable */
 	bool always;                   /* opened whatever the configuration */
 	bool by_default;               /* on when there is no probe configuration file */
+	/*
+	 * A probe no YAML key configures, whose configuration the daemon
+	 * derives (the dns capture: from [dns] and the probes whose events are
+	 * named): that configuration within cfg (optional; it runs when
+	 * present, like a configured probe).
+	 */
+	const struct pt_probe_config *(*derived_config)(const struct pt_config *cfg);
+	/*
+	 * An enrichment of the other probes' events (the dns capture): its
+	 * kernel features are not required at start-up and a failure to open
+	 * it leaves pidtree running without it, with a warning, rather than
+	 * take the other probes down.
+	 */
+	bool optional;
 	const char *attach;            /* attach points, for -p and messages */
+	const char *origin;            /* external probes: "PATH (external, version V)", for -p */
 	unsigned int nrecords;         /* record types rec_base + 0 .. nrecords - 1 */
 	const struct pt_loss_def *losses; /* kernel counters pt_lost[loss_base + i] */
 	unsigned int nlosses;
@@ -102,6 +143,7 @@ struct pt_probe_desc {
 	/*
 	 * Fill the probe-specific fields of ev from record rec (0 ..
 	 * nrecords - 1) and point *tree at its ancestry snapshot.  0 or -EINVAL.
+	 * ev->probe is already &info (external probes find themselves by it).
 	 */
 	int (*decode)(unsigned int rec, const void *data, size_t len, struct pt_event *ev,
 		      const struct pt_ancestry **tree);
@@ -130,6 +172,15 @@ struct pt_probe {
 	volatile uint32_t *generation; /* the object's pt_generation (mmapped .bss) */
 	uint32_t filter_cap;           /* entries each LPM map holds (both generations) */
 	struct pt_filter_plan live;    /* the entries of the live generation */
+	/* container_labels (container_maps.c): the object's pt_containers, and
+	 * the mount namespaces it holds (sorted), when consts.flags has
+	 * PT_CONSTS_F_CONTAINERS */
+	const struct pt_probe_env *env;
+	struct pt_label_filter cfilter; /* the container_labels it runs with */
+	struct bpf_map *containers;
+	uint32_t *cmnt;
+	size_t ncmnt, capcmnt;
+	uint64_t containers_full; /* namespaces refused: the map was full */
 	void *priv;
 	uint64_t user_lost[PT_PROBE_USER_LOSSES];
 };
@@ -152,6 +203,9 @@ const struct pt_probe_desc *pt_probe_find(const char *name);
  */
 int pt_probe_prepare(struct pt_probe *p, const struct pt_probe_env *env,
 		     const struct pt_probe_config *pc, struct bpf_object_skeleton *skeleton);
+/* The same for an object without a skeleton (external probes): its links go unchecked. */
+int pt_probe_prepare_obj(struct pt_probe *p, const struct pt_probe_env *env,
+			 const struct pt_probe_config *pc, struct bpf_object *obj);
 /*
  * After load, before attach: remember the object's filter maps and its
  * generation switch (its pt_generation, in the skeleton's .bss), and
@@ -171,8 +225,37 @@ bool pt_probe_filters_fit(const struct pt_probe *p, const struct pt_probe_config
 /* Log a failed load or attach step: "NAME: cannot WHAT: reason". */
 int pt_probe_fail(const struct pt_probe *p, const char *what, int err);
 
-/* A probe of desc with its consts and zeroed priv; NULL when out of memory. */
-struct pt_probe *pt_probe_new(const struct pt_probe_desc *desc, const struct pt_obj_consts *c);
+/* ---- container_labels (container_maps.c) --------------------------------- */
+
+/* Whether p runs with container_labels (its object filters by pt_containers). */
+bool pt_probe_container_filter(const struct pt_probe *p);
+/* Before load (part of prepare): size pt_containers, 1 entry when unused. */
+int pt_probe_size_containers(struct pt_probe *p, struct bpf_object *obj);
+/*
+ * After load, before attach (part of pt_probe_filters_init): remember the
+ * object's pt_containers and have env->containers_fill fill it.  0 or
+ * -errno, logged.
+ */
+int pt_probe_containers_init(struct pt_probe *p, const struct pt_probe_config *pc,
+			     struct bpf_object *obj);
+/* One mount namespace in or out of the map: 0, -E2BIG (full, counted), -errno. */
+int pt_probe_container_add(struct pt_probe *p, uint32_t mntns);
+int pt_probe_container_del(struct pt_probe *p, uint32_t mntns);
+bool pt_probe_container_has(const struct pt_probe *p, uint32_t mntns);
+/*
+ * Make the map hold exactly want[0..n) (any order; sorted in place): the
+ * new ones are added before the old ones are removed, so a container in
+ * both sets never drops out.  0, or the first error (the rest is still
+ * applied).
+ */
+int pt_probe_containers_set(struct pt_probe *p, uint32_t *want, size_t n);
+
+/*
+ * A probe of desc with its consts and zeroed priv; NULL when out of memory.
+ * pc (NULL: not configurable) decides the consts' flags (container_labels).
+ */
+struct pt_probe *pt_probe_new(const struct pt_probe_desc *desc, const struct pt_obj_consts *c,
+			      const struct pt_probe_config *pc);
 void pt_probe_destroy(struct pt_probe *p);
 
 /*

@@ -100,13 +100,18 @@ static int tcp_accept_decode(unsigned int rec, const void *data, size_t len, str
 {
 	const struct pt_conn_record *r = data;
 
-	if (len < sizeof(*r) || !pt_ancestry_ok(&r->tree, len - sizeof(*r)))
+	if (len < sizeof(*r) || !pt_ancestry_ok(&r->tree, PT_TREE_AVAIL(r, len)))
 		return -EINVAL;
 	pt_addr_to_str(r->family, r->saddr, ev->saddr, sizeof(ev->saddr));
 	pt_addr_to_str(r->family, r->daddr, ev->daddr, sizeof(ev->daddr));
 	ev->sport = r->sport;
 	ev->port = r->dport;
 	ev->has_port = true;
+	/* dns: the remote peer, named as of the accept */
+	ev->peer.ts_ns = r->hdr.ts_ns;
+	ev->peer.netns = r->netns;
+	ev->peer.family = r->family;
+	memcpy(ev->peer.addr, r->saddr, 16);
 	*tree = &r->tree;
 	return 0;
 }
@@ -129,6 +134,8 @@ static const struct pt_loss_def losses[] = {
 	[PT_ACCEPT_LOSS_NOT_ACCEPTED] = { NAME "_not_accepted",
 					  "connections established and closed, never accepted",
 					  PT_COUNTED },
+	[PT_ACCEPT_LOSS_CONTAINER] = { NAME "_container_filtered",
+				       PT_CONTAINER_FILTERED_WHAT, PT_COUNTED },
 };
 
 static const struct pt_loss_def user_losses[] = {
@@ -151,7 +158,7 @@ const struct pt_probe_desc pt_tcp_accept_probe = {
 		  "ESTABLISHED: the accept queue)",
 	.nrecords = 1,
 	.losses = losses,
-	.nlosses = 2,
+	.nlosses = 3,
 	.user_losses = user_losses,
 	.nuser_losses = 1,
 	.priv_size = sizeof(struct accept_state),

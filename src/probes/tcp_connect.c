@@ -4,10 +4,12 @@
  * and IPv6, from sock/inet_sock_set_state CLOSE -> SYN_SENT.
  */
 #include <errno.h>
+#include <string.h>
 
 #include <bpf/libbpf.h>
 
 #include "probe.h"
+#include "tcp_connect.h"
 #include "tcp_connect.skel.h"
 
 #define NAME "tcp_connect"
@@ -49,18 +51,26 @@ static int tcp_connect_decode(unsigned int rec, const void *data, size_t len, st
 {
 	const struct pt_conn_record *r = data;
 
-	if (len < sizeof(*r) || !pt_ancestry_ok(&r->tree, len - sizeof(*r)))
+	if (len < sizeof(*r) || !pt_ancestry_ok(&r->tree, PT_TREE_AVAIL(r, len)))
 		return -EINVAL;
 	pt_addr_to_str(r->family, r->daddr, ev->daddr, sizeof(ev->daddr));
 	pt_addr_to_str(r->family, r->saddr, ev->saddr, sizeof(ev->saddr));
 	ev->port = r->dport;
 	ev->has_port = true;
+	/* dns: the destination, named as of the connect */
+	ev->peer.ts_ns = r->hdr.ts_ns;
+	ev->peer.netns = r->netns;
+	ev->peer.family = r->family;
+	memcpy(ev->peer.addr, r->daddr, 16);
 	*tree = &r->tree;
 	return 0;
 }
 
 static const struct pt_loss_def losses[] = {
-	{ NAME, "records lost (ring buffer full; raise --ringbuf-kib)", PT_LOST_EVENTS },
+	[PT_CONNECT_LOSS_RING] = { NAME, "records lost (ring buffer full; raise --ringbuf-kib)",
+				   PT_LOST_EVENTS },
+	[PT_CONNECT_LOSS_CONTAINER] = { NAME "_container_filtered", PT_CONTAINER_FILTERED_WHAT,
+					PT_COUNTED },
 };
 
 const struct pt_probe_desc pt_tcp_connect_probe = {
@@ -71,7 +81,7 @@ const struct pt_probe_desc pt_tcp_connect_probe = {
 	.attach = "tp_btf/inet_sock_set_state (CLOSE -> SYN_SENT, in the connecting task)",
 	.nrecords = 1,
 	.losses = losses,
-	.nlosses = 1,
+	.nlosses = 2,
 	.open = tcp_connect_open,
 	.decode = tcp_connect_decode,
 };

@@ -87,6 +87,10 @@ struct session {
 	size_t nproc;
 	struct pt_event_proc proc[PT_MAX_DEPTH]; /* strings owned (strdup) */
 	char *error;
+	/* the sender's container identity at start: named when the event is emitted */
+	uint32_t mntns;
+	uint64_t cgroup_id;
+	char cgroup_name[PT_CGROUP_NAME_LEN];
 };
 
 struct udp_state {
@@ -255,6 +259,9 @@ static void on_start(struct udp_state *u, const struct pt_udp_start_record *r,
 		}
 	}
 	s->error = u->ev.error[0] ? strdup(u->ev.error) : NULL;
+	s->mntns = u->ev.mntns;
+	s->cgroup_id = u->ev.cgroup_id;
+	memcpy(s->cgroup_name, u->ev.cgroup_name, sizeof(s->cgroup_name));
 	*pp = s;
 	s->older = u->newest;
 	if (u->newest)
@@ -282,6 +289,9 @@ static void emit_session(struct udp_state *u, uint64_t cookie, const struct pt_u
 		memcpy(ev->proctree, s->proc, s->nproc * sizeof(s->proc[0]));
 		if (s->error)
 			pt_event_add_error(ev, "%s", s->error);
+		ev->mntns = s->mntns;
+		ev->cgroup_id = s->cgroup_id;
+		memcpy(ev->cgroup_name, s->cgroup_name, sizeof(ev->cgroup_name));
 	} else {
 		ev->pid = ks->tgid;
 		pt_event_add_error(ev, "session start record lost");
@@ -291,6 +301,13 @@ static void emit_session(struct udp_state *u, uint64_t cookie, const struct pt_u
 
 		pt_addr_to_str(d->family, d->addr, u->dests[i].daddr, sizeof(u->dests[i].daddr));
 		u->dests[i].port = d->port;
+		/* dns: named as of its first datagram (the daemon looks it up) */
+		u->dests[i].key.ts_ns = d->first_ns;
+		u->dests[i].key.netns = ks->netns;
+		u->dests[i].key.family = d->family;
+		memcpy(u->dests[i].key.addr, d->addr, 16);
+		u->dests[i].name.name = NULL;
+		u->dests[i].name.ncnames = 0;
 		u->dests[i].msg_count = d->count;
 		u->dests[i].duration = (double)(d->last_ns - d->first_ns) / 1e9;
 	}
@@ -317,7 +334,7 @@ static int udp_handle(struct pt_probe *p, unsigned int rec, const void *data, si
 	if (rec == PT_UDP_REC_START) {
 		const struct pt_udp_start_record *r = data;
 
-		if (len < sizeof(*r) || !pt_ancestry_ok(&r->tree, len - sizeof(*r)))
+		if (len < sizeof(*r) || !pt_ancestry_ok(&r->tree, PT_TREE_AVAIL(r, len)))
 			return -EINVAL;
 		on_start(u, data, em);
 		return 0;
@@ -379,6 +396,8 @@ static const struct pt_loss_def losses[] = {
 	[PT_UDP_LOSS_RING] = { NAME, "records lost (ring buffer full; raise --ringbuf-kib)", PT_LOST_EVENTS },
 	[PT_UDP_LOSS_UNTRACKED] = { NAME "_untracked", "sessions not tracked (session map full)",
 				    PT_LOST_EVENTS },
+	[PT_UDP_LOSS_CONTAINER] = { NAME "_container_filtered", PT_CONTAINER_FILTERED_WHAT,
+				    PT_COUNTED },
 };
 
 static const struct pt_loss_def user_losses[] = {
@@ -396,7 +415,7 @@ const struct pt_probe_desc pt_udp_session_probe = {
 		  "cgroup_skb/egress, cgroup/sock_release (on the cgroup2 root)",
 	.nrecords = 2,
 	.losses = losses,
-	.nlosses = 2,
+	.nlosses = 3,
 	.user_losses = user_losses,
 	.nuser_losses = 1,
 	.priv_size = sizeof(struct udp_state),

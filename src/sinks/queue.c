@@ -2,10 +2,10 @@
 /*
  * Bounded record queue + writer thread (see queue.h).  The ring of records is
  * protected by one mutex; the event loop holds it only for the few
- * instructions of a push, never across I/O.  The writer thread runs with
- * cancellation disabled except inside deliver(), so pt_async_stop() can
- * cancel a deliver() stuck on a dead receiver without ever cancelling the
- * thread while it holds the lock.
+ * instructions of a push, never across I/O.  The writer thread is never
+ * cancelled; one that pt_async_stop() stops waiting for is marked orphaned
+ * under the lock, and whichever of the two sides sees the other gone frees
+ * the queue and releases ctx, so it happens exactly once.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -21,7 +21,7 @@
 
 #define BACKOFF_MIN_MS 100u
 #define BACKOFF_MAX_MS 10000u
-#define CANCEL_WAIT_MS 1000u
+#define STOP_GRACE_MS 200u /* after the drain deadline, for a deliver() to return */
 
 struct slot {
 	void *rec;
@@ -35,8 +35,10 @@ struct pt_async {
 	pthread_t thread;
 	struct slot *ring;
 	size_t cap, head, count, bytes, max_bytes;
-	bool closing, done, cancelled;
+	bool closing, done;
+	bool orphaned; /* pt_async_stop gave up: the writer frees everything */
 	struct timespec deadline; /* CLOCK_MONOTONIC, valid when closing */
+	unsigned int drain_ms;    /* what the deadline was set to */
 	struct pt_async_stats st;
 	const struct pt_async_ops *ops;
 	void *ctx;
@@ -106,37 +108,22 @@ static void backoff_wait(struct pt_async *a, unsigned int ms)
 	}
 }
 
-/* Cancellation cleanup: runs only if the thread is cancelled in deliver(). */
-static void on_cancel(void *arg)
+/* The last user of a: free it and release ctx.  Lock not held. */
+static void destroy(struct pt_async *a)
 {
-	struct pt_async *a = arg;
-
-	pthread_mutex_lock(&a->lock);
-	a->cancelled = true;
-	a->done = true;
-	pthread_cond_broadcast(&a->done_cond);
-	pthread_mutex_unlock(&a->lock);
-}
-
-static int deliver(struct pt_async *a, const struct slot *s)
-{
-	int old, r;
-
-	pthread_cleanup_push(on_cancel, a);
-	pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, &old);
-	r = a->ops->deliver(a->ctx, s->rec, s->len);
-	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
-	pthread_cleanup_pop(0);
-	return r;
+	pthread_cond_destroy(&a->wake);
+	pthread_cond_destroy(&a->done_cond);
+	pthread_mutex_destroy(&a->lock);
+	a->ops->release(a->ctx);
+	free(a->ring);
+	free(a);
 }
 
 static void *writer(void *arg)
 {
 	struct pt_async *a = arg;
 	unsigned int backoff = 0;
-	int old;
 
-	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
 	pthread_mutex_lock(&a->lock);
 	for (;;) {
 		struct slot s;
@@ -148,8 +135,10 @@ static void *writer(void *arg)
 			break;
 		s = a->ring[a->head];
 		pthread_mutex_unlock(&a->lock);
-		r = deliver(a, &s);
+		r = a->ops->deliver(a->ctx, s.rec, s.len);
 		pthread_mutex_lock(&a->lock);
+		if (a->orphaned)
+			break; /* counted as lost by pt_async_stop already */
 		if (r == -EAGAIN) {
 			a->st.retries++;
 			backoff = backoff ? backoff * 2 : BACKOFF_MIN_MS;
@@ -174,6 +163,12 @@ static void *writer(void *arg)
 	if (a->ops->close)
 		a->ops->close(a->ctx);
 	pthread_mutex_lock(&a->lock);
+	if (a->orphaned) {
+		/* nobody waits for us: the queue and ctx are ours to free */
+		pthread_mutex_unlock(&a->lock);
+		destroy(a);
+		return NULL;
+	}
 	a->done = true;
 	pthread_cond_broadcast(&a->done_cond);
 	pthread_mutex_unlock(&a->lock);
@@ -188,7 +183,7 @@ int pt_async_start(struct pt_async **out, const char *name, size_t max_items,
 	struct pt_async *a;
 	int err;
 
-	if (!max_items || !ops || !ops->deliver)
+	if (!max_items || !ops || !ops->deliver || !ops->release)
 		return -EINVAL;
 	a = calloc(1, sizeof(*a));
 	if (!a)
@@ -270,49 +265,78 @@ static void wait_done(struct pt_async *a, unsigned int extra_ms)
 			break;
 }
 
+/* Lock held. */
+static void close_locked(struct pt_async *a, unsigned int drain_ms)
+{
+	if (a->closing)
+		return;
+	a->closing = true;
+	a->drain_ms = drain_ms;
+	ts_now(&a->deadline);
+	ts_add_ms(&a->deadline, drain_ms);
+	pthread_cond_broadcast(&a->wake);
+}
+
+void pt_async_close(struct pt_async *a, unsigned int drain_ms)
+{
+	pthread_mutex_lock(&a->lock);
+	close_locked(a, drain_ms);
+	pthread_mutex_unlock(&a->lock);
+}
+
+bool pt_async_closed(struct pt_async *a)
+{
+	bool done;
+
+	pthread_mutex_lock(&a->lock);
+	done = a->done;
+	pthread_mutex_unlock(&a->lock);
+	return done;
+}
+
 void pt_async_stop(struct pt_async *a, unsigned int drain_ms, struct pt_async_stats *final)
 {
-	bool done, cancelled;
+	struct pt_async_stats st;
+	char name[sizeof(a->name)];
+	pthread_t thread;
 	size_t left;
 
 	if (!a)
 		return;
 	pthread_mutex_lock(&a->lock);
-	a->closing = true;
-	ts_now(&a->deadline);
-	ts_add_ms(&a->deadline, drain_ms);
-	pthread_cond_broadcast(&a->wake);
-	wait_done(a, 200);
+	close_locked(a, drain_ms);
+	wait_done(a, STOP_GRACE_MS);
 	if (!a->done) {
-		/* stuck in deliver(): the only place where cancellation is enabled */
+		/*
+		 * Stuck in deliver(): the records still queued, the one in
+		 * deliver() among them, are lost; the thread frees the queue
+		 * and ctx when (if ever) deliver() returns.
+		 */
 		left = a->count;
+		a->st.abandoned += left;
+		a->orphaned = true;
+		st = a->st;
+		thread = a->thread;
+		memcpy(name, a->name, sizeof(name));
 		pthread_mutex_unlock(&a->lock);
-		pt_warn("%s: receiver not responding after %u ms; %zu records not delivered",
-			a->name, drain_ms, left);
-		pthread_cancel(a->thread);
-		pthread_mutex_lock(&a->lock);
-		wait_done(a, 200 + CANCEL_WAIT_MS);
-	}
-	done = a->done;
-	cancelled = a->cancelled;
-	if (done)
-		abandon_all(a);
-	if (final)
-		*final = a->st;
-	pthread_mutex_unlock(&a->lock);
-	if (!done) {
-		/* the thread may still touch a: leak it, the process is exiting */
-		pt_err("%s: writer thread does not stop; leaving it", a->name);
+		/* from here on a belongs to the thread */
+		pthread_detach(thread);
+		pt_warn("%s: receiver not responding; %zu records not delivered, the writer thread is left to end on its own",
+			name, left);
+		if (final)
+			*final = st;
 		return;
 	}
+	st = a->st;
+	drain_ms = a->drain_ms;
+	pthread_mutex_unlock(&a->lock);
 	pthread_join(a->thread, NULL);
-	if (cancelled && a->ops->close)
-		a->ops->close(a->ctx);
-	pthread_cond_destroy(&a->wake);
-	pthread_cond_destroy(&a->done_cond);
-	pthread_mutex_destroy(&a->lock);
-	free(a->ring);
-	free(a);
+	if (st.abandoned)
+		pt_warn("%s: receiver not responding after %u ms; %llu records not delivered",
+			a->name, drain_ms, (unsigned long long)st.abandoned);
+	if (final)
+		*final = st;
+	destroy(a);
 }
 
 /* ---- receiver state, logged from the event loop ----------------------------- */

@@ -11,9 +11,17 @@
  * (100 ms doubling to 10 s), so a receiver restart loses nothing as long as
  * the queue does not overflow.  All locking lives in queue.c.
  *
- * pt_async_stop() drains what is queued for at most drain_ms, then gives up:
- * records still queued, and one stuck in deliver() after the deadline (the
- * thread is cancelled inside deliver() only), count as lost.
+ * Stopping: pt_async_close() starts the drain without waiting (at most
+ * drain_ms more); pt_async_stop() waits for it to end.  Nothing is ever
+ * cancelled: a thread cancelled inside a library call (libsystemd's send,
+ * getaddrinfo) can leave that library's locks held or its descriptors
+ * open.  Instead, the thread owns what it touches: ctx is freed by
+ * ops->release(), called once after the writer thread's last use of it,
+ * by pt_async_stop() when the thread has ended, or by the thread itself
+ * when pt_async_stop() gave up waiting for a deliver() stuck past the
+ * deadline (the thread was detached; it frees the queue and ctx when
+ * deliver() returns).  Records still queued at the deadline, and the one
+ * stuck in deliver(), count as lost.
  */
 #ifndef PIDTREE_QUEUE_H
 #define PIDTREE_QUEUE_H
@@ -35,6 +43,11 @@ struct pt_async_ops {
 	int (*deliver)(void *ctx, const void *rec, size_t len);
 	/* Writer thread, after the last deliver(): close sockets.  Optional. */
 	void (*close)(void *ctx);
+	/*
+	 * Free ctx (see above): the writer thread is done with it.  Required;
+	 * the caller of pt_async_stop() must not touch ctx afterwards.
+	 */
+	void (*release)(void *ctx);
 };
 
 struct pt_async_stats {
@@ -46,7 +59,11 @@ struct pt_async_stats {
 	uint64_t retries;   /* transient failures */
 };
 
-/* name is used in log messages ("journald", "syslog tcp://..."). */
+/*
+ * name is used in log messages ("journald", "syslog tcp://...").  From a
+ * successful start on, ctx belongs to the queue (ops->release frees it);
+ * after a failure it is still the caller's.
+ */
 int pt_async_start(struct pt_async **out, const char *name, size_t max_items,
 		   size_t max_bytes, const struct pt_async_ops *ops, void *ctx);
 /*
@@ -87,7 +104,20 @@ static inline uint64_t pt_async_lost(const struct pt_async_stats *st)
 	return st->full + st->rejected + st->abandoned;
 }
 
-/* Drain for at most drain_ms, stop the thread, free everything. */
+/*
+ * Start stopping: no record is accepted any more, the writer delivers what
+ * is queued for at most drain_ms more, then ends.  Does not wait; a second
+ * call keeps the first deadline.
+ */
+void pt_async_close(struct pt_async *a, unsigned int drain_ms);
+/* The writer has ended (after pt_async_close): pt_async_stop will not wait. */
+bool pt_async_closed(struct pt_async *a);
+/*
+ * pt_async_close(a, drain_ms) if not done yet, wait until the writer ends
+ * (at most the deadline and a short grace), then free the queue and
+ * release ctx, or leave both to a writer stuck in deliver() (see above).
+ * *final: the counts at that point.  a and ctx are gone for the caller.
+ */
 void pt_async_stop(struct pt_async *a, unsigned int drain_ms, struct pt_async_stats *final);
 
 #endif

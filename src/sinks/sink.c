@@ -4,6 +4,8 @@
  *
  *   json            JSON lines to [json] path= (default stdout)
  *   json:PATH       JSON lines appended to PATH ("-" = stdout)
+ *   text            one line of text per event on stdout, for people
+ *   text:PATH       the same appended to PATH ("-" = stdout)
  *   journald        the local journal (sd_journal_sendv)
  *   syslog          RFC 5424 to [syslog] target= (default unix:/dev/log)
  *   syslog:TARGET   RFC 5424 to unix:PATH, udp://HOST:PORT or tcp://HOST:PORT
@@ -36,6 +38,10 @@ int pt_sink_open(struct pt_sink **out, const char *spec, const struct pt_sink_op
 		return pt_sink_json_open(out, opts->json_path[0] ? opts->json_path : NULL);
 	if (!strncmp(spec, "json:", 5))
 		return pt_sink_json_open(out, spec + 5);
+	if (!strcmp(spec, "text"))
+		return pt_sink_text_open(out, NULL);
+	if (!strncmp(spec, "text:", 5))
+		return pt_sink_text_open(out, spec + 5);
 	if (!strcmp(spec, "journald"))
 		return pt_sink_journald_open(out, &opts->journald);
 	target = spec[6] == ':' ? spec + 7 : opts->syslog.target;

@@ -33,6 +33,16 @@ struct pt_sink_ops {
 	 * pidtree exits 1 for its service manager to restart it).
 	 */
 	int (*health)(struct pt_sink *s, char *why, size_t len);
+	/*
+	 * Optional, for the sinks whose destroy() waits for a receiver (the
+	 * queued ones): stop accepting events and deliver what is held in the
+	 * background, for at most PT_SINK_DRAIN_MS; retired() says when that
+	 * is over, after which destroy() returns at once.  A reload closes the
+	 * outputs it replaces this way, so a dead receiver never holds up the
+	 * event loop; at exit every output drains at the same time.
+	 */
+	void (*retire)(struct pt_sink *s);
+	bool (*retired)(struct pt_sink *s);
 };
 
 struct pt_sink {
@@ -43,6 +53,8 @@ struct pt_sink {
 
 /* JSON lines to path ("-" or NULL: stdout). */
 int pt_sink_json_open(struct pt_sink **out, const char *path);
+/* One line of text per event, for people (sink_text.c), to path ("-" or NULL: stdout). */
+int pt_sink_text_open(struct pt_sink **out, const char *path);
 
 /*
  * Parse a -o SINK argument and open it.  A bare "json" or "syslog" takes its

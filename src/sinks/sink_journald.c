@@ -14,13 +14,24 @@
  * sd_journal_sendv() blocks while journald's socket is full, so entries are
  * built on the event loop and written by a thread behind a bounded queue
  * (queue.h); a journald restart only delays them (the socket is addressed
- * by path on every send).
+ * by path on every send).  It has no timeout either: before each send the
+ * writer waits at most JD_ROOM_WAIT_MS for journald's socket to have room
+ * (POLLOUT on a socket of our own connected to it, which a unix datagram
+ * socket reports only while the receiver's queue is not full), and holds
+ * the entry for a retry otherwise, so that a stopped journald leaves the
+ * writer in the queue's backoff, where a stop finds it, not in sendmsg(2).
+ * (A send can still block when the queue fills between the poll and the
+ * send; the queue then leaves the writer to end on its own, queue.h.)
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #define SD_JOURNAL_SUPPRESS_LOCATION
@@ -33,6 +44,7 @@
 
 #define JD_QUEUE_BYTES (64u << 20)
 #define JD_SOCKET "/run/systemd/journal/socket" /* where libsystemd sends */
+#define JD_ROOM_WAIT_MS 100
 
 struct jd_sink {
 	struct pt_sink base;
@@ -43,6 +55,10 @@ struct jd_sink {
 	uint64_t not_built; /* events lost before the queue (out of memory) */
 	struct pt_loss_report rep;
 	struct pt_link link; /* journald's state, as the writer thread sees it */
+	/* writer thread only: connected to JD_SOCKET, to poll it for room */
+	int room_fd;
+	dev_t room_dev;
+	ino_t room_ino;
 };
 
 /* A queued record: uint32_t n, uint32_t len[n], then the n "NAME=value" strings. */
@@ -71,6 +87,56 @@ static int jd_emit(struct pt_sink *base, const struct pt_event *ev, const char *
 	return pt_async_push(s->q, rec, hdr + s->f.data.len);
 }
 
+static void room_close(struct jd_sink *s)
+{
+	if (s->room_fd >= 0)
+		close(s->room_fd);
+	s->room_fd = -1;
+}
+
+/*
+ * Writer thread: 0 when journald's socket exists and has room for a
+ * datagram within JD_ROOM_WAIT_MS, else -errno (-EAGAIN: full).  The
+ * socket is connected again when journald's changed (a restart makes a
+ * new one at the same path).
+ */
+static int wait_room(struct jd_sink *s)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX, .sun_path = JD_SOCKET };
+	struct pollfd p = { .events = POLLOUT };
+	struct stat st;
+	int r;
+
+	if (stat(JD_SOCKET, &st))
+		return -errno;
+	if (s->room_fd < 0 || st.st_dev != s->room_dev || st.st_ino != s->room_ino) {
+		room_close(s);
+		s->room_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		if (s->room_fd < 0)
+			return -errno;
+		if (connect(s->room_fd, (struct sockaddr *)&sun, sizeof(sun))) {
+			r = -errno;
+			room_close(s);
+			return r;
+		}
+		s->room_dev = st.st_dev;
+		s->room_ino = st.st_ino;
+	}
+	p.fd = s->room_fd;
+	do
+		r = poll(&p, 1, JD_ROOM_WAIT_MS);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return -errno;
+	if (r == 0)
+		return -EAGAIN; /* journald is not reading */
+	if (p.revents & (POLLERR | POLLHUP)) {
+		room_close(s); /* journald went away: connect again next time */
+		return -EAGAIN;
+	}
+	return 0;
+}
+
 /* Writer thread. */
 static int jd_deliver(void *ctx, const void *rec, size_t len)
 {
@@ -95,9 +161,8 @@ static int jd_deliver(void *ctx, const void *rec, size_t len)
 	 * a journald that is not (yet) running holds events instead of
 	 * losing them uncounted.
 	 */
-	if (access(JD_SOCKET, F_OK))
-		r = -errno;
-	else
+	r = wait_room(s);
+	if (r == 0)
 		r = sd_journal_sendv(iov, (int)n);
 	if (r == 0) {
 		pt_link_up(&s->link);
@@ -122,19 +187,38 @@ static int jd_flush(struct pt_sink *base)
 	return 0;
 }
 
+static void jd_retire(struct pt_sink *base)
+{
+	pt_async_close(((struct jd_sink *)base)->q, PT_SINK_DRAIN_MS);
+}
+
+static bool jd_retired(struct pt_sink *base)
+{
+	return pt_async_closed(((struct jd_sink *)base)->q);
+}
+
 static uint64_t jd_destroy(struct pt_sink *base)
 {
 	struct jd_sink *s = (struct jd_sink *)base;
+	struct pt_loss_report rep = s->rep;
+	uint64_t not_built = s->not_built;
+	struct pt_sink counts = *base;
 	struct pt_async_stats st;
-	uint64_t dropped;
 
-	pt_async_stop(s->q, PT_SINK_DRAIN_MS, &st);
 	pt_link_report(&s->link, "journald sink");
-	pt_sink_report(base, "journald sink", &st, s->not_built, &s->rep, true);
-	dropped = base->dropped;
 	pt_jd_fields_free(&s->f);
+	pt_async_stop(s->q, PT_SINK_DRAIN_MS, &st); /* s is the queue's now (jd_release) */
+	pt_sink_report(&counts, "journald sink", &st, not_built, &rep, true);
+	return counts.dropped;
+}
+
+/* Whichever side ends last: the writer thread is done with s. */
+static void jd_release(void *ctx)
+{
+	struct jd_sink *s = ctx;
+
+	room_close(s);
 	free(s);
-	return dropped;
 }
 
 static int jd_health(struct pt_sink *base, char *why, size_t len)
@@ -150,10 +234,13 @@ static const struct pt_sink_ops jd_ops = {
 	.flush = jd_flush,
 	.destroy = jd_destroy,
 	.health = jd_health,
+	.retire = jd_retire,
+	.retired = jd_retired,
 };
 
 static const struct pt_async_ops jd_async_ops = {
 	.deliver = jd_deliver,
+	.release = jd_release,
 };
 
 int pt_sink_journald_open(struct pt_sink **out, const struct pt_journald_opts *o)
@@ -165,6 +252,7 @@ int pt_sink_journald_open(struct pt_sink **out, const struct pt_journald_opts *o
 	if (!s)
 		return -ENOMEM;
 	s->base.ops = &jd_ops;
+	s->room_fd = -1;
 	s->o = *o;
 	if (s->o.field_max < 1024)
 		s->o.field_max = 1024;
@@ -172,6 +260,7 @@ int pt_sink_journald_open(struct pt_sink **out, const struct pt_journald_opts *o
 	err = pt_async_start(&s->q, "journald sink", o->queue_len ? o->queue_len : 4096,
 			     JD_QUEUE_BYTES, &jd_async_ops, s);
 	if (err) {
+		pt_jd_fields_free(&s->f);
 		free(s);
 		return err;
 	}

@@ -281,19 +281,38 @@ static int sl_flush(struct pt_sink *base)
 	return 0;
 }
 
+static void sl_retire(struct pt_sink *base)
+{
+	pt_async_close(((struct sl_sink *)base)->q, PT_SINK_DRAIN_MS);
+}
+
+static bool sl_retired(struct pt_sink *base)
+{
+	return pt_async_closed(((struct sl_sink *)base)->q);
+}
+
 static uint64_t sl_destroy(struct pt_sink *base)
 {
 	struct sl_sink *s = (struct sl_sink *)base;
+	struct pt_loss_report rep = s->rep;
+	uint64_t not_built = s->not_built;
+	struct pt_sink counts = *base;
 	struct pt_async_stats st;
-	uint64_t dropped;
+	char name[sizeof(s->name)];
 
-	pt_async_stop(s->q, PT_SINK_DRAIN_MS, &st);
-	pt_link_report(&s->link, s->name);
-	pt_sink_report(base, s->name, &st, s->not_built, &s->rep, true);
-	dropped = base->dropped;
+	memcpy(name, s->name, sizeof(name));
+	pt_link_report(&s->link, name);
 	pt_buf_free(&s->buf);
-	free(s);
-	return dropped;
+	pt_async_stop(s->q, PT_SINK_DRAIN_MS, &st); /* s is the queue's now (sl_release) */
+	pt_sink_report(&counts, name, &st, not_built, &rep, true);
+	return counts.dropped;
+}
+
+/* Whichever side ends last: the writer thread is done with s. */
+static void sl_release(void *ctx)
+{
+	sl_close(ctx);
+	free(ctx);
 }
 
 static int sl_health(struct pt_sink *base, char *why, size_t len)
@@ -309,11 +328,14 @@ static const struct pt_sink_ops sl_ops = {
 	.flush = sl_flush,
 	.destroy = sl_destroy,
 	.health = sl_health,
+	.retire = sl_retire,
+	.retired = sl_retired,
 };
 
 static const struct pt_async_ops sl_async_ops = {
 	.deliver = sl_deliver,
 	.close = sl_close,
+	.release = sl_release,
 };
 
 int pt_sink_syslog_open(struct pt_sink **out, const struct pt_syslog_opts *o,
@@ -363,6 +385,7 @@ int pt_sink_syslog_open(struct pt_sink **out, const struct pt_syslog_opts *o,
 	err = pt_async_start(&s->q, s->name, o->queue_len ? o->queue_len : 4096,
 			     SL_QUEUE_BYTES, &sl_async_ops, s);
 	if (err) {
+		pt_buf_free(&s->buf);
 		free(s);
 		return err;
 	}

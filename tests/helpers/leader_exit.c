@@ -21,6 +21,22 @@
 static const char *addr, *fifo;
 static int port;
 
+/* Whether the leader thread has exited: it is a zombie (state Z) then. */
+static int leader_gone(void)
+{
+	char buf[512], *p;
+	FILE *f = fopen("/proc/self/stat", "r"); /* the leader's own */
+	size_t n;
+
+	if (!f)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')'); /* after the comm, whatever it holds */
+	return p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
+}
+
 static void *worker(void *arg)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET };
@@ -29,7 +45,13 @@ static void *worker(void *arg)
 	pid_t child;
 	int fd;
 
-	usleep(200 * 1000); /* the leader is gone by now */
+	for (int i = 0; !leader_gone(); i++) {
+		if (i == 1000) {
+			fprintf(stderr, "leader_exit: the leader thread did not exit\n");
+			exit(1);
+		}
+		usleep(10 * 1000);
+	}
 	f = fopen(fifo, "r+");
 	if (!f) {
 		perror("fifo");

@@ -9,6 +9,10 @@
 #     reload per SIGHUP, after the documents were fetched again
 #  3. invalid YAML at reload: URL:line, running configuration and cache kept
 #  4. a shorter remote_include_interval= via SIGHUP, a change applied alone
+#  4b. the CA file under the trusted-file policy, read again at each fetch:
+#     an ACL entry granting write to uid 65534, or a symlink that uid 65534
+#     owns: the fetch is refused with the reason, the copies in force are
+#     kept; through a root-owned symlink it works
 #  5. server down at reload: running configuration kept, warning naming URL
 #  6. a slow server: the loop keeps serving (events, WATCHDOG=1) while the
 #     SIGHUP reload waits for the documents; SIGTERM is served at once
@@ -18,6 +22,8 @@
 #     unknown CA (system store), a wrong host name, an https -> http
 #     redirect, file: from a remote document, a cycle across URLs, a cache
 #     directory or a CA file others can write; writes no cache
+#  8b. remote_include_ca= is used instead of the system store, not beside
+#     it (a mount namespace puts the test CA in /etc/ssl/certs)
 #  9. the start-up wait is bounded (20 s) and falls back to the cache
 . "$(dirname "$0")/lib.sh"
 require_root
@@ -27,6 +33,7 @@ trap 'for p in "${SRV_PIDS[@]}"; do kill "$p" 2>/dev/null; done; kill $(jobs -p)
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
 
 command -v openssl >/dev/null || { fail "openssl is installed"; finish; }
+command -v setfacl >/dev/null || { fail "setfacl is installed (package acl)"; finish; }
 
 # ---- certificates ----------------------------------------------------------
 TLS=$T/tls
@@ -35,6 +42,10 @@ mkdir -p "$TLS"
 	cd "$TLS" || exit 1
 	openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 \
 		-subj /CN=pidtree-remote-include-test-CA \
+		-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign
+	# a CA that signed nothing the servers present
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout other-ca.key -out other-ca.pem -days 2 \
+		-subj /CN=pidtree-remote-include-test-other-CA \
 		-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign
 	for n in good:IP:127.0.0.1 wrong:DNS:wrong-name.invalid; do
 		name=${n%%:*} san=${n#*:}
@@ -204,6 +215,71 @@ n=$(reloads)
 kill -HUP "$PIDTREE_PID"
 wait_reloads $((n + 1))
 
+# ---- 4b. the CA file: trusted as configuration, read from its descriptor ---
+# A SIGHUP fetches the documents with the settings in force, then reloads
+# pidtree.conf: a new remote_include_ca= is used from the next fetch on.  So
+# each case sets the CA file (one SIGHUP), then changes the document on the
+# server and sends another: only a fetch that believed the CA file brings
+# the change in.
+# ca_case NAME CA-FILE PORT: with that CA file, the server now drops PORT
+ca_case() {
+	conf remote_include_ca="$2"
+	n=$(reloads)
+	kill -HUP "$PIDTREE_PID"
+	wait_reloads $((n + 1))
+	drop_port "$3"
+	n=$(reloads) c=$(newcopies)
+	kill -HUP "$PIDTREE_PID"
+	check "$1: the reload is done" wait_reloads $((n + 1))
+}
+cp "$TLS/ca.pem" "$TLS/ca-acl.pem"
+setfacl -m u:65534:rw "$TLS/ca-acl.pem"
+ca_case "CA file with an ACL entry granting write to uid 65534" "$TLS/ca-acl.pem" "$B"
+check "ACL'd CA file: the fetch is refused, the reason in the log" \
+	grep -q "warning: remote include $BASE/p/lists/filters.yml: cannot fetch: refusing the CA file $TLS/ca-acl.pem: .*has an ACL entry granting write to uid 65534 (user:65534:rw-" \
+	"$T/pidtree.err"
+check "ACL'd CA file: keeping the copy fetched before, said" \
+	grep -q "cannot fetch: refusing the CA file $TLS/ca-acl.pem: .*; keeping the copy fetched 20" "$T/pidtree.err"
+check "ACL'd CA file: no new copy taken" test "$(newcopies)" = "$c"
+conn 127.0.0.2 "$C" acl-dropped
+conn 127.0.0.2 "$B" acl-reported
+sentinel s4b1
+check "ACL'd CA file: the copy in force stays ($C dropped)" test "$(reported acl-dropped)" = 0
+check "ACL'd CA file: ($B reported)" test "$(reported acl-reported)" = 1
+check "ACL'd CA file: the daemon runs" kill -0 "$PIDTREE_PID"
+
+ln -s ca.pem "$TLS/ca-link.pem"
+ca_case "CA file through a root-owned symlink" "$TLS/ca-link.pem" "$B"
+check "root-owned symlink: the changed copy is fetched" test "$(newcopies)" = $((c + 1))
+check "root-owned symlink: nothing refused" test "$(grep -c "refusing the CA file $TLS/ca-link.pem" "$T/pidtree.err")" = 0
+conn 127.0.0.2 "$C" link-reported
+conn 127.0.0.2 "$B" link-dropped
+sentinel s4b2
+check "root-owned symlink: the new copy is in force ($C reported)" test "$(reported link-reported)" = 1
+check "root-owned symlink: ($B dropped)" test "$(reported link-dropped)" = 0
+
+ln -s ca.pem "$TLS/ca-planted.pem"
+chown -h 65534:65534 "$TLS/ca-planted.pem"
+ca_case "CA file through a symlink uid 65534 owns" "$TLS/ca-planted.pem" "$C"
+check "planted symlink: the fetch is refused, the reason in the log" \
+	grep -q "cannot fetch: refusing the CA file $TLS/ca-planted.pem: .*ca-planted.pem is a symbolic link owned by uid 65534" \
+	"$T/pidtree.err"
+check "planted symlink: no new copy taken" test "$(newcopies)" = "$c"
+conn 127.0.0.2 "$C" planted-reported
+conn 127.0.0.2 "$B" planted-dropped
+sentinel s4b3
+check "planted symlink: the copy in force stays ($C reported)" test "$(reported planted-reported)" = 1
+check "planted symlink: ($B dropped)" test "$(reported planted-dropped)" = 0
+# back to the test CA, the server dropping $C (what section 5 expects)
+conf
+c=$(newcopies)
+for _ in 1 2; do
+	n=$(reloads)
+	kill -HUP "$PIDTREE_PID"
+	wait_reloads $((n + 1))
+done
+check "the CA file put right: the copy waiting on the server is fetched" test "$(newcopies)" = $((c + 1))
+
 # ---- 5. server down at reload ---------------------------------------------------
 unserve "$https_PID"
 n=$(reloads)
@@ -313,6 +389,32 @@ refused open-ca "refusing the CA file $TLS/ca-open.pem" "$BASE/p/lists/filters.y
 mkdir -m 0777 "$T/cache-open-cache"
 refused open-cache "refusing the cache directory $T/cache-open-cache" "$BASE/p/lists/filters.yml"
 check "--check-config writes no cache" test ! -e "$T/cache-ok"
+
+# ---- 8b. remote_include_ca= instead of the system store ---------------------
+# In a mount namespace of its own, pidtree finds the test CA in the system
+# store (/etc/ssl/certs, hashed, and the bundle); a remote_include_ca= that
+# did not sign the server must still fail: the system store is not consulted
+# beside it (curl's default CA directory would be, unless turned off).
+SYS=$T/syscerts
+mkdir -p "$SYS"
+cp "$TLS/ca.pem" "$SYS/ca-certificates.crt"
+ln -s ca-certificates.crt "$SYS/$(openssl x509 -hash -noout -in "$TLS/ca.pem").0"
+# in_sysstore CMD...: CMD with $SYS over /etc/ssl/certs, in a private mount namespace
+in_sysstore() {
+	unshare --mount --propagation private sh -c 'mount --bind "$0" /etc/ssl/certs && exec "$@"' "$SYS" "$@"
+}
+printf 'tcp_connect:\n  filters: !include %s/p/lists/filters.yml\n' "$BASE" >"$T/sys.yml"
+CACHE=$T/cache-sys conf remote_include_ca=
+in_sysstore "$PIDTREE" --check-config -C "$T/pidtree.conf" -c "$T/sys.yml" >/dev/null 2>"$T/sys-store.err"
+check "test CA in the system store (mount namespace): accepted with remote_include_ca= empty" test $? -eq 0 ||
+	cat "$T/sys-store.err"
+CACHE=$T/cache-sys conf remote_include_ca="$TLS/other-ca.pem"
+in_sysstore "$PIDTREE" --check-config -C "$T/pidtree.conf" -c "$T/sys.yml" >/dev/null 2>"$T/sys-other.err"
+check "remote_include_ca= of another CA: refused although the system store would accept (exit 78)" \
+	test $? -eq 78
+check "remote_include_ca= of another CA: the reason is the certificate" \
+	grep -q -E "SSL certificate problem: (unable to get local issuer|self.signed)" "$T/sys-other.err" ||
+	cat "$T/sys-other.err"
 
 # ---- 9. the start-up wait is bounded ----------------------------------------------
 echo 40 >"$WWW/.delay"

@@ -3,6 +3,7 @@
 # include paths of the layers below it only; this checks the sources too, so
 # that a wrong include is named even where an include path would find it):
 #   core <- config <- format <- probes, sinks, plugins, containers, dns <- daemon
+# (containers and dns use core and config only)
 # and core uses neither libbpf nor libsystemd.  Prints "N passed, M failed".
 set -u
 top=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -15,7 +16,7 @@ declare -A allowed=(
 	[probes]="core config probes"
 	[sinks]="core config format sinks"
 	[plugins]="core config plugins"
-	[containers]="core containers"
+	[containers]="core config containers"
 	[dns]="core dns"
 	[daemon]="core config format probes sinks plugins containers dns daemon"
 )
@@ -29,7 +30,7 @@ declare -A extra=(
 	[plugins]="pidtree.h pidtree/plugin.h"
 	[containers]=""
 	[dns]=""
-	[daemon]="pidtree.h pidtree/plugin.h"
+	[daemon]="pidtree.h pidtree/plugin.h pidtree/probe.h"
 )
 owner() { # the layer folder holding header $1, or ""
 	local l

@@ -248,10 +248,7 @@ static void test_parse_port_range(void **state)
 
 static void test_example_config(void **state)
 {
-	static const struct expect e[] = {
-		WARN(37, "container_labels is not supported yet"),
-		END,
-	};
+	static const struct expect e[] = { END };
 	static const char *const names[] = { "10", "17216", "169254", "127" };
 	const struct pt_probe_config *tc, *nl, *us;
 	const struct pt_plugin_config *p;
@@ -286,6 +283,14 @@ static void test_example_config(void **state)
 	assert_string_equal(tc->filter.filters[0].description, "all RFC 1918 10/8");
 	assert_int_equal(tc->filter.filters[0].line, 3);
 	assert_int_equal(tc->filter.port_mode, PT_PORTS_NONE);
+
+	/* container_labels: [key=value] on tcp_connect only */
+	assert_int_equal(tc->containers.n, 1);
+	assert_int_equal(tc->containers.v[0].n, 1);
+	assert_string_equal(tc->containers.v[0].terms[0].key, "key");
+	assert_string_equal(tc->containers.v[0].terms[0].glob, "value");
+	assert_int_equal(us->containers.n, 0);
+	assert_int_equal(nl->containers.n, 0);
 
 	assert_int_equal(tc->nplugins, 1);
 	p = &tc->plugins[0];
@@ -657,6 +662,26 @@ static void check_unknown(const struct pt_config *cfg)
 #define B10 "[[[[[[[[[["
 #define E10 "]]]]]]]]]]"
 
+static void check_container_labels(const struct pt_config *cfg)
+{
+	const struct pt_label_filter *f = &PROBE(cfg, "tcp_connect")->containers;
+
+	/* entries are ORed, terms within one ANDed */
+	assert_int_equal(f->n, 2);
+	assert_int_equal(f->v[0].n, 1);
+	assert_string_equal(f->v[0].terms[0].key, "app");
+	assert_string_equal(f->v[0].terms[0].glob, "web*");
+	assert_int_equal(f->v[1].n, 2);
+	assert_string_equal(f->v[1].terms[1].key, "team");
+	assert_string_equal(f->v[1].terms[1].glob, "[a-c]*");
+	/* an empty list: no filter */
+	assert_int_equal(PROBE(cfg, "udp_session")->containers.n, 0);
+	/* nothing trimmed, as pidtree-bcc */
+	f = &PROBE(cfg, "net_listen")->containers;
+	assert_int_equal(f->n, 1);
+	assert_string_equal(f->v[0].terms[1].key, " tier");
+}
+
 static const struct tcase cases[] = {
 	{ "defaults", "# probes with no options\ntcp_connect:\nnet_listen: {}\n_anchor: 1\n",
 	  { END }, check_defaults },
@@ -833,15 +858,33 @@ static const struct tcase cases[] = {
 	  check_mapped },
 	{ "unknown_keys",
 	  "tcp_connect:\n  foo: 1\n  protocols: [udp]\n  session_max_duration: 3\n"
-	  "  filters:\n    - subnet_name: a\n      network: 10.0.0.0/8\n      color: red\n"
-	  "  container_labels:\n    - key=value\n",
+	  "  filters:\n    - subnet_name: a\n      network: 10.0.0.0/8\n      color: red\n",
 	  { WARN(2, "unknown key 'foo' in probe tcp_connect ignored"),
 	    WARN(3, "unknown key 'protocols' for probe tcp_connect (an option of net_listen)"),
 	    WARN(4, "unknown key 'session_max_duration' for probe tcp_connect"),
 	    WARN(8, "unknown key 'color' in filter ignored"),
-	    WARN(9, "container_labels is not supported yet; ignored"),
 	    END },
 	  check_unknown },
+	{ "container_labels",
+	  "tcp_connect:\n  container_labels:\n    - app=web*\n    - tier=back,team=[a-c]*\n"
+	  "udp_session:\n  container_labels: []\n"
+	  "net_listen:\n  container_labels:\n    - 'app=a, tier=b'\n",
+	  { WARN(6, "container_labels is empty: no container filter"),
+	    WARN(9, "container_labels: label name ' tier' has leading or trailing blanks"),
+	    END },
+	  check_container_labels },
+	{ "container_labels_bad",
+	  "tcp_connect:\n  container_labels:\n    - app\n    - '=x'\n    - 'a=[x'\n"
+	  "    - [a=b]\n    - ''\n    - 'a=b,'\n"
+	  "udp_session:\n  container_labels: app=web\n",
+	  { ERR(3, "container_labels: 'app' has no '=' (expected label=glob)"),
+	    ERR(4, "container_labels: '=x' has an empty label name"),
+	    ERR(5, "container_labels: 'a=[x': unterminated '[' at offset 0 of the glob"),
+	    ERR(6, "container_labels entries must be label=glob strings, got a list"),
+	    ERR(7, "container_labels: empty pattern"),
+	    ERR(8, "container_labels: 'a=b,' has an empty term"),
+	    ERR(10, "container_labels must be a list of label=glob[,label=glob...] strings, got a scalar"),
+	    END }, NULL },
 	{ "includeports_and_excludeports",
 	  "tcp_connect:\n  includeports: [80]\n  excludeports: [22]\n"
 	  "net_listen:\n  includeports: []\n  excludeports: [22]\n",
@@ -883,6 +926,15 @@ static const struct tcase cases[] = {
 	  { ERR(4, "YAML syntax error: did not find expected '-' indicator"), END }, NULL },
 	{ "yaml_syntax_error_flow", "tcp_connect: {filters: [\n\nnet_listen:\n",
 	  { ERR(4, "YAML syntax error"), END }, NULL },
+	/*
+	 * At the end of a file without a final line break libyaml's mark is on
+	 * the line after the last: the last line is reported (found by
+	 * tests/fuzz/fuzz_config, which saw "main.yml:3" for a 2-line file).
+	 */
+	{ "yaml_syntax_error_at_eof", "tcp_connect: [",
+	  { ERR(1, "YAML syntax error"), END }, NULL },
+	{ "yaml_syntax_error_at_eof_crlf", "tcp_connect:\r\n  filters: [a,",
+	  { ERR(2, "YAML syntax error"), END }, NULL },
 	{ "yaml_invalid_utf8", "tcp_connect:\n  foo: \"\xff\"\n",
 	  { ERR(2, "invalid input: invalid leading UTF-8 octet"), END }, NULL },
 	{ "yaml_undefined_alias", "tcp_connect:\n  filters: *nope\n",

@@ -4,6 +4,9 @@
  * names, values, order, the per-probe MESSAGE_ID, plugin fields and their
  * sanitised names, size limits, and records that are not events.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* memmem */
+#endif
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -131,9 +134,10 @@ static void test_tcp_connect_fields(void **state)
 	assert_null(value(j, "PIDTREE_LADDR", 0, NULL));
 	assert_null(value(j, "PIDTREE_PROTOCOL", 0, NULL));
 	assert_null(value(j, "PIDTREE_ERROR", 0, NULL));
-	/* MESSAGE first: the one-line summary */
-	assert_int_equal(strncmp(j->f.data.data, "MESSAGE=tcp_connect: curl[1234] user alice "
-				 "connected to 93.184.216.34:443 from 10.0.0.5", 75), 0);
+	/* MESSAGE first: the one-line summary (the text output's) */
+	expect(j, "MESSAGE", "tcp_connect 93.184.216.34:443 curl -s https://example.org/[1234] alice "
+			     "<- -bash[1200] <- /sbin/init[1] root");
+	assert_int_equal(strncmp(j->f.data.data, "MESSAGE=", 8), 0);
 	/* the JSON fields are valid JSON, the event one is the event's own */
 	v = value(j, "PIDTREE_PROCTREE_JSON", 0, &len);
 	assert_non_null(v);
@@ -206,6 +210,65 @@ static void test_listen_and_session(void **state)
 	v = value(j, "PIDTREE_PORT", 1, &len);
 	assert_true(v && len == 3 && !memcmp(v, "123", 3));
 	assert_null(value(j, "PIDTREE_DADDR", 2, NULL));
+}
+
+static bool holds(const char *v, size_t len, const char *part)
+{
+	return v && memmem(v, len, part, strlen(part));
+}
+
+/* containers: PIDTREE_CONTAINER_*, PIDTREE_POD*, the summary names it */
+static void test_container_fields(void **state)
+{
+	struct pt_event_container c = {
+		.id = "767180e321f5963eb2cea8c26d75366220b3d7cae6c07c00ffb1ce23689070c6",
+		.name = "web", .image = "localhost/web:1", .runtime = "podman", .pod = "",
+		.pod_namespace = "",
+	};
+	struct jd *j = *state;
+	const char *v;
+	size_t len;
+
+	tcp_event(&j->ev);
+	j->ev.container = &c;
+	build(j);
+	expect(j, "PIDTREE_CONTAINER_ID", c.id);
+	expect(j, "PIDTREE_CONTAINER_NAME", "web");
+	expect(j, "PIDTREE_CONTAINER_IMAGE", "localhost/web:1");
+	expect(j, "PIDTREE_CONTAINER_RUNTIME", "podman");
+	assert_null(value(j, "PIDTREE_POD", 0, NULL));
+	assert_null(value(j, "PIDTREE_POD_NAMESPACE", 0, NULL));
+	expect(j, "MESSAGE", "tcp_connect 93.184.216.34:443 container web "
+	       "curl -s https://example.org/[1234] alice <- -bash[1200] <- /sbin/init[1] root");
+	v = value(j, "PIDTREE_EVENT_JSON", 0, &len);
+	assert_true(holds(v, len, "\"container_name\":\"web\""));
+
+	/* a pod; a plugin key that is one of these names gets its own prefix */
+	c.name = "api";
+	c.pod = "api-7d9f";
+	c.pod_namespace = "prod";
+	assert_int_equal(pt_event_add_str(&j->ev, "pod", "x"), 0);
+	build(j);
+	expect(j, "PIDTREE_POD", "api-7d9f");
+	expect(j, "PIDTREE_POD_NAMESPACE", "prod");
+	expect(j, "PIDTREE_FIELD_POD", "x");
+	v = value(j, "MESSAGE", 0, &len);
+	assert_true(holds(v, len, " container api of pod prod/api-7d9f curl"));
+
+	/* known by id only: the id, nothing else; the summary shows the short id */
+	c.name = c.image = c.runtime = c.pod = c.pod_namespace = "";
+	j->ev.nfields = 0;
+	build(j);
+	expect(j, "PIDTREE_CONTAINER_ID", c.id);
+	assert_null(value(j, "PIDTREE_CONTAINER_NAME", 0, NULL));
+	assert_null(value(j, "PIDTREE_CONTAINER_IMAGE", 0, NULL));
+	v = value(j, "MESSAGE", 0, &len);
+	assert_true(holds(v, len, " container 767180e321f5 curl"));
+
+	/* a host process: none */
+	j->ev.container = NULL;
+	build(j);
+	assert_null(value(j, "PIDTREE_CONTAINER_ID", 0, NULL));
 }
 
 static void test_plugin_field_names(void **state)
@@ -304,6 +367,38 @@ static void test_hostile_message(void **state)
 	assert_null(v);
 }
 
+/*
+ * A program named with U+202E (RIGHT-TO-LEFT OVERRIDE) and U+2028 reads
+ * as another name and splits lines: MESSAGE shows the escapes, the JSON
+ * fields their JSON escapes, PIDTREE_CMDLINE keeps the bytes.
+ */
+#define MSG_ESC "invoice\\u202efdp.exe\\u2028x\\u0085"
+#define JSON_ESC "invoice\\u202efdp.exe\\u2028x\\u0085 -q"
+static void test_unsafe_message(void **state)
+{
+	struct jd *j = *state;
+	const char *fields[] = { "MESSAGE", "PIDTREE_EVENT_JSON", "PIDTREE_PROCTREE_JSON" };
+	size_t len;
+	const char *v;
+
+	tcp_event(&j->ev);
+	j->ev.proctree[0].cmdline = "/tmp/invoice\xe2\x80\xae" "fdp.exe\xe2\x80\xa8x\xc2\x85 -q";
+	build(j);
+	v = value(j, "MESSAGE", 0, &len);
+	assert_non_null(v);
+	assert_non_null(memmem(v, len, MSG_ESC, sizeof(MSG_ESC) - 1));
+	for (size_t i = 0; i < 3; i++) {
+		v = value(j, fields[i], 0, &len);
+		assert_non_null(v);
+		assert_null(memmem(v, len, "\xe2\x80\xae", 3));
+		assert_null(memmem(v, len, "\xe2\x80\xa8", 3));
+		assert_null(memmem(v, len, "\xc2\x85", 2));
+	}
+	v = value(j, "PIDTREE_EVENT_JSON", 0, &len);
+	assert_non_null(memmem(v, len, JSON_ESC, sizeof(JSON_ESC) - 1));
+	expect(j, "PIDTREE_CMDLINE", "/tmp/invoice\xe2\x80\xae" "fdp.exe\xe2\x80\xa8x\xc2\x85 -q");
+}
+
 static void test_record_not_event(void **state)
 {
 	static const char rec[] = "{\"type\":\"lost_event_telemetry\",\"count\":3}";
@@ -337,9 +432,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tcp_connect_fields, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_message_ids_per_probe, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_listen_and_session, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_container_fields, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_plugin_field_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_values_cut_at_field_max, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_message, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unsafe_message, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_record_not_event, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_identifier_and_priority, setup, teardown),
 	};

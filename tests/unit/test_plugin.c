@@ -591,6 +591,37 @@ static void test_reconfigure_keeps_old(void **st)
 	rm_at("hosts.c");
 }
 
+/*
+ * The probe whose plugins come first loses them: the next probe's set
+ * moves to the first place, its instances kept.  (They were destroyed
+ * while still in use: ASan's heap-use-after-free in pt_plugins_reload.)
+ */
+static void test_reconfigure_set_moves(void **st)
+{
+	struct pt_config cfg;
+	struct pt_diags d = { 0 };
+	char path[PATH_MAX];
+	struct setup s;
+
+	write_at("hosts.a", "127.0.0.1 moved\n");
+	load(&s, "tcp_connect:\n  plugins:\n    loginuidmap:\n"
+		 "net_listen:\n  plugins:\n    sourceipmap:\n      hostfiles: [hosts.a]\n",
+	     NULL);
+	assert_int_equal(s.err, 0);
+	assert_int_equal(pt_plugins_count(s.m), 2);
+	snprintf(path, sizeof(path), "%s/probes.yml", dir);
+	write_at("probes.yml", "tcp_connect:\n"
+			       "net_listen:\n  plugins:\n    sourceipmap:\n      hostfiles: [hosts.a]\n");
+	assert_int_equal(pt_config_load(&cfg, path, schemas(), &d), 0);
+	assert_int_equal(pt_plugins_reconfigure(s.m, &cfg, &d), 0);
+	pt_config_free(&cfg);
+	assert_int_equal(pt_plugins_count(s.m), 1);
+	pt_plugins_reload(s.m); /* touches every kept instance */
+	pt_diags_free(&d);
+	unload(&s);
+	rm_at("hosts.a");
+}
+
 /* ---- external plugins ---------------------------------------------------------------- */
 
 static int copy_file(const char *from, const char *to, mode_t mode)
@@ -887,6 +918,7 @@ int main(void)
 		cmocka_unit_test(test_loginuidmap),
 		cmocka_unit_test(test_enabled_and_unload),
 		cmocka_unit_test(test_reconfigure_keeps_old),
+		cmocka_unit_test(test_reconfigure_set_moves),
 		cmocka_unit_test(test_external),
 		cmocka_unit_test(test_external_path),
 		cmocka_unit_test(test_path_check),

@@ -2,9 +2,10 @@
 /*
  * Unit tests of remote includes, the parts without a network: which
  * document an "!include" names (remote_util.c), the remote_include_*
- * settings (remote_util.c, through pidtree.conf too), the cache files
- * (remote_cache.c: names, header, atomic write, refusals), and the YAML
- * loader's hook (config_yaml.c) with documents served from a table.
+ * settings (remote_util.c, through pidtree.conf too), the cache files'
+ * names and header (remote_cache.c), and the YAML loader's hook
+ * (config_yaml.c) with documents served from a table.  The cache directory
+ * and the CA file under the trusted-file policy: test_remote_cache.c.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -25,6 +26,7 @@
 #include "schemas.h"
 #include "remote.h"
 #include "remote_int.h"
+#include "remote_tests.h"
 #include "settings.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -314,75 +316,6 @@ static void test_meta(void **state)
 	assert_int_equal(pt_remote_meta_parse(nul, sizeof(nul) - 1, &p, &body, err, sizeof(err)), -EINVAL);
 }
 
-static void test_cache_files(void **state)
-{
-	char dir[] = "/tmp/pt_test_remote_cache_XXXXXX", sub[64], err[1024], *body;
-	char name[PT_REMOTE_CACHE_NAME_LEN + 1], p1[256], p2[256];
-	struct pt_remote_meta m = { .url = "https://cfg.example/x.yml", .etag = "\"1\"",
-				    .fetched = 42, .size = 5 }, r;
-	struct stat st;
-
-	assert_non_null(mkdtemp(dir));
-	snprintf(sub, sizeof(sub), "%s/a/b", dir);
-	/* absent: nothing cached (and the read creates nothing) */
-	assert_int_equal(pt_remote_cache_read(sub, m.url, 1024, NULL, &r, &body, err, sizeof(err)),
-			 -ENOENT);
-	assert_int_equal(stat(sub, &st), -1);
-	/* the write creates the directories, 0700, and a 0600 file */
-	assert_int_equal(pt_remote_cache_write(sub, &m, "a: 1\n", NULL, err, sizeof(err)), 0);
-	assert_int_equal(stat(sub, &st), 0);
-	assert_int_equal(st.st_mode & 07777, 0700);
-	pt_remote_cache_name(m.url, name);
-	snprintf(p1, sizeof(p1), "%s/%s", sub, name);
-	assert_int_equal(stat(p1, &st), 0);
-	assert_int_equal(st.st_mode & 07777, 0600);
-	assert_int_equal(pt_remote_cache_read(sub, m.url, 1024, NULL, &r, &body, err, sizeof(err)), 0);
-	assert_string_equal(body, "a: 1\n");
-	assert_string_equal(r.etag, "\"1\"");
-	assert_int_equal(r.fetched, 42);
-	free(body);
-	/* replaced atomically: no temporary file stays behind */
-	m.size = 4;
-	assert_int_equal(pt_remote_cache_write(sub, &m, "b: 2", NULL, err, sizeof(err)), 0);
-	assert_int_equal(pt_remote_cache_read(sub, m.url, 1024, NULL, &r, &body, err, sizeof(err)), 0);
-	assert_string_equal(body, "b: 2");
-	free(body);
-	char cmd[256];
-	snprintf(cmd, sizeof(cmd), "test $(ls -A %s | wc -l) = 1", sub);
-	assert_int_equal(system(cmd), 0);
-	/* larger than the limit */
-	assert_int_equal(pt_remote_cache_read(sub, m.url, 3, NULL, &r, &body, err, sizeof(err)),
-			 -EINVAL);
-	/* a file under another URL's name */
-	pt_remote_cache_name("https://cfg.example/other.yml", name);
-	snprintf(p2, sizeof(p2), "%s/%s", sub, name);
-	assert_int_equal(rename(p1, p2), 0);
-	assert_int_equal(pt_remote_cache_read(sub, "https://cfg.example/other.yml", 1024, NULL, &r,
-					      &body, err, sizeof(err)), -EINVAL);
-	assert_non_null(strstr(err, "holds another URL"));
-	assert_int_equal(rename(p2, p1), 0);
-	/* a file others can write */
-	assert_int_equal(chmod(p1, 0602), 0);
-	assert_int_equal(pt_remote_cache_read(sub, m.url, 1024, NULL, &r, &body, err, sizeof(err)),
-			 -EPERM);
-	assert_int_equal(chmod(p1, 0600), 0);
-	/* a directory others can write: neither read nor written */
-	assert_int_equal(chmod(sub, 0707), 0);
-	assert_int_equal(pt_remote_cache_read(sub, m.url, 1024, NULL, &r, &body, err, sizeof(err)),
-			 -EPERM);
-	assert_non_null(strstr(err, "refusing the cache directory"));
-	assert_int_equal(pt_remote_cache_write(sub, &m, "b: 2", NULL, err, sizeof(err)), -EPERM);
-	assert_int_equal(chmod(sub, 0700), 0);
-	/* a corrupt file */
-	FILE *f = fopen(p1, "w");
-	fputs("pidtree-remote-include 1\nurl https://cfg.example/x.yml\n", f);
-	fclose(f);
-	assert_int_equal(pt_remote_cache_read(sub, m.url, 1024, NULL, &r, &body, err, sizeof(err)),
-			 -EINVAL);
-	snprintf(cmd, sizeof(cmd), "rm -r %s", dir);
-	assert_int_equal(system(cmd), 0);
-}
-
 /* ---- the YAML loader's hook, documents from a table --------------------------- */
 
 struct doc {
@@ -553,6 +486,11 @@ int main(void)
 		cmocka_unit_test(test_validator),
 		cmocka_unit_test(test_meta),
 		cmocka_unit_test(test_cache_files),
+		cmocka_unit_test(test_cache_dir_symlink),
+		cmocka_unit_test(test_cache_dir_acl),
+		cmocka_unit_test(test_cache_file_symlink),
+		cmocka_unit_test(test_cache_dir_owner),
+		cmocka_unit_test(test_ca_read),
 		cmocka_unit_test(test_hook_nested),
 		cmocka_unit_test(test_hook_errors),
 		cmocka_unit_test(test_hook_local_unchanged),
