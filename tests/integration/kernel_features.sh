@@ -94,7 +94,7 @@ for pw in tcp_connect:connect net_listen:listen net_listen:bind udp_session:udp 
 	check "$p ($w): the leaf's cmdline (read in the kernel) is the process's" \
 		test "$(jq -r '.tree[0].cmdline | contains("marker-'"$w"'")' <<<"${b:-{\}}")" = true
 done
-check "no warnings or errors logged (both runs)" bash -c "! grep -E 'error|warning' '$T/btf.err' '$T/core.err'"
+check "no warnings or errors logged (both runs)" no_warnings "$T/btf.err" "$T/core.err"
 
 # ---------------------------------------------------------------------------
 # 3. a kernel that lacks a feature: refused at start, one message

@@ -85,7 +85,13 @@ for k in $KERNELS; do
 	lines+=("${sum:-KERNEL $k: FAIL (no summary: the run stopped early, exit status ${RC_OF[$k]})}")
 done
 echo
-say "whole matrix: $(($(date +%s) - t0)) s"
+# what the VMs cost in CPU (kernel.sh's "CPU N s"), and so about how long
+# the matrix takes on a machine of $ncpu cores that runs nothing else
+cpus=$(for k in $KERNELS; do grep "^KERNEL $k: " "$W/kernel-$k.log" | tail -n 1 |
+	sed -n 's/.*, CPU \([0-9]*\) s.*/\1/p'; done | tr '\n' ' ')
+say "whole matrix: $(($(date +%s) - t0)) s wall; the VMs' CPU: ${cpus:-?}s; alone on $ncpu cores:" \
+	"about $(echo "$cpus" | awk -v n="$ncpu" '{ s = 0; m = 0; for (i = 1; i <= NF; i++) { s += $i; if ($i > m) m = $i }
+		printf "%.0f", (s / n > m ? s / n : m) }') s"
 for l in "${lines[@]}"; do
 	echo "$l"
 done
