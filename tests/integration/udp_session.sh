@@ -117,10 +117,11 @@ tcp_connect:
 YML
 OUT=$T/c.json
 start_pidtree "$OUT" -c "$T/c.yml" || { fail "daemon starts (c)"; finish; }
-# (until the 50 datagrams are there, or at most 120 s)
-python3 "$NETTOOL" udpsink 127.0.0.1 "$PS" 120 50 >"$T/sinkc" &
+# (until the 50 datagrams are there, or at most 120 s; the listener lives
+# 30 s: both longer on a slow guest, where the ten senders take that long)
+python3 "$NETTOOL" udpsink 127.0.0.1 "$PS" $((120 * TIME_SCALE)) 50 >"$T/sinkc" &
 SINK=$!
-bg_listen "$T/tl" tcp 127.0.0.1 "$PT" 30 marker-safety-listen
+bg_listen "$T/tl" tcp 127.0.0.1 "$PT" $((30 * TIME_SCALE)) marker-safety-listen
 for _ in $(seq 300); do grep -q ready "$T/sinkc" && break; sleep 0.1; done
 # 10 sockets at once (held open): more than the 2 the map can track
 for i in $(seq 1 10); do send --hold 2 marker-safe-$i 127.0.0.1 "$PS" 5 >/dev/null & done

@@ -33,7 +33,7 @@
 # the selection; "all": every tests/integration/*.sh), PIDTREE_VM_TIMEOUT
 # (whole VM, seconds), PIDTREE_VM_TEST_TIMEOUT (each test, seconds),
 # PIDTREE_VM_MEM (MiB), PIDTREE_VM_CPUS, PIDTREE_VM_ACCEL (kvm|tcg),
-# ANCESTRY_RUNS (default 150), KEEP_TMP (keep the work directory of a
+# ANCESTRY_RUNS (default 40), KEEP_TMP (keep the work directory of a
 # failed run).  kernels.sh passes PIDTREE_VM_SHARED (a directory with the
 # shared initramfs base and the tree snapshot, tree/src and tree/build).
 set -u
@@ -74,8 +74,10 @@ here=$(cd "$(dirname "$0")" && pwd -P)
 VM_TIMEOUT=${PIDTREE_VM_TIMEOUT:-1500}
 VM_TEST_TIMEOUT=${PIDTREE_VM_TEST_TIMEOUT:-600}
 # ancestry.sh's short-lived trees: 600 on the host; a fork+exec costs ten
-# times as much under TCG, and 150 trees make the same checks
-ANCESTRY_RUNS=${ANCESTRY_RUNS:-150}
+# times as much under TCG, three kernels run it, and 40 trees make the same
+# checks (each run races a tree's exits against the snapshot: more runs
+# find a rare race more often, which the host's 600 are for)
+ANCESTRY_RUNS=${ANCESTRY_RUNS:-40}
 # Modules in the initramfs, loaded before the host's root is mounted (their
 # dependencies are added).  Once it is, the guest's modprobe finds every
 # other module of the package (inet_diag, veth, ...) on demand, as on a host.

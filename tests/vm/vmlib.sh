@@ -180,16 +180,20 @@ vm_apt_update() {
 	return 1
 }
 
-# the packages of series SERIES in the lists, newest first, with their
-# candidate versions: "NAME VERSION" lines
+# the packages of series SERIES in the lists, newest first (their
+# versions are asked one at a time, only until one is found: apt-cache
+# policy takes seconds on a loaded machine, and a series has dozens)
 vm_series_candidates() {
-	local pat name ver
+	local pat
 	pat=$(vm_series_pattern "$1") || return 1
-	vm_apt_cache pkgnames linux-image- 2>/dev/null | grep -E "$pat" | sort -rV |
-		while read -r name; do
-			ver=$(vm_apt_cache policy "$name" 2>/dev/null | sed -n 's/^ *Candidate: //p')
-			[ -n "$ver" ] && [ "$ver" != "(none)" ] && echo "$name $ver"
-		done
+	vm_apt_cache pkgnames linux-image- 2>/dev/null | grep -E "$pat" | sort -rV
+}
+
+# vm_candidate_version NAME: its candidate version, or nothing
+vm_candidate_version() {
+	local ver
+	ver=$(vm_apt_cache policy "$1" 2>/dev/null | sed -n 's/^ *Candidate: //p')
+	[ "$ver" != "(none)" ] && echo "$ver"
 }
 
 # vm_fetch_series SERIES: sets deb (a .deb in $CACHE) and PKG
@@ -204,8 +208,10 @@ vm_fetch_series() {
 		vm_apt_update && cands=$(vm_series_candidates "$series")
 	fi
 	deb=
-	while read -r name ver; do
+	while read -r name; do
 		[ -n "$name" ] || continue
+		ver=$(vm_candidate_version "$name")
+		[ -n "$ver" ] || continue
 		deb=$(ls "$CACHE/${name}_${ver//:/%3a}_"*.deb 2>/dev/null | head -n 1)
 		[ -n "$deb" ] && break
 		grep -qxF "$name $ver" "$APTD/unavailable" 2>/dev/null && continue
