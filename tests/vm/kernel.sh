@@ -209,7 +209,9 @@ done
 secs=$(awk -v a="$boot_t0" -v b="$t_end" 'BEGIN{printf "%.0f", b - a}')
 # the CPU time of this script's children (qemu, virtiofsd: reaped by now):
 # what the run costs whatever else shares the machine
-cpu=$(times | tail -n 1 | awk '{ t = 0; for (i = 1; i <= NF; i++) { split($i, a, "m"); t += a[1] * 60 + a[2] } printf "%.0f", t }')
+# (this shell's cutime and cstime, in clock ticks; `times` would run in a
+# subshell of its own here and see none)
+cpu=$(awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.0f", ($14 + $15) / hz }' "/proc/$$/stat")
 echo "KERNEL $SERIES: $([ "$failed" -eq 0 ] && echo PASS || echo FAIL) $KVER: $npass scripts passed," \
 	"$nfail failed, $nskip skipped; $passed checks passed, $failed failed; VM ${secs} s, CPU ${cpu} s" \
 	"($VM_ACCEL, $VM_CPUS vCPUs); ran: $TESTS"
