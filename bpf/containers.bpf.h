@@ -42,17 +42,17 @@ struct {
 /*
  * Whether the current task's event is dropped by container_labels (then
  * counted at loss_idx).  Runs in the task's own context: tp_btf, syscall
- * tracepoints and cgroup socket programs alike.
+ * tracepoints and cgroup socket programs alike; where is the program's
+ * kind (PT_IN_*, ringbuf.bpf.h), for kernels without
+ * bpf_get_current_task_btf there.
  */
-static __always_inline bool pt_container_drops(__u32 loss_idx)
+static __always_inline bool pt_container_drops(__u32 loss_idx, __u32 where)
 {
-	struct task_struct *t;
 	__u32 mntns;
 
 	if (!(pt_consts.flags & PT_CONSTS_F_CONTAINERS))
 		return false;
-	t = bpf_get_current_task_btf();
-	mntns = t->nsproxy->mnt_ns->ns.inum;
+	mntns = pt_current_mntns(where);
 	if (bpf_map_lookup_elem(&pt_containers, &mntns))
 		return false;
 	pt_count_loss(loss_idx);

@@ -209,7 +209,6 @@ static __always_inline void note_query(struct __sk_buff *skb, const struct pkt *
 	struct pt_dns_qkey k = {};
 	struct pt_dns_qval v = {};
 	struct pt_dns_owner *o = NULL;
-	struct task_struct *task;
 	struct bpf_sock *sk;
 
 	k.cookie = bpf_get_socket_cookie(skb);
@@ -233,9 +232,8 @@ static __always_inline void note_query(struct __sk_buff *skb, const struct pkt *
 		 * pointer kinds (the verifier refuses that) */
 		asm volatile("" ::: "memory");
 	} else {
-		task = bpf_get_current_task_btf();
-		v.tgid = task->tgid;
-		v.netns = task->nsproxy->net_ns->ns.inum;
+		v.tgid = pt_current_tgid(PT_IN_CGROUP);
+		v.netns = pt_current_netns(PT_IN_CGROUP);
 	}
 	if (!v.tgid)
 		v.flags |= PT_DNS_F_NO_OWNER;
@@ -356,7 +354,6 @@ int pt_dns_ingress(struct __sk_buff *skb)
 
 static __always_inline void own(struct bpf_sock_addr *ctx)
 {
-	struct task_struct *task;
 	struct pt_dns_owner *o;
 
 	if (ctx->protocol != IPPROTO_TCP || !dns_port(bpf_ntohs(ctx->user_port)))
@@ -364,9 +361,8 @@ static __always_inline void own(struct bpf_sock_addr *ctx)
 	o = bpf_sk_storage_get(&pt_dns_sk, ctx->sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 	if (!o)
 		return;
-	task = bpf_get_current_task_btf();
-	o->tgid = task->tgid;
-	o->netns = task->nsproxy->net_ns->ns.inum;
+	o->tgid = pt_current_tgid(PT_IN_CGROUP);
+	o->netns = pt_current_netns(PT_IN_CGROUP);
 }
 
 SEC("cgroup/connect4")

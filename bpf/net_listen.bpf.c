@@ -34,10 +34,10 @@ struct {
 	__type(value, __u8);
 } pt_random_bind SEC(".maps");
 
+/* where: PT_IN_TRACING (the TCP listen) or PT_IN_CGROUP (a UDP bind) */
 static __always_inline void emit_listen(__u16 family, const __u8 *laddr, __u16 port, __u16 proto,
-					__u32 netns)
+					__u32 netns, __u32 where)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
 	struct pt_conn_record *r;
 	__u32 tsize;
 
@@ -45,7 +45,7 @@ static __always_inline void emit_listen(__u16 family, const __u8 *laddr, __u16 p
 		return;
 	if (pt_filter_drops(family, laddr, port))
 		return;
-	if (pt_container_drops(PT_LOSS(PT_LISTEN_LOSS_CONTAINER)))
+	if (pt_container_drops(PT_LOSS(PT_LISTEN_LOSS_CONTAINER), where))
 		return;
 	r = pt_record(PT_REC(0));
 	if (!r)
@@ -58,7 +58,7 @@ static __always_inline void emit_listen(__u16 family, const __u8 *laddr, __u16 p
 	__builtin_memset(r->daddr, 0, 16);
 	r->netns = netns;
 	r->pad = 0;
-	r->hdr.flags = pt_capture_tree(&r->tree, task, &tsize);
+	r->hdr.flags = pt_capture_current(&r->tree, where, &tsize);
 	pt_output(r, PT_TREE_REC_LEN(r, tsize), PT_LOSS(PT_LISTEN_LOSS_RING));
 }
 
@@ -82,7 +82,7 @@ int BPF_PROG(pt_tcp_listen, const struct sock *sk, const int oldstate, const int
 		return 0;
 	}
 	emit_listen(family, laddr, sk->__sk_common.skc_num, IPPROTO_TCP,
-		    sk->__sk_common.skc_net.net->ns.inum);
+		    sk->__sk_common.skc_net.net->ns.inum, PT_IN_TRACING);
 	return 0;
 }
 
@@ -111,13 +111,6 @@ int pt_bind6(struct bpf_sock_addr *ctx)
 	return 1;
 }
 
-static __always_inline __u32 current_netns(void)
-{
-	struct task_struct *task = bpf_get_current_task_btf();
-
-	return task->nsproxy->net_ns->ns.inum;
-}
-
 static __always_inline void udp_bound(struct bpf_sock *sk, __u16 family, __u8 *laddr)
 {
 	__u8 *random;
@@ -129,7 +122,7 @@ static __always_inline void udp_bound(struct bpf_sock *sk, __u16 family, __u8 *l
 		if (random && *random)
 			return;
 	}
-	emit_listen(family, laddr, sk->src_port, IPPROTO_UDP, current_netns());
+	emit_listen(family, laddr, sk->src_port, IPPROTO_UDP, pt_current_netns(PT_IN_CGROUP), PT_IN_CGROUP);
 }
 
 SEC("cgroup/post_bind4")

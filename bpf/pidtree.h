@@ -38,11 +38,23 @@ struct pt_obj_consts {
 	__u32 max_depth;    /* ancestry walk limit, <= PT_MAX_DEPTH */
 	__u32 rec_base;     /* its record types: rec_base + 0, + 1, ... */
 	__u32 loss_base;    /* its loss counters: pt_lost[loss_base + 0], ... */
-	__u32 flags;        /* PT_CONSTS_F_* */
+	__u32 flags;        /* PT_CONSTS_F_* and PT_K_* */
 };
 
 /* pt_obj_consts.flags */
 #define PT_CONSTS_F_CONTAINERS (1u << 0) /* container_labels: pt_containers decides (containers.bpf.h) */
+
+/*
+ * pt_obj_consts.flags too: what the running kernel offers, probed by
+ * userland at start-up (kernel_features.h).  The programs read them as
+ * constants (a frozen read-only map), so the verifier only ever sees the
+ * path the running kernel supports: the BTF pointer walk where the program
+ * type has bpf_get_current_task_btf, the same walk with
+ * bpf_get_current_task and CO-RE reads where it does not.
+ */
+#define PT_K_TASK_BTF        (1u << 1) /* bpf_get_current_task_btf in tp_btf and tracepoint programs (5.11) */
+#define PT_K_TASK_BTF_CGROUP (1u << 2) /* bpf_get_current_task_btf in cgroup socket programs (5.15) */
+#define PT_K_ALL             (PT_K_TASK_BTF | PT_K_TASK_BTF_CGROUP)
 
 /* pt_record_hdr.flags */
 #define PT_F_TRUNCATED      (1u << 0) /* ancestry walk hit the depth limit */

@@ -41,6 +41,40 @@ const volatile struct pt_obj_consts pt_consts = {
 #define PT_REC(i) (pt_consts.rec_base + (i))
 #define PT_LOSS(i) (pt_consts.loss_base + (i))
 
+/*
+ * Where a program runs, as the pt_consts.flags bit (pidtree.h) that says
+ * whether bpf_get_current_task_btf is there.
+ */
+#define PT_IN_TRACING PT_K_TASK_BTF        /* tp_btf and tracepoint programs */
+#define PT_IN_CGROUP  PT_K_TASK_BTF_CGROUP /* cgroup socket and cgroup_skb programs */
+
+/*
+ * The current task's tgid, mount and network namespace inodes, from a
+ * program of kind where (PT_IN_*): plain loads through the BTF pointer
+ * where the kernel has bpf_get_current_task_btf there, CO-RE reads through
+ * bpf_get_current_task where it does not (the verifier sees one branch).
+ */
+static __always_inline __u32 pt_current_mntns(__u32 where)
+{
+	if (pt_consts.flags & where)
+		return bpf_get_current_task_btf()->nsproxy->mnt_ns->ns.inum;
+	return BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), nsproxy, mnt_ns, ns.inum);
+}
+
+static __always_inline __u32 pt_current_netns(__u32 where)
+{
+	if (pt_consts.flags & where)
+		return bpf_get_current_task_btf()->nsproxy->net_ns->ns.inum;
+	return BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), nsproxy, net_ns, ns.inum);
+}
+
+static __always_inline __u32 pt_current_tgid(__u32 where)
+{
+	if (pt_consts.flags & where)
+		return bpf_get_current_task_btf()->tgid;
+	return BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), tgid);
+}
+
 static __always_inline void pt_count_loss(__u32 idx)
 {
 	__u64 *v = bpf_map_lookup_elem(&pt_lost, &idx);

@@ -47,10 +47,13 @@ struct {
 	__type(value, __u8);
 } pt_accept_pending SEC(".maps");
 
-/* The socket behind fd in the current task's file table, or NULL. */
+/*
+ * The socket behind fd in the current task's file table, or NULL.  (CO-RE
+ * reads: the same on kernels with and without bpf_get_current_task_btf.)
+ */
 static __always_inline struct sock *fd_sock(long fd)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
 	struct file **fds, *file = NULL;
 	struct socket *sock;
@@ -66,7 +69,6 @@ static __always_inline struct sock *fd_sock(long fd)
 
 static __always_inline int on_accept(long fd)
 {
-	struct task_struct *task;
 	struct pt_conn_record *r;
 	__u8 peer[16] = {}, local[16] = {};
 	__u16 family, lport, pport;
@@ -102,12 +104,11 @@ static __always_inline int on_accept(long fd)
 	}
 	if (pt_filter_drops(family, peer, lport))
 		return 0;
-	if (pt_container_drops(PT_LOSS(PT_ACCEPT_LOSS_CONTAINER)))
+	if (pt_container_drops(PT_LOSS(PT_ACCEPT_LOSS_CONTAINER), PT_IN_TRACING))
 		return 0;
 	r = pt_record(PT_REC(0));
 	if (!r)
 		return 0;
-	task = bpf_get_current_task_btf();
 	r->family = family;
 	r->protocol = IPPROTO_TCP;
 	r->dport = lport;
@@ -116,7 +117,7 @@ static __always_inline int on_accept(long fd)
 	__builtin_memcpy(r->daddr, local, 16);
 	r->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
 	r->pad = 0;
-	r->hdr.flags = pt_capture_tree(&r->tree, task, &tsize);
+	r->hdr.flags = pt_capture_current(&r->tree, PT_IN_TRACING, &tsize);
 	pt_output(r, PT_TREE_REC_LEN(r, tsize), PT_LOSS(PT_ACCEPT_LOSS_RING));
 	return 0;
 }

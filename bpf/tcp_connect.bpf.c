@@ -23,7 +23,6 @@ SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(pt_tcp_connect, const struct sock *sk, const int oldstate, const int newstate)
 {
 	struct pt_conn_record *r;
-	struct task_struct *task;
 	__u32 tsize;
 	__u8 daddr[16] = {}, saddr[16] = {};
 	__u16 family, dport;
@@ -51,13 +50,12 @@ int BPF_PROG(pt_tcp_connect, const struct sock *sk, const int oldstate, const in
 
 	if (pt_filter_drops(family, daddr, dport))
 		return 0;
-	if (pt_container_drops(PT_LOSS(PT_CONNECT_LOSS_CONTAINER)))
+	if (pt_container_drops(PT_LOSS(PT_CONNECT_LOSS_CONTAINER), PT_IN_TRACING))
 		return 0;
 
 	r = pt_record(PT_REC(0));
 	if (!r)
 		return 0;
-	task = bpf_get_current_task_btf();
 	r->family = family;
 	r->protocol = IPPROTO_TCP;
 	r->dport = dport;
@@ -66,7 +64,7 @@ int BPF_PROG(pt_tcp_connect, const struct sock *sk, const int oldstate, const in
 	__builtin_memcpy(r->saddr, saddr, 16);
 	r->netns = sk->__sk_common.skc_net.net->ns.inum;
 	r->pad = 0;
-	r->hdr.flags = pt_capture_tree(&r->tree, task, &tsize);
+	r->hdr.flags = pt_capture_current(&r->tree, PT_IN_TRACING, &tsize);
 	pt_output(r, PT_TREE_REC_LEN(r, tsize), PT_LOSS(PT_CONNECT_LOSS_RING));
 	return 0;
 }

@@ -46,7 +46,6 @@ struct {
 
 static __always_inline void emit_start(__u64 cookie)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
 	struct pt_udp_start_record *r;
 	__u32 tsize;
 
@@ -54,7 +53,7 @@ static __always_inline void emit_start(__u64 cookie)
 	if (!r)
 		return;
 	r->cookie = cookie;
-	r->hdr.flags = pt_capture_tree(&r->tree, task, &tsize);
+	r->hdr.flags = pt_capture_current(&r->tree, PT_IN_CGROUP, &tsize);
 	pt_output(r, PT_TREE_REC_LEN(r, tsize), PT_LOSS(PT_UDP_LOSS_RING));
 }
 
@@ -73,7 +72,7 @@ static __always_inline struct pt_udp_state *session_get(__u64 cookie, __u64 now)
 	s->start_ns = now;
 	s->last_ns = now;
 	s->tgid = bpf_get_current_pid_tgid() >> 32;
-	s->netns = bpf_get_current_task_btf()->nsproxy->net_ns->ns.inum;
+	s->netns = pt_current_netns(PT_IN_CGROUP);
 	if (bpf_map_update_elem(&pt_udp_sessions, &cookie, s, BPF_NOEXIST)) {
 		s = bpf_map_lookup_elem(&pt_udp_sessions, &cookie); /* a racing thread won */
 		if (!s)
@@ -107,7 +106,7 @@ static __always_inline void track(struct bpf_sock_addr *ctx, __u16 family, __u8 
 	if (pt_filter_drops(family, addr, port))
 		return;
 	/* before any session exists: no start record, no end record */
-	if (pt_container_drops(PT_LOSS(PT_UDP_LOSS_CONTAINER)))
+	if (pt_container_drops(PT_LOSS(PT_UDP_LOSS_CONTAINER), PT_IN_CGROUP))
 		return;
 	cookie = bpf_get_socket_cookie(ctx);
 	now = bpf_ktime_get_boot_ns();

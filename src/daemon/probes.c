@@ -48,6 +48,7 @@ int pt_daemon_add_row(struct daemon *d, const struct pt_probe_desc *desc)
 	/* set by open_shared() for the rows there at start-up */
 	c->max_depth = d->env.max_depth;
 	c->wakeup_bytes = d->env.wakeup_bytes;
+	c->flags = d->env.kflags;
 	for (unsigned int r = 0; r < desc->nrecords; r++)
 		d->rec_row[rec + r] = (uint8_t)(d->nrows + 1);
 	d->rows[d->nrows++] = desc;
@@ -113,7 +114,7 @@ static unsigned int features(const struct daemon *d, const struct pt_config *cfg
 int pt_daemon_check_features(struct daemon *d)
 {
 	/* an optional probe's missing feature is its open() failing: a warning */
-	return pt_check_kernel_features(features(d, &d->cfg, false));
+	return pt_check_kernel_features(features(d, &d->cfg, false), &d->env.kflags);
 }
 
 unsigned int pt_daemon_caps_needed(const struct daemon *d)
@@ -150,6 +151,7 @@ static int open_shared(struct daemon *d)
 	for (size_t i = 0; i < d->nrows; i++) {
 		d->consts[i].max_depth = d->env.max_depth;
 		d->consts[i].wakeup_bytes = d->env.wakeup_bytes;
+		d->consts[i].flags = (d->consts[i].flags & ~PT_K_ALL) | d->env.kflags;
 	}
 	return 0;
 }

@@ -9,6 +9,7 @@
  * difference.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +22,31 @@
 bool pt_probe_container_filter(const struct pt_probe *p)
 {
 	return p && (p->consts.flags & PT_CONSTS_F_CONTAINERS);
+}
+
+/*
+ * Whether obj has programs the kernel counts as trace type (tracepoint,
+ * raw tracepoint, kprobe, perf event).  Before Linux 6.1 those must not use
+ * hash maps allocated at run time: the allocator may be the very code they
+ * interrupted (5.10 warns in the kernel log, and the verifier says why).
+ */
+static bool has_trace_type_progs(struct bpf_object *obj)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, obj) {
+		switch (bpf_program__type(prog)) {
+		case BPF_PROG_TYPE_TRACEPOINT:
+		case BPF_PROG_TYPE_RAW_TRACEPOINT:
+		case BPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE:
+		case BPF_PROG_TYPE_KPROBE:
+		case BPF_PROG_TYPE_PERF_EVENT:
+			return true;
+		default:
+			break;
+		}
+	}
+	return false;
 }
 
 int pt_probe_size_containers(struct pt_probe *p, struct bpf_object *obj)
@@ -38,6 +64,9 @@ int pt_probe_size_containers(struct pt_probe *p, struct bpf_object *obj)
 	}
 	/* an unused map costs nothing more than one entry (no preallocation anyway) */
 	err = bpf_map__set_max_entries(m, pt_probe_container_filter(p) ? PT_CONTAINERS_MAP_MAX : 1);
+	/* preallocated where trace-type programs read it (see above): 8192 small entries */
+	if (!err && has_trace_type_progs(obj))
+		err = bpf_map__set_map_flags(m, bpf_map__map_flags(m) & ~BPF_F_NO_PREALLOC);
 	return err ? pt_probe_fail(p, "size the container_labels map", err) : 0;
 }
 

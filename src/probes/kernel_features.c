@@ -4,14 +4,18 @@
  * map or loads a two- to seven-instruction program of the same type and
  * attach type pidtree's own objects use; the verifier answers "unknown
  * helper" or "unknown attach type" with EINVAL, which is reported as the
- * named feature missing.  The checks run oldest feature first, so the one
- * reported is the first the kernel lacks.
+ * named feature missing.  Helpers of program types that need no attach
+ * target are asked of libbpf (libbpf_probe_bpf_helper); tp_btf programs
+ * need one, which libbpf's probe cannot give, so they are loaded here.
+ * The checks run oldest feature first, so the one reported is the first the
+ * kernel lacks.
  */
 #include "kernel_features.h"
 
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -25,11 +29,12 @@
 #include "probe.h"
 #include "util.h"
 
-#define FLOOR_MSG "pidtree needs Linux 5.15 or later (5.11 for tcp_connect alone), " \
+#define FLOOR_MSG "pidtree needs Linux 5.8 or later (5.9 for udp_session and net_listen), " \
 		  "built with CONFIG_DEBUG_INFO_BTF=y"
 
 struct probe_ctx {
 	struct btf *btf;
+	__u32 exec_id; /* BTF id of btf_trace_sched_process_exec: a tp_btf target */
 	char log[4096];
 };
 
@@ -142,11 +147,9 @@ static int check_base(struct probe_ctx *c)
 		  "the bpf_probe_read_kernel helper (or kernel lockdown=confidentiality forbids it)",
 		  "5.5" },
 		{ BPF_FUNC_ktime_get_boot_ns, "the bpf_ktime_get_boot_ns helper", "5.8" },
-		{ BPF_FUNC_get_current_task_btf, "the bpf_get_current_task_btf helper", "5.11" },
 	};
 	static const char *const tps[] = { "sched_process_exec", "sched_process_fork",
 					   "sched_process_exit", "inet_sock_set_state" };
-	__u32 exec_id = 0;
 	int err;
 
 	if (access("/sys/kernel/btf/vmlinux", R_OK))
@@ -175,16 +178,16 @@ static int check_base(struct probe_ctx *c)
 			snprintf(what, sizeof(what), "the tracepoint %s in its BTF", tps[i]);
 			return missing(what, "5.5");
 		}
-		if (!exec_id)
-			exec_id = id;
+		if (!c->exec_id)
+			c->exec_id = id;
 	}
-	err = try_load(c, BPF_PROG_TYPE_TRACING, BPF_TRACE_RAW_TP, exec_id, -1, 0);
+	err = try_load(c, BPF_PROG_TYPE_TRACING, BPF_TRACE_RAW_TP, c->exec_id, -1, 0);
 	if (err == -ENOTSUP)
 		return missing("tp_btf programs (BTF-typed raw tracepoints)", "5.5");
 	if (err)
 		return failed("cannot load a tp_btf program", err);
 	for (size_t i = 0; i < ARRAY_SIZE(helpers); i++) {
-		err = try_load(c, BPF_PROG_TYPE_TRACING, BPF_TRACE_RAW_TP, exec_id,
+		err = try_load(c, BPF_PROG_TYPE_TRACING, BPF_TRACE_RAW_TP, c->exec_id,
 			       helpers[i].helper, 0);
 		if (err == -ENOTSUP)
 			return missing(helpers[i].what, helpers[i].since);
@@ -194,35 +197,67 @@ static int check_base(struct probe_ctx *c)
 	return 0;
 }
 
+/*
+ * Whether programs of type have helper: 1, 0, or -errno.  libbpf loads a
+ * program calling it and tells "unknown helper" from other refusals.
+ */
+static int has_helper(enum bpf_prog_type type, enum bpf_func_id helper)
+{
+	int ret = libbpf_probe_bpf_helper(type, helper, NULL);
+
+	if (ret < 0)
+		pt_dbg("probing helper %d in program type %d: %s", helper, type, strerror(-ret));
+	return ret;
+}
+
 /* PT_FEAT_CGROUP_SOCK: cgroup socket programs on the cgroup2 root */
 static int check_cgroup(struct probe_ctx *c, bool need_mount)
 {
 	static const struct {
 		enum bpf_prog_type type;
 		enum bpf_attach_type attach;
-		int helper;
 		const char *what, *since;
 	} progs[] = {
-		{ BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_CGROUP_UDP4_SENDMSG, -1,
-		  "cgroup/sendmsg4 programs", "4.18" },
-		{ BPF_PROG_TYPE_CGROUP_SOCK, BPF_CGROUP_INET_SOCK_RELEASE, -1,
-		  "cgroup/sock_release programs", "5.9" },
 		{ BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_CGROUP_UDP4_SENDMSG,
-		  BPF_FUNC_get_current_task_btf,
-		  "bpf_get_current_task_btf in cgroup socket programs", "5.15" },
-		{ BPF_PROG_TYPE_CGROUP_SOCK, BPF_CGROUP_INET4_POST_BIND,
-		  BPF_FUNC_get_current_task_btf,
-		  "bpf_get_current_task_btf in cgroup socket programs", "5.15" },
+		  "cgroup/sendmsg4 programs", "4.18" },
+		{ BPF_PROG_TYPE_CGROUP_SOCK, BPF_CGROUP_INET_SOCK_RELEASE,
+		  "cgroup/sock_release programs", "5.9" },
+	};
+	/* the ancestry walk in cgroup programs without bpf_get_current_task_btf */
+	static const struct {
+		enum bpf_prog_type type;
+		enum bpf_func_id helper;
+		const char *what, *since;
+	} helpers[] = {
+		{ BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_FUNC_get_current_task,
+		  "bpf_get_current_task in cgroup socket programs", "5.8" },
+		{ BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_FUNC_probe_read_kernel,
+		  "bpf_probe_read_kernel in cgroup socket programs", "5.8" },
+		{ BPF_PROG_TYPE_CGROUP_SOCK, BPF_FUNC_get_current_task,
+		  "bpf_get_current_task in cgroup socket programs", "5.8" },
+		{ BPF_PROG_TYPE_CGROUP_SOCK, BPF_FUNC_probe_read_kernel,
+		  "bpf_probe_read_kernel in cgroup socket programs", "5.8" },
+		{ BPF_PROG_TYPE_CGROUP_SKB, BPF_FUNC_get_current_task,
+		  "bpf_get_current_task in cgroup_skb programs", "5.8" },
+		{ BPF_PROG_TYPE_CGROUP_SKB, BPF_FUNC_probe_read_kernel,
+		  "bpf_probe_read_kernel in cgroup_skb programs", "5.8" },
 	};
 	char root[4096];
 	int err;
 
 	for (size_t i = 0; i < ARRAY_SIZE(progs); i++) {
 		/* cgroup socket programs must return 1 (allow), even unattached */
-		err = try_load(c, progs[i].type, progs[i].attach, 0, progs[i].helper, 1);
+		err = try_load(c, progs[i].type, progs[i].attach, 0, -1, 1);
 		if (err == -ENOTSUP)
 			return missing(progs[i].what, progs[i].since);
 		if (err)
+			return failed("cannot load a cgroup socket program", err);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(helpers); i++) {
+		err = has_helper(helpers[i].type, helpers[i].helper);
+		if (err == 0)
+			return missing(helpers[i].what, helpers[i].since);
+		if (err < 0)
 			return failed("cannot load a cgroup socket program", err);
 	}
 	if (need_mount && pt_cgroup2_root(root, sizeof(root))) {
@@ -243,10 +278,10 @@ static int check_tracefs(struct probe_ctx *c)
 	};
 	int err;
 
-	err = try_load(c, BPF_PROG_TYPE_TRACEPOINT, 0, 0, BPF_FUNC_get_current_task_btf, 0);
-	if (err == -ENOTSUP)
-		return missing("bpf_get_current_task_btf in tracepoint programs", "5.11");
-	if (err)
+	err = has_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_probe_read_kernel);
+	if (err == 0)
+		return missing("bpf_probe_read_kernel in tracepoint programs", "5.5");
+	if (err < 0)
 		return failed("cannot load a tracepoint program", err);
 	for (size_t i = 0; i < ARRAY_SIZE(ids); i++)
 		if (!access(ids[i], R_OK))
@@ -257,16 +292,49 @@ static int check_tracefs(struct probe_ctx *c)
 	return -ENOTSUP;
 }
 
-int pt_check_kernel_features(unsigned int features)
+/*
+ * The PT_K_* flags: what is used where it is there.  A probe that fails is
+ * taken as the feature missing (the fallback works everywhere).
+ */
+static unsigned int probe_kflags(struct probe_ctx *c)
+{
+	unsigned int k = 0;
+	const char *off = getenv("PIDTREE_NO_TASK_BTF");
+
+	if (!try_load(c, BPF_PROG_TYPE_TRACING, BPF_TRACE_RAW_TP, c->exec_id,
+		      BPF_FUNC_get_current_task_btf, 0) &&
+	    has_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_get_current_task_btf) == 1)
+		k |= PT_K_TASK_BTF;
+	if (has_helper(BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_FUNC_get_current_task_btf) == 1 &&
+	    has_helper(BPF_PROG_TYPE_CGROUP_SOCK, BPF_FUNC_get_current_task_btf) == 1 &&
+	    has_helper(BPF_PROG_TYPE_CGROUP_SKB, BPF_FUNC_get_current_task_btf) == 1)
+		k |= PT_K_TASK_BTF_CGROUP;
+	if (off && *off && strcmp(off, "0")) {
+		pt_info("PIDTREE_NO_TASK_BTF is set: the ancestry walk of kernels before 5.11 "
+			"(bpf_get_current_task and CO-RE reads), for tests");
+		k &= ~(PT_K_TASK_BTF | PT_K_TASK_BTF_CGROUP);
+	}
+	pt_dbg("kernel: bpf_get_current_task_btf in tp_btf/tracepoint programs: %s, "
+	       "in cgroup socket programs: %s%s",
+	       k & PT_K_TASK_BTF ? "yes" : "no", k & PT_K_TASK_BTF_CGROUP ? "yes" : "no",
+	       k & (PT_K_TASK_BTF | PT_K_TASK_BTF_CGROUP) ? "" :
+	       " (the walk with bpf_get_current_task and CO-RE reads)");
+	return k;
+}
+
+int pt_check_kernel_features(unsigned int features, unsigned int *kflags)
 {
 	struct probe_ctx c = { 0 };
 	int err;
 
+	*kflags = 0;
 	err = check_base(&c);
 	if (!err && (features & PT_FEAT_CGROUP_SOCK))
 		err = check_cgroup(&c, features & PT_FEAT_CGROUP_MOUNT);
 	if (!err && (features & PT_FEAT_TRACEFS))
 		err = check_tracefs(&c);
+	if (!err)
+		*kflags = probe_kflags(&c);
 	btf__free(c.btf);
 	if (!err)
 		pt_dbg("kernel features: everything the configured probes need is there");

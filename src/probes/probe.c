@@ -3,6 +3,7 @@
 #include "probe.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,6 +172,16 @@ int pt_probe_health(const struct pt_probe *p, char *why, size_t len)
 			continue; /* not attached on purpose (an option off) */
 		memset(&info, 0, sizeof(info));
 		if (bpf_obj_get_info_by_fd(bpf_link__fd(l), &info, &ilen)) {
+			/*
+			 * Before Linux 5.15 a tracepoint program is attached to
+			 * a perf event by ioctl, and libbpf's link is that perf
+			 * event's descriptor, no BPF object (EINVAL).  Such an
+			 * attachment ends only when the descriptor is closed,
+			 * which only this process can do: it holds while the
+			 * descriptor is open.
+			 */
+			if (errno == EINVAL && fcntl(bpf_link__fd(l), F_GETFD) >= 0)
+				continue;
 			snprintf(why, len, "%s: program %s: its link is gone: %s", p->desc->info.name,
 				 ps->name, strerror(errno));
 			return -ENOLINK;

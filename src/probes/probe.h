@@ -41,6 +41,7 @@ struct pt_probe_env {
 	int lost_fd;   /* per-CPU loss counters, PT_LOSS_SLOTS entries */
 	uint32_t max_depth;
 	uint64_t wakeup_bytes; /* ring backlog that wakes the consumer */
+	uint32_t kflags;       /* PT_K_* of this kernel (kernel_features.h) */
 	/*
 	 * container_labels: fill p's map (pt_probe_containers_set) with the
 	 * mount namespaces of the running containers matching pc's filter.

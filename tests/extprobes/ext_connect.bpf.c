@@ -55,7 +55,7 @@ int BPF_PROG(ec_connect, const struct sock *sk, const int oldstate, const int ne
 	__builtin_memcpy(r->saddr, saddr, 16);
 	r->netns = 0;
 	r->pad = 0;
-	r->hdr.flags = pt_capture_tree(&r->tree, bpf_get_current_task_btf(), &tsize);
+	r->hdr.flags = pt_capture_current(&r->tree, PT_IN_TRACING, &tsize);
 	pt_output(r, PT_TREE_REC_LEN(r, tsize), PT_LOSS(0));
 	return 0;
 }

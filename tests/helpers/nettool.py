@@ -12,9 +12,9 @@
       datagrams there with send() and COUNT more with sendto() naming it;
       the other destinations get theirs with sendto() on that connected
       socket.
-  nettool.py udpsink ADDR PORT SECONDS
-      print "ready" once bound, receive UDP datagrams for SECONDS, then
-      print how many arrived
+  nettool.py udpsink ADDR PORT SECONDS [COUNT]
+      print "ready" once bound, receive UDP datagrams for SECONDS (or until
+      COUNT have arrived), then print how many arrived
 MARKER is only there to appear in this process's command line.
 """
 import os
@@ -90,14 +90,14 @@ def send(args):
     s.close()
 
 
-def udpsink(addr, port, seconds):
+def udpsink(addr, port, seconds, count=0):
     s = socket.socket(family_of(addr), socket.SOCK_DGRAM)
     s.bind((addr, int(port)))
     print("ready", flush=True)
     s.settimeout(0.2)
     n = 0
     end = time.time() + float(seconds)
-    while time.time() < end:
+    while time.time() < end and not (int(count) and n >= int(count)):
         try:
             s.recv(2048)
             n += 1

@@ -21,7 +21,7 @@ SH
 python3 "$top_srcdir/tests/helpers/notify_listen.py" "$T/notify.sock" "$T/notify.log" 600 &
 BG_KILL="$BG_KILL $!"
 NPID=$!
-for _ in $(seq 50); do [ -S "$T/notify.sock" ] && break; sleep 0.1; done
+wait_until 5 test -S "$T/notify.sock"
 OUT=$T/events.json
 NOTIFY_SOCKET=$T/notify.sock WATCHDOG_USEC=2000000 \
 	start_pidtree "$OUT" -c "$T/probes.yml" || { fail "daemon starts"; finish; }
@@ -31,11 +31,11 @@ LPID=$!
 sleep 4
 t0=$(date +%s%N)
 kill -HUP "$PIDTREE_PID"
-for _ in $(seq 100); do grep -q 'configuration reloaded' "$T/pidtree.err" && break; sleep 0.05; done
+wait_until 5 grep -q 'configuration reloaded' "$T/pidtree.err"
 hup_ms=$((($(date +%s%N) - t0) / 1000000))
 check "SIGHUP served during the flood (${hup_ms} ms)" grep -q 'configuration reloaded' "$T/pidtree.err"
 kill -USR1 "$PIDTREE_PID"
-for _ in $(seq 100); do grep -q 'totals:' "$T/pidtree.err" && break; sleep 0.05; done
+wait_until 5 grep -q 'totals:' "$T/pidtree.err"
 check "SIGUSR1 served during the flood" grep -q 'totals:' "$T/pidtree.err"
 sleep 4
 check "the flood is still on" kill -0 "$LPID"

@@ -12,9 +12,9 @@ printf 'tcp_connect:\n  includeports: [%s]\n' "$P" >"$T/tcp.yml"
 # -- a JSON output on a full device -------------------------------------------
 "$PIDTREE" -c "$T/tcp.yml" -f /dev/full --health-check-period 1 2>"$T/full.err" &
 PID=$!
-for _ in $(seq 100); do grep -q ready "$T/full.err" && break; sleep 0.1; done
+wait_until 10 grep -q ready "$T/full.err"
 "$CONNECTOR" 127.0.0.1 "$P" marker-full
-for _ in $(seq 100); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
+wait_until 10 not kill -0 "$PID" 2>/dev/null
 rc=0
 wait "$PID" || rc=$?
 check "-f /dev/full --health-check-period 1: exit 1" test "$rc" = 1
@@ -39,7 +39,7 @@ for f in /proc/"$PIDTREE_PID"/fd/*; do
 done
 check "one of its cgroup links found" test -n "$LINK"
 bpftool link detach id "$LINK"
-for _ in $(seq 50); do kill -0 "$PIDTREE_PID" 2>/dev/null || break; sleep 0.1; done
+wait_until 5 not kill -0 "$PIDTREE_PID" 2>/dev/null
 rc=0
 wait "$PIDTREE_PID" || rc=$?
 PIDTREE_PID=
@@ -52,11 +52,11 @@ DEAD=$(rand_port) # nothing listens there
 python3 "$top_srcdir/tests/helpers/notify_listen.py" "$T/notify.sock" "$T/notify.log" 600 &
 BG_KILL="$BG_KILL $!"
 NPID=$!
-for _ in $(seq 50); do [ -S "$T/notify.sock" ] && break; sleep 0.1; done
+wait_until 5 test -S "$T/notify.sock"
 NOTIFY_SOCKET=$T/notify.sock start_pidtree "$T/ok.json" -c "$T/tcp.yml" \
 	-o "syslog:tcp://127.0.0.1:$DEAD" --health-check-period 1 || fail "daemon starts (syslog)"
 "$CONNECTOR" 127.0.0.1 "$P" marker-syslog # an event: the output tries its receiver
-for _ in $(seq 120); do grep -aq 'health: syslog' "$T/notify.log" && break; sleep 0.1; done
+wait_until 12 grep -aq 'health: syslog' "$T/notify.log"
 grep -a -o 'health: [^|]*' "$T/notify.log" | sort | uniq -c | sed 's/^/# /'
 check "STATUS= reports the queued output that is down" \
 	grep -aq "STATUS=.*health: syslog sink tcp://127.0.0.1:$DEAD: down" "$T/notify.log"
@@ -66,7 +66,7 @@ check "SIGTERM: exit 0" stop_pidtree
 : >"$T/notify.log"
 NOTIFY_SOCKET=$T/notify.sock start_pidtree "$T/ok2.json" -c "$T/tcp.yml" --health-check-period 1 ||
 	fail "daemon starts (healthy)"
-for _ in $(seq 120); do grep -aq 'health: ok' "$T/notify.log" && break; sleep 0.1; done
+wait_until 12 grep -aq 'health: ok' "$T/notify.log"
 check "a healthy run: STATUS= says health: ok" grep -aq 'STATUS=.*health: ok' "$T/notify.log"
 check "SIGTERM: exit 0 (healthy)" stop_pidtree
 kill "$NPID" 2>/dev/null

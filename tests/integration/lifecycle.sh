@@ -23,13 +23,13 @@ drop_port() {
 drop_port "$A"
 python3 "$top_srcdir/tests/helpers/notify_listen.py" "$T/notify.sock" "$T/notify.log" 600 &
 BG_KILL="$BG_KILL $!"
-for _ in $(seq 50); do [ -S "$T/notify.sock" ] && break; sleep 0.1; done
+wait_until 5 test -S "$T/notify.sock"
 OUT=$T/events.json
 : >"$OUT"
 NOTIFY_SOCKET=$T/notify.sock WATCHDOG_USEC=1000000 "$PIDTREE" -c "$T/probes.yml" -f "$OUT" \
 	2>"$T/pidtree.err" &
 PIDTREE_PID=$!
-for _ in $(seq 200); do grep -q 'READY=1' "$T/notify.log" && break; sleep 0.02; done
+wait_until 4 grep -q 'READY=1' "$T/notify.log"
 conn "$B" right-after-ready   # the very first thing after READY=1
 check "READY=1 sent" test "$(notified 'READY=1')" -ge 1
 check "a connect made right after READY=1 is reported" seen "$OUT" ".port == $B"
@@ -55,7 +55,7 @@ check "port $A dropped before reload" test "$(reported "$A" excluded-before)" = 
 # change the filter: now B is excluded, A is not
 drop_port "$B"
 kill -HUP "$PIDTREE_PID"
-for _ in $(seq 100); do [ "$(notified 'READY=1')" -ge 2 ] && break; sleep 0.05; done
+wait_until 5 eval '[ "$(notified READY=1)" -ge 2 ]'
 check "SIGHUP: RELOADING=1 with MONOTONIC_USEC" grep -q 'RELOADING=1|MONOTONIC_USEC=[0-9]' "$T/notify.log"
 check "SIGHUP: READY=1 again" test "$(notified 'READY=1')" -ge 2
 conn "$A" after-reload
@@ -68,7 +68,7 @@ check "reload: port $B now dropped" test "$(reported "$B" excluded-after)" = 0
 # a broken file: error with file:line, old configuration kept, daemon alive
 printf 'tcp_connect:\n  filters:\n    - subnet_name: lo\n      network: 127.0.0.300/32\n' >"$T/probes.yml"
 kill -HUP "$PIDTREE_PID"
-for _ in $(seq 100); do [ "$(notified 'READY=1')" -ge 3 ] && break; sleep 0.05; done
+wait_until 5 eval '[ "$(notified READY=1)" -ge 3 ]'
 check "broken reload: error names probes.yml:line" grep -q 'probes.yml:[0-9]*:' "$T/pidtree.err"
 check "broken reload: daemon still running" kill -0 "$PIDTREE_PID"
 check "broken reload: READY=1 again" test "$(notified 'READY=1')" -ge 3
@@ -79,7 +79,7 @@ seen "$OUT" ".proctree[0].cmdline | endswith(\"marker-sentinel-3\")"
 check "broken reload: old filter still applies ($B dropped)" test "$(reported "$B" still-excluded)" = 0
 check "broken reload: old filter still applies ($A reported)" test "$(reported "$A" still-reported)" = 1
 check "SIGTERM: exit 0" stop_pidtree
-for _ in $(seq 50); do grep -q 'STOPPING=1' "$T/notify.log" && break; sleep 0.05; done
+wait_until 2 grep -q 'STOPPING=1' "$T/notify.log"
 check "STOPPING=1 sent" grep -q 'STOPPING=1' "$T/notify.log"
 
 # ---- -w: an edit of an included file, saved by rename ---------------------
@@ -94,7 +94,7 @@ seen "$OUT" ".proctree[0].cmdline | endswith(\"marker-w-sentinel1\")"
 check "-w: 127.0.0.2 filtered by the included file" test "$(count "$OUT" ".daddr == \"127.0.0.2\"")" = 0
 printf -- '- subnet_name: three\n  network: 127.0.0.3/32\n' >"$T/w/filters.yml.tmp"
 mv "$T/w/filters.yml.tmp" "$T/w/filters.yml"
-for _ in $(seq 100); do grep -q 'configuration reloaded' "$T/pidtree.err" && break; sleep 0.05; done
+wait_until 5 grep -q 'configuration reloaded' "$T/pidtree.err"
 check "-w: change of the included file noticed" grep -q 'configuration reloaded' "$T/pidtree.err"
 "$CONNECTOR" 127.0.0.2 "$A" marker-w-after
 "$CONNECTOR" 127.0.0.3 "$B" marker-w-now-filtered
@@ -155,7 +155,7 @@ mv "$OUT" "$T/rot.json.1"
 check "rotation: until SIGHUP, events go to the renamed file" \
 	seen "$T/rot.json.1" '.proctree[0].cmdline | endswith("marker-rot-2")'
 kill -HUP "$PIDTREE_PID"
-for _ in $(seq 100); do [ "$(reloads)" -ge 1 ] && break; sleep 0.05; done
+wait_until 5 eval '[ "$(reloads)" -ge 1 ]'
 "$CONNECTOR" 127.0.0.1 "$P" marker-rot-3
 check "rotation: a new file is created at the old path" seen "$OUT" '.proctree[0].cmdline | endswith("marker-rot-3")'
 check "rotation: both events before SIGHUP in the renamed file" \
@@ -166,7 +166,7 @@ check "rotation: nothing after SIGHUP in the renamed file" \
 mv "$OUT" "$T/rot.json.2"
 mkdir "$OUT"
 kill -HUP "$PIDTREE_PID"
-for _ in $(seq 100); do [ "$(reloads)" -ge 2 ] && break; sleep 0.05; done
+wait_until 5 eval '[ "$(reloads)" -ge 2 ]'
 "$CONNECTOR" 127.0.0.1 "$P" marker-rot-4
 check "failed re-open: logged with the path" grep -q "cannot re-open $OUT" "$T/pidtree.err"
 check "failed re-open: events still written to the old file" \
@@ -189,7 +189,7 @@ s.bind(sys.argv[1])
 with open(sys.argv[2], "ab", 0) as f:
     while True:
         f.write(s.recv(65536) + b"\n")' "$T/out.sock" "$T/out.syslog" &
-for _ in $(seq 100); do [ -S "$T/out.sock" ] && break; sleep 0.05; done
+wait_until 5 test -S "$T/out.sock"
 outconf "$T/out-a.json" local1
 : >"$T/out-a.json"
 start_pidtree "" -C "$T/out.conf" -c "$T/out.yml" || { fail "daemon starts (outputs)"; finish; }
@@ -254,7 +254,7 @@ check "no_new_privs set" grep -q '^NoNewPrivs:[[:space:]]*1' /proc/$PIDTREE_PID/
 # a reload that must re-open a probe (protocols changed) still works
 printf 'tcp_connect:\nnet_listen:\n  protocols: [tcp, udp]\n' >"$T/caps.yml"
 kill -HUP "$PIDTREE_PID"
-for _ in $(seq 100); do grep -q 'configuration reloaded' "$T/pidtree.err" && break; sleep 0.05; done
+wait_until 5 grep -q 'configuration reloaded' "$T/pidtree.err"
 PU=$(rand_port)
 python3 "$NETTOOL" listen udp 127.0.0.1 "$PU" 0 marker-caps >/dev/null
 check "after dropping capabilities, a re-opened probe reports (UDP bind)" \

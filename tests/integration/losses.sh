@@ -21,7 +21,7 @@ wait $SENDERS
 python3 "$NETTOOL" send marker-end 127.0.0.1 "$PE" 1 >/dev/null
 seen "$OUT" ".destinations[0].port == $PE"
 kill -USR1 "$PIDTREE_PID"
-for _ in $(seq 100); do grep -q 'totals:' "$T/pidtree.err" && break; sleep 0.05; done
+wait_until 5 grep -q 'totals:' "$T/pidtree.err"
 check "SIGUSR1 totals name every row" \
 	grep -Eq 'totals: .*lost records: tcp_connect=0 net_listen=0 udp_session=0 udp_session_untracked=[1-9][0-9]* .*process=[0-9]+; lost in userland: udp_session_evicted=0 .*format=0 malformed_records=0; outputs: json:[^ ]* [0-9]+ written/0 lost/0 held;' "$T/pidtree.err"
 check "  and what is only counted (container_labels, never accepted, DNS answers refused)" \

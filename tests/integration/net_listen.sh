@@ -14,7 +14,8 @@ cleanup_ns() { ip netns del "$NS" 2>/dev/null; kill $(jobs -p) 2>/dev/null; clea
 trap cleanup_ns EXIT
 
 # a listener that exists before pidtree starts: only a snapshot can see it
-bg_listen "$T/pre" tcp 127.1.33.9 "$P_PRE" 30 marker-pre || fail "pre-existing listener"
+# (it lives 30 s, longer on a slow guest: until the snapshot has seen it)
+bg_listen "$T/pre" tcp 127.1.33.9 "$P_PRE" $((30 * TIME_SCALE)) marker-pre || fail "pre-existing listener"
 PRE_PID=$BG_PID
 
 cat >"$T/a.yml" <<YML

@@ -39,7 +39,7 @@ server() {
 	: >"$T/srv.out"
 	ACCEPTOR_PORT=$1 "$ACCEPTOR" "$2" "$3" "$4" "$5" >"$T/srv.out" &
 	SRV=$!
-	for _ in $(seq 100); do [ -s "$T/srv.out" ] && break; sleep 0.05; done
+	wait_until 5 test -s "$T/srv.out"
 	SPORT=$(head -n 1 "$T/srv.out")
 }
 
@@ -101,7 +101,7 @@ wait "$SRV" 2>/dev/null
 sleep 0.5
 check "connections never accepted are not reported" test "$(count "$OUT" ".port == $NPORT")" = 0
 kill -USR1 "$PIDTREE_PID"
-for _ in $(seq 100); do grep -q 'totals:' "$T/pidtree.err" && break; sleep 0.05; done
+wait_until 5 grep -q 'totals:' "$T/pidtree.err"
 N=$(sed -n 's/.*totals:.*tcp_accept_not_accepted=\([0-9]*\).*/\1/p' "$T/pidtree.err" | tail -n 1)
 check "  they are counted (tcp_accept_not_accepted=${N:-?})" test "${N:-0}" -ge 5
 check "SIGTERM: exit 0" stop_pidtree

@@ -97,5 +97,5 @@ check "IPv4-mapped IPv6 reported as IPv4" \
 check "every line is valid JSON" bash -c "jq -e . '$OUT' >/dev/null"
 
 check "SIGTERM: exit status 0" stop_pidtree
-check "no warnings or errors logged" bash -c "! grep -E 'error|warning' '$T/pidtree.err'"
+check "no warnings or errors logged" no_warnings "$T/pidtree.err"
 finish

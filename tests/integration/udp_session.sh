@@ -24,14 +24,16 @@ YML
 OUT=$T/a.json
 start_pidtree "$OUT" -c "$T/a.yml" || { fail "daemon starts"; finish; }
 
-# a UDP server for the connected socket (so no ICMP errors interrupt sends)
-python3 "$NETTOOL" udpsink 127.0.0.1 "$P7" 30 >"$T/sink7" &
-for _ in $(seq 100); do grep -q ready "$T/sink7" && break; sleep 0.1; done
+# a UDP server for the connected socket (so no ICMP errors interrupt sends);
+# the sinks live until the test ends (killed at exit): a slow machine (a
+# TCG guest) may take minutes to get to the sends
+python3 "$NETTOOL" udpsink 127.0.0.1 "$P7" 3600 >"$T/sink7" &
+for _ in $(seq 300); do grep -q ready "$T/sink7" && break; sleep 0.1; done
 for m in "127.0.0.1 $PM1" "127.0.0.1 $PM2" "::1 $PM3" "::1 $PM4"; do
-	python3 "$NETTOOL" udpsink $m 30 >"$T/sink-${m##* }" &
+	python3 "$NETTOOL" udpsink $m 3600 >"$T/sink-${m##* }" &
 done
 for m in $PM1 $PM2 $PM3 $PM4; do
-	for _ in $(seq 100); do grep -q ready "$T/sink-$m" && break; sleep 0.1; done
+	for _ in $(seq 300); do grep -q ready "$T/sink-$m" && break; sleep 0.1; done
 done
 
 S1=$(send marker-two-dests 127.0.0.1 "$P1" 3 127.0.0.2 "$P2" 2)
@@ -115,10 +117,12 @@ tcp_connect:
 YML
 OUT=$T/c.json
 start_pidtree "$OUT" -c "$T/c.yml" || { fail "daemon starts (c)"; finish; }
-python3 "$NETTOOL" udpsink 127.0.0.1 "$PS" 12 >"$T/sinkc" &
+# (until the 50 datagrams are there, or at most 120 s; the listener lives
+# 30 s: both longer on a slow guest, where the ten senders take that long)
+python3 "$NETTOOL" udpsink 127.0.0.1 "$PS" $((120 * TIME_SCALE)) 50 >"$T/sinkc" &
 SINK=$!
-bg_listen "$T/tl" tcp 127.0.0.1 "$PT" 30 marker-safety-listen
-for _ in $(seq 100); do grep -q ready "$T/sinkc" && break; sleep 0.1; done
+bg_listen "$T/tl" tcp 127.0.0.1 "$PT" $((30 * TIME_SCALE)) marker-safety-listen
+for _ in $(seq 300); do grep -q ready "$T/sinkc" && break; sleep 0.1; done
 # 10 sockets at once (held open): more than the 2 the map can track
 for i in $(seq 1 10); do send --hold 2 marker-safe-$i 127.0.0.1 "$PS" 5 >/dev/null & done
 sleep 0.5

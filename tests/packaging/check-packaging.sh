@@ -175,7 +175,7 @@ check "the tarball holds packaging, tests and configure" has_all "$W/tarball.lis
 	man/pidtree.8 man/pidtree.conf.5 man/pidtree.yml.5 man/pidtree-plugins.7 \
 	man/pidtree-probes.7 include/pidtree/probe.h examples/probes/process_exec/Makefile \
 	include/pidtree/plugin.h examples/plugins/example.c tests/integration/lib.sh \
-	tests/vm/kernel-6.1.sh .ci/run .ci/install-deps bench/run.sh ChangeLog
+	tests/vm/kernels.sh tests/vm/kernel.sh tests/vm/vmlib.sh .ci/run .ci/install-deps bench/run.sh ChangeLog
 
 # ---------------------------------------------------------------------------
 step "Debian packages: dpkg-buildpackage -b -us -uc"
