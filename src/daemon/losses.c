@@ -156,6 +156,16 @@ void pt_losses_after_event(struct daemon *d)
 	telemetry(d);
 }
 
+/*
+ * The last word on losses, handed to the outputs while they are open: their
+ * drain delivers it (what the drain itself loses is in the exit line only).
+ */
+void pt_losses_final_telemetry(struct daemon *d)
+{
+	if (d->opt.telemetry_every)
+		telemetry(d);
+}
+
 void pt_losses_totals(struct daemon *d, bool final)
 {
 	char kernel[TOTALS_MAX] = "", other[TOTALS_MAX] = "", drops[TOTALS_MAX] = "";
@@ -164,8 +174,6 @@ void pt_losses_totals(struct daemon *d, bool final)
 	struct loss_table t;
 	uint64_t closed;
 
-	if (final && d->opt.telemetry_every)
-		telemetry(d); /* the last word on losses, after the final drain */
 	collect(d, &t);
 	for (size_t i = 0; i < t.n; i++) {
 		bool c = t.rows[i].kind == PT_COUNTED;

@@ -6,7 +6,7 @@
  *     owns, or that their probe's decoder refuses (tcp_connect's, cut short);
  *   - format: an event whose JSON cannot be built for want of memory.
  * Both are read back from the lost_event_telemetry record that a real JSON
- * output writes at exit (pt_losses_totals), as the daemon does.
+ * output writes at exit (pt_losses_final_telemetry), as the daemon does.
  *
  * Memory exhaustion is made by the link (-Wl,--wrap=realloc, this test's
  * Makefile rule): the layers' realloc() calls fail while fail_realloc is
@@ -92,8 +92,10 @@ static void final_telemetry(struct fixture *f, char *out, size_t len)
 	char line[4096];
 	FILE *fp;
 
-	pt_losses_totals(f->d, true);
+	/* as main() does at exit: the last record, then the outputs drain */
+	pt_losses_final_telemetry(f->d);
 	assert_int_equal(s->ops->flush(s), 0);
+	pt_losses_totals(f->d, true);
 	fp = fopen(f->path, "r");
 	assert_non_null(fp);
 	out[0] = '\0';
