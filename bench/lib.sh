@@ -3,11 +3,11 @@
 # bpf_stats (kcost.sh, scale.sh).  Expects B (the build directory) and T
 # (a scratch directory); sets DPID and t0 (start time, ns).
 
-# bench_start CONF: the daemon with CONF, events to /dev/null, until ready
+# bench_start CONF [ARGS...]: the daemon with CONF (and ARGS), events to /dev/null, until ready
 bench_start() {
 	: >"$T/err"
 	t0=$(date +%s%N)
-	"$B/pidtree" -c "$1" -f /dev/null 2>"$T/err" &
+	"$B/pidtree" -c "$1" -f /dev/null "${@:2}" 2>"$T/err" &
 	DPID=$!
 	for _ in $(seq 600); do grep -q ready "$T/err" && return; sleep 0.05; done
 	echo "daemon did not start"; cat "$T/err"; exit 1

@@ -136,10 +136,10 @@ int pt_labels_builder_finish(struct pt_labels_builder *b, struct pt_labels *out,
 		*dropped = b->dropped;
 	if (b->oom)
 		goto out;
-	qsort(b->v, b->n, sizeof(*b->v), cmp_pair);
 	ret = labels_alloc(out, b->n, b->bytes);
-	if (ret)
+	if (ret || !b->n) /* (no labels: no array, nothing to sort or copy) */
 		goto out;
+	qsort(b->v, b->n, sizeof(*b->v), cmp_pair);
 	p = (char *)(out->v + b->n);
 	for (i = 0; i < b->n; i++) {
 		size_t kl = strlen(b->v[i].key) + 1, vl = strlen(b->v[i].value) + 1;
@@ -170,6 +170,8 @@ int pt_labels_copy(struct pt_labels *dst, const struct pt_labels *src)
 		bytes += strlen(src->v[i].key) + strlen(src->v[i].value);
 	if (labels_alloc(dst, src->n, bytes))
 		return -ENOMEM;
+	if (!src->n)
+		return 0; /* (no array: no pointer arithmetic on NULL) */
 	p = (char *)(dst->v + src->n);
 	for (i = 0; i < src->n; i++) {
 		size_t kl = strlen(src->v[i].key) + 1, vl = strlen(src->v[i].value) + 1;

@@ -73,12 +73,17 @@ INTEGRATION_TESTS += tests/integration/containers.sh
 
 # libFuzzer build of the harness (clang): make fuzz-containers, then
 # tests/fuzz/fuzz_containers tests/fixtures/containers
-fuzz-containers: $(srcdir)/tests/fuzz/fuzz_containers.c libptcontainers.a libptcore.a
-	$(AM_V_CC)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 \
+# (one of make check's harnesses: FUZZ_NAMES in tests/fuzz/local.mk)
+FUZZ_CONTAINERS_SRCS = $(addprefix $(srcdir)/src/containers/,container.c cgroup.c apijson.c)
+tests/fuzz/fuzz_containers: $(srcdir)/tests/fuzz/fuzz_containers.c $(FUZZ_CONTAINERS_SRCS) \
+		$(addprefix $(srcdir)/src/containers/,container.h cgroup.h apijson.h)
+	@$(MKDIR_P) tests/fuzz
+	$(AM_V_CC)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=undefined -std=gnu11 \
 		-include $(top_builddir)/autoconfig.h -I$(srcdir)/src/core -I$(srcdir)/src/config \
 		$(CONTAINERS_CFLAGS) -I$(srcdir)/src/containers $(srcdir)/tests/fuzz/fuzz_containers.c \
-		$(addprefix $(srcdir)/src/containers/,container.c cgroup.c apijson.c) \
-		-o tests/fuzz/fuzz_containers $(JSONC_LIBS)
+		$(FUZZ_CONTAINERS_SRCS) -o $@ $(JSONC_LIBS)
+fuzz-containers: tests/fuzz/fuzz_containers
 .PHONY: fuzz-containers
 CLEANFILES += tests/fuzz/fuzz_containers
 

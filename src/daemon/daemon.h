@@ -177,6 +177,8 @@ void pt_service_stopping(void);
 void pt_losses_check(struct daemon *d);   /* 1 s: log new kernel losses */
 void pt_losses_after_event(struct daemon *d); /* --lost-event-telemetry */
 void pt_losses_totals(struct daemon *d, bool final); /* log line: SIGUSR1, exit */
+/* Exit, before the outputs close: the last telemetry record (--lost-event-telemetry). */
+void pt_losses_final_telemetry(struct daemon *d);
 void pt_losses_status(struct daemon *d, char *buf, size_t len); /* STATUS= text */
 /* The per-output section of STATUS= and the log line, at most (bytes). */
 #define PT_LOSS_OUTPUTS_MAX 2048

@@ -233,6 +233,16 @@ void pt_losses_after_event(struct daemon *d)
 	telemetry(d);
 }
 
+/*
+ * The last word on losses, handed to the outputs while they are open: their
+ * drain delivers it (what the drain itself loses is in the exit line only).
+ */
+void pt_losses_final_telemetry(struct daemon *d)
+{
+	if (d->opt.telemetry_every)
+		telemetry(d);
+}
+
 void pt_losses_totals(struct daemon *d, bool final)
 {
 	char kernel[TOTALS_MAX] = "", other[TOTALS_MAX] = "", outs[PT_LOSS_OUTPUTS_MAX];
@@ -240,8 +250,6 @@ void pt_losses_totals(struct daemon *d, bool final)
 	size_t ko = 0, oo = 0, co = 0;
 	struct loss_table t;
 
-	if (final && d->opt.telemetry_every)
-		telemetry(d); /* the last word on losses, after the final drain */
 	pt_outputs_flush(d); /* the outputs' counts as of now */
 	collect(d, &t);
 	for (size_t i = 0; i < t.n; i++) {

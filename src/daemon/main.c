@@ -117,7 +117,9 @@ int main(int argc, char **argv)
 	pt_info("ready");
 	if (pt_loop_run(&d) == 0)
 		rc = 0;
-	/* the outputs deliver what they hold first: the exit line counts what that loses */
+	/* the last telemetry record goes out with the rest; the outputs deliver
+	 * what they hold first: the exit line counts what that loses */
+	pt_losses_final_telemetry(&d);
 	pt_outputs_close(&d);
 	pt_losses_totals(&d, true);
 out:

@@ -10,4 +10,4 @@ rm -rf "$work"
 mkdir -p "$work"
 exec "${SHELL:-/bin/sh}" "$top_srcdir/tests/fuzz/run.sh" --seconds "${FUZZ_CHECK_SECONDS:-10}" \
 	--bin "$top_builddir/tests/fuzz" --corpus "$top_srcdir/tests/fuzz/corpus" --work "$work" \
-	${FUZZ_NAMES:-config settings hosts json rfc5424 journald procfs records}
+	${FUZZ_NAMES:-config settings hosts json rfc5424 journald procfs records dns containers}

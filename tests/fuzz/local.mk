@@ -15,7 +15,9 @@
 # configure: --enable-fuzzing=yes (build the harnesses with `make`, fail if
 # clang cannot), auto (default) or no.  FUZZ_CC= another clang.
 
-FUZZ_NAMES = config settings hosts json rfc5424 journald procfs records
+# (dns and containers are built by their layers' rules: src/dns/local.mk,
+# src/containers/local.mk)
+FUZZ_NAMES = config settings hosts json rfc5424 journald procfs records dns containers
 FUZZ_BINS = $(FUZZ_NAMES:%=tests/fuzz/fuzz_%)
 FUZZ_SECONDS = 60
 FUZZ_CHECK_SECONDS = 10

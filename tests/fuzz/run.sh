@@ -37,7 +37,7 @@ for name in "$@"; do
 	# long command lines
 	case $name in
 	records) maxlen=65536 ;;
-	json|rfc5424|journald) maxlen=16384 ;;
+	json|rfc5424|journald|containers) maxlen=16384 ;;
 	*) maxlen=4096 ;;
 	esac
 	set -- -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 -max_len=$maxlen \

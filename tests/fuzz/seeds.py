@@ -427,6 +427,32 @@ def seeds_fixtures():
                     "      include_ports: [1,2,3,4,5,6,7,8,9]\n")
 
 
+def seeds_containers():
+    # fuzz_containers: the first byte picks the parser (data[0] % 7), the
+    # runtime answers of tests/fixtures/containers follow
+    modes = {"inspect": 0, "list": 1, "events": 2, "version": 3, "config_cri": 4}
+    src = os.path.join(fixtures, "containers")
+    for f in sorted(os.listdir(src)):
+        mode = next((m for k, m in modes.items() if k in f), None)
+        if mode is None:
+            continue
+        with open(os.path.join(src, f), "rb") as fh:
+            data = fh.read()
+        if mode == 2:  # one event per input, as the stream reader hands them over
+            for line in data.splitlines():
+                if line.strip():
+                    write("containers", bytes([mode]) + line)
+        else:
+            write("containers", bytes([mode]) + data)
+    cid = "0123456789abcdef" * 4
+    for cg in ("0::/machine.slice/libpod-%s.scope\n" % cid,
+               "12:pids:/docker/%s\n0::/system.slice/docker-%s.scope\n" % (cid, cid),
+               "0::/kubepods/burstable/pod1/cri-containerd-%s.scope\n" % cid):
+        write("containers", bytes([5]) + cg.encode())
+    write("containers", bytes([6]) + b"35 24 0:30 / /sys/fs/cgroup/unified rw,nosuid shared:9 - "
+                                      b"cgroup2 cgroup2 rw,nsdelegate\n")
+
+
 def seeds_regressions():
     # fuzz_config: a syntax error at the end of a file without a final
     # newline was reported on the line after the last (src/config/ytree.c)
@@ -443,14 +469,17 @@ def seeds_regressions():
 
 
 def main():
-    if os.path.isdir(corpus):
-        shutil.rmtree(corpus)
+    # (the dns corpus is captured answers, not written here: kept)
+    for name in os.listdir(corpus) if os.path.isdir(corpus) else ():
+        if name != "dns":
+            shutil.rmtree(os.path.join(corpus, name))
     seeds_fixtures()
     seeds_hosts()
     seeds_procfs()
     seeds_events()
     seeds_records()
     seeds_regressions()
+    seeds_containers()
 
 
 main()

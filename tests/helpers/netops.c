@@ -6,10 +6,13 @@
  *   netops listen ADDR PORT SECS  a TCP listener for SECS seconds
  *   netops bind ADDR PORT SECS    a bound UDP socket for SECS seconds
  *   netops udp ADDR PORT N        N datagrams from one socket, then close
+ *   netops accept ADDR PORT N     a TCP listener that accept(2)s N connections
+ *                                 (at most 30 s), then exits
  * IPv4 only.  The tests pass loopback addresses only.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,7 +32,7 @@ int main(int argc, char **argv)
 	int fd, n, one = 1;
 
 	if (argc < 4 || inet_pton(AF_INET, argv[2], &sin.sin_addr) != 1) {
-		fprintf(stderr, "usage: netops tcp|listen|bind|udp ADDR PORT [SECS|N]\n");
+		fprintf(stderr, "usage: netops tcp|listen|bind|udp|accept ADDR PORT [SECS|N]\n");
 		return 2;
 	}
 	sin.sin_port = htons((unsigned short)atoi(argv[3]));
@@ -51,6 +54,26 @@ int main(int argc, char **argv)
 		if (tcp && listen(fd, 4))
 			return fail("listen");
 		sleep((unsigned int)n);
+	} else if (!strcmp(argv[1], "accept")) {
+		fd = socket(AF_INET, SOCK_STREAM, 0);
+		if (fd < 0)
+			return fail("socket");
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)))
+			return fail("bind");
+		if (listen(fd, 16))
+			return fail("listen");
+		for (int i = 0; i < n; i++) {
+			struct pollfd pfd = { .fd = fd, .events = POLLIN };
+			int c;
+
+			if (poll(&pfd, 1, 30000) != 1)
+				return fail("poll (no connection in 30 s)");
+			c = accept(fd, NULL, NULL);
+			if (c < 0)
+				return fail("accept");
+			close(c);
+		}
 	} else if (!strcmp(argv[1], "udp")) {
 		fd = socket(AF_INET, SOCK_DGRAM, 0);
 		if (fd < 0)

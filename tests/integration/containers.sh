@@ -15,7 +15,9 @@
 # re-opened, its map filled before it is attached); the API service
 # stopped (events carry the container id without a name, pidtree keeps
 # running, logs once) and restarted (names and matches again); the
-# reference example configuration with its container_labels in force.
+# reference example configuration with its container_labels in force;
+# container_labels swapped by an edit of the file that -w notices, and
+# tcp_accept's container_labels (the accepting task's container).
 #
 # Containers share the host's network namespace (--network host) and only
 # talk to 127.0.0.1, or to a host in a network namespace this test creates.
@@ -325,6 +327,75 @@ sleep 1
 check "reload: web and the host not" test "$(count "$OUT" ".probe == \"tcp_connect\"")" = $((n0 + 1))
 check "pidtree alive" kill -0 "$PIDTREE_PID"
 check "SIGTERM: exit 0" stop_pidtree
+
+# ---- -w: container_labels swapped by editing the file; tcp_accept ------------------------
+# The accepting task's container decides for tcp_accept (the hook runs in
+# it, at accept(2)'s return): a listener in a matching container, one in a
+# non-matching container and one on the host, each accepting one connect
+# from the host.
+log "-w: container_labels edited in the file, no SIGHUP; tcp_accept's container_labels"
+PA1=$(rand_port) PA2=$(rand_port) PA3=$(rand_port)
+write_w() { # write_w TCP_CONNECT_LABELS: saved by rename, as editors do
+	printf 'tcp_connect:\n  includeports: [%s]\n  container_labels: %s\n' "$PT" "$1" >"$T/w.yml.tmp"
+	printf "tcp_accept:\n  includeports: [%s, %s, %s]\n  container_labels: ['app=web']\n" \
+		"$PA1" "$PA2" "$PA3" >>"$T/w.yml.tmp"
+	mv "$T/w.yml.tmp" "$T/w.yml"
+}
+write_w "['app=wide']"
+OUT3=$T/w.json
+start_pidtree "$OUT3" -C "$T/pidtree.conf" -c "$T/w.yml" -w || { fail "pidtree starts (-w)"; finish; }
+in_ct wide tcp 127.0.0.1 "$PT"
+in_ct db tcp 127.0.0.1 "$PT"
+check "-w, before: wide reported" seen "$OUT3" ".probe == \"tcp_connect\" and .container_name == \"$P-wide\""
+sleep 1
+check "-w, before: db not" test "$(count "$OUT3" ".probe == \"tcp_connect\" and .container_name == \"$P-db\"")" = 0
+nr=$(grep -c 'configuration reloaded' "$T/pidtree.err")
+write_w "['app=db']"
+for _ in $(seq 200); do
+	[ "$(grep -c 'configuration reloaded' "$T/pidtree.err")" -gt "$nr" ] && break
+	sleep 0.05
+done
+check "-w: the edit noticed and reloaded, without SIGHUP" \
+	test "$(grep -c 'configuration reloaded' "$T/pidtree.err")" -gt "$nr"
+check "-w: the new container_labels in force" \
+	grep -q "reload: tcp_connect: container_labels now match 1 running" "$T/pidtree.err"
+n0=$(count "$OUT3" ".probe == \"tcp_connect\"")
+in_ct wide tcp 127.0.0.1 "$PT"
+in_ct db tcp 127.0.0.1 "$PT"
+check "-w, after: db reported" seen "$OUT3" ".probe == \"tcp_connect\" and .container_name == \"$P-db\""
+sleep 1
+check "-w, after: wide no longer (one event since the edit)" \
+	test "$(count "$OUT3" ".probe == \"tcp_connect\"")" = $((n0 + 1))
+
+log "tcp_accept, container_labels: [app=web]: listeners in web, db and on the host"
+a0=$(counter tcp_accept_container_filtered)
+podman exec -d "$P-web" /netops accept 127.0.0.1 "$PA1" 1 >/dev/null
+podman exec -d "$P-db" /netops accept 127.0.0.1 "$PA2" 1 >/dev/null
+"$NETOPS" accept 127.0.0.1 "$PA3" 1 &
+HOSTACC=$!
+for pa in "$PA1" "$PA2" "$PA3"; do
+	for _ in $(seq 100); do
+		ss -Hltn "sport = :$pa" | grep -q . && break
+		sleep 0.1
+	done
+	"$NETOPS" tcp 127.0.0.1 "$pa"
+done
+wait "$HOSTACC"
+ev=$(wait_for "$OUT3" ".probe == \"tcp_accept\" and .port == $PA1")
+# (jq's output to /dev/null inside: a check's own redirection would hide its ok/FAIL line)
+ev_is() { jq -e "$@" <<<"$ev" >/dev/null; }
+check "tcp_accept: web's accept reported, named" \
+	ev_is --arg n "$P-web" --arg id "$(ct_id web)" '.container_name == $n and .container.id == $id'
+check "  by its own process" ev_is '.proctree[0].cmdline | startswith("/netops accept")'
+for _ in $(seq 50); do
+	[ "$(delta tcp_accept_container_filtered "$a0")" -ge 2 ] && break
+	sleep 0.1
+done
+check "tcp_accept: db's and the host's accepts not reported" \
+	test "$(count "$OUT3" ".probe == \"tcp_accept\" and (.port == $PA2 or .port == $PA3)")" = 0
+check "  dropped in the kernel: 2 counted (got $(delta tcp_accept_container_filtered "$a0"))" \
+	test "$(delta tcp_accept_container_filtered "$a0")" = 2
+check "SIGTERM: exit 0 (-w)" stop_pidtree
 
 # ---- the reference example configuration -----------------------------------------------
 # Its tcp_connect filters 127/8 and RFC 1918: the destination is a host in a

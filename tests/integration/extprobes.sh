@@ -87,7 +87,7 @@ start_journald || { fail "systemd-journald runs"; finish; }
 collector_conf "$RP"
 start_rsyslog collector "$T/rsyslog.conf" "$RP" "$T/log.sock" || { fail "rsyslogd starts"; finish; }
 start_pidtree "$OUT" -C "$T/pidtree.conf" -c "$T/probes.yml" -o journald \
-	-o "syslog:unix:$T/log.sock" --lost-event-telemetry 3 || { fail "daemon starts"; finish; }
+	-o "syslog:unix:$T/log.sock" -o "text:$T/events.txt" --lost-event-telemetry 3 || { fail "daemon starts"; finish; }
 check "logged as external, from the directory" \
 	grep -qF "probe process_exec: external, from $DIR/process_exec.so" "$T/pidtree.err"
 check "process_exec attached" grep -q "probe process_exec attached" "$T/pidtree.err"
@@ -147,6 +147,14 @@ check "journald: MESSAGE summarises it" \
 	grep -qF "process_exec $BIN/mytrue outputs[$PID] root <- " <<<"$(J .MESSAGE)"
 check "journald: PIDTREE_EVENT_JSON is the JSON event" \
 	test "$(J .PIDTREE_EVENT_JSON | jq -cS .)" = "$(jq -cS . <<<"$EV")"
+# the text output: one line, the date and the summary of journald's MESSAGE
+wait_file "$T/events.txt" "process_exec $BIN/mytrue outputs[$PID]"
+TXT=$(grep -F "process_exec $BIN/mytrue outputs[$PID] root <- " "$T/events.txt")
+log "text: ${TXT:0:300}"
+check "text: one line of the exec" test "$(grep -c . <<<"$TXT")" = 1
+PPID1=$(f '.proctree[1].pid')
+check "text: date, time, probe, the new image's argv, pid, user, then the tree to pid 1" \
+	grep -qE "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+[+-][0-9:]+ process_exec $BIN/mytrue outputs\[$PID\] root <- .*\[$PPID1\] <- .*\[1\]\$" <<<"$TXT"
 check "syslog: the record arrives" wait_file "$T/unix.log" "pid=\"$PID\""
 R=$(records "$T/unix.log" ".msgid == \"process_exec\" and any(.sd[][]; .[0] == \"pid\" and .[1] == \"$PID\")")
 check "syslog: one record, MSGID process_exec" test "$(grep -c . <<<"$R")" = 1

@@ -108,10 +108,21 @@ check "SIGTERM: exit 0 (-w)" stop_pidtree
 P=$(rand_port)
 printf 'tcp_connect:\n  includeports: [%s]\n' "$P" >"$T/flood.yml"
 OUT=$T/flood.json
-start_pidtree "$OUT" -c "$T/flood.yml" --ringbuf-kib 4 --lost-event-telemetry 100 ||
-	{ fail "daemon starts (flood)"; finish; }
+# (with a NOTIFY_SOCKET: STATUS= every 5 s carries the loss table's sums)
+python3 "$top_srcdir/tests/helpers/notify_listen.py" "$T/notify2.sock" "$T/notify2.log" 600 &
+BG_KILL="$BG_KILL $!"
+for _ in $(seq 50); do [ -S "$T/notify2.sock" ] && break; sleep 0.1; done
+NOTIFY_SOCKET=$T/notify2.sock start_pidtree "$OUT" -c "$T/flood.yml" --ringbuf-kib 4 \
+	--lost-event-telemetry 100 || { fail "daemon starts (flood)"; finish; }
 made=$("$LOADGEN" -d 1 -t 1 -p "$P" | sed -n 's/connects=\([0-9]*\).*/\1/p')
 sleep 1
+# the flood is over: a STATUS= sent from now on has all of its losses
+nstatus=$(grep -c 'STATUS=events' "$T/notify2.log")
+for _ in $(seq 300); do
+	[ "$(grep -c 'STATUS=events' "$T/notify2.log")" -gt "$nstatus" ] && break
+	sleep 0.1
+done
+status=$(grep 'STATUS=events' "$T/notify2.log" | tail -n 1)
 check "SIGTERM: exit 0 (flood)" stop_pidtree
 written=$(count "$OUT" ".probe == \"tcp_connect\" and .port == $P")
 lost=$(sed -n 's/.*lost records: tcp_connect=\([0-9]*\).*/\1/p' "$T/pidtree.err" | tail -n 1)
@@ -121,6 +132,14 @@ check "flood: connects made = events written + losses counted ($made = $written 
 	test "$made" -eq $((written + ${lost:-0}))
 check "flood: lost_event_telemetry records written" \
 	test "$(count "$OUT" ".type == \"lost_event_telemetry\" and (.count | type) == \"number\"")" -ge 1
+# STATUS=: "events N (R/s); lost: kernel K, process records P, outputs O,
+# userland U; unresolved ancestors A", K the ring buffer's losses
+log "flood: last STATUS: ${status#* }"
+status_kernel=$(printf '%s' "$status" | sed -n 's/.*; lost: kernel \([0-9]*\), process records [0-9]*, outputs [0-9]*, userland [0-9]*; unresolved ancestors [0-9]*.*/\1/p')
+check "flood: STATUS= holds the loss rows (kernel, process records, outputs, userland, unresolved)" \
+	test -n "$status_kernel"
+check "flood: STATUS= counts the ring buffer's losses (kernel ${status_kernel:-?} = ${lost:-?})" \
+	test "${status_kernel:-x}" = "${lost:-0}" -a "${lost:-0}" -gt 0
 
 # ---- a configuration writable by others is refused ------------------------
 printf 'tcp_connect:\n' >"$T/ww.yml"
