@@ -46,175 +46,28 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 here=$(cd "$(dirname "$0")" && pwd -P)
-top_srcdir=$(cd "${top_srcdir:-$here/../..}" && pwd -P)
-top_builddir=$(cd "${top_builddir:-$top_srcdir}" && pwd -P)
-CACHE=${PIDTREE_VM_CACHE:-/var/cache/pidtree-vm}
 # Bounds for a hang, not for speed: a run takes about 10 minutes on an idle
 # 2-core machine, several times that when other VMs share the CPUs.
 VM_TIMEOUT=${PIDTREE_VM_TIMEOUT:-2700}
 VM_TEST_TIMEOUT=${PIDTREE_VM_TEST_TIMEOUT:-1200}
-VM_MEM=${PIDTREE_VM_MEM:-2048}
-VM_CPUS=${PIDTREE_VM_CPUS:-2}
 ANCESTRY_RUNS=${ANCESTRY_RUNS:-500}
-VIRTIOFSD=${VIRTIOFSD:-/usr/lib/qemu/virtiofsd}
-BUSYBOX=${BUSYBOX:-/bin/busybox}
 # Modules in the initramfs, loaded before the host's root is mounted (their
 # dependencies are added).  Once it is, the guest's modprobe finds every
 # other module of the package (inet_diag, veth, ...) on demand, as on a host.
 GUEST_MODULES="virtio_pci virtiofs overlay"
+# shellcheck source=tests/vm/vmlib.sh
+. "$here/vmlib.sh"
 
-W=
-QEMU_PID=
-VFS_PID=
-t0=$(date +%s)
-
-say() { printf '# %s\n' "$*"; }
-# vm_fail MESSAGE: the run cannot produce results; report and exit 1
-vm_fail() {
-	echo "FAIL: $*"
-	if [ -n "$W" ] && [ -s "$W/console.log" ]; then
-		echo "--- last lines of the guest console:"
-		tr -d '\r' <"$W/console.log" | tail -n 60
-		echo "---"
-	fi
-	echo "0 passed, 1 failed"
-	exit 1
-}
-cleanup() {
-	local rc=$?
-	[ -n "$QEMU_PID" ] && kill -KILL "$QEMU_PID" 2>/dev/null
-	[ -n "$VFS_PID" ] && kill -TERM "$VFS_PID" 2>/dev/null && wait "$VFS_PID" 2>/dev/null
-	if [ -n "$W" ]; then
-		if [ "$rc" -ne 0 ] && [ -n "${KEEP_TMP:-}" ]; then
-			echo "# work directory kept: $W"
-		else
-			rm -rf "$W"
-		fi
-	fi
-}
-trap cleanup EXIT
-
-for tool in qemu-system-x86_64 "$VIRTIOFSD" "$BUSYBOX" cpio gzip dpkg-deb objcopy apt-get apt-cache; do
-	command -v "$tool" >/dev/null ||
-		vm_fail "$tool not found (.ci/install-deps installs qemu-system-x86, busybox-static, cpio, binutils)"
-done
+vm_require_tools
 [ -x "$top_builddir/pidtree" ] || vm_fail "$top_builddir/pidtree not built"
 [ -x "$top_builddir/tests/helpers/connector" ] || vm_fail "tests/helpers/connector not built (make check builds it)"
 
-# ---------------------------------------------------------------------------
-# 1. the kernel package
-# ---------------------------------------------------------------------------
-kernel_pkg() {
-	local p
-	p=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null |
-		sed -n 's/^ *Depends: \(linux-image-6\.1\.[0-9]*-[0-9]*-cloud-amd64\)$/\1-unsigned/p' | head -n 1)
-	if [ -n "$p" ] && apt-cache show "$p" >/dev/null 2>&1; then
-		echo "$p"
-		return
-	fi
-	apt-cache pkgnames linux-image-6.1 2>/dev/null |
-		grep -E '^linux-image-6\.1\.[0-9]+-[0-9]+-cloud-amd64-unsigned$' | sort -V | tail -n 1
-}
-mkdir -p "$CACHE" || vm_fail "cannot create $CACHE"
-# one run at a time fetches and extracts into the cache
-exec 9>"$CACHE/.lock"
-flock 9 || vm_fail "cannot lock $CACHE/.lock"
-PKG=${PIDTREE_VM_KERNEL_PKG:-}
-if [ -z "$PKG" ]; then
-	PKG=$(kernel_pkg)
-	if [ -z "$PKG" ]; then
-		say "no 6.1 cloud kernel in the apt lists: apt-get update"
-		apt-get update -qq >/dev/null 2>&1
-		PKG=$(kernel_pkg)
-	fi
-fi
-if [ -z "$PKG" ]; then
-	# offline: the newest package already in the cache
-	deb=$(ls "$CACHE"/linux-image-6.1.*-cloud-amd64-unsigned_*.deb 2>/dev/null | sort -V | tail -n 1)
-	[ -n "$deb" ] || vm_fail "no linux-image-6.1.*-cloud-amd64-unsigned package found with apt-cache"
-	PKG=$(basename "$deb" | cut -d_ -f1)
-fi
-deb=$(ls "$CACHE/${PKG}"_*.deb 2>/dev/null | sort -V | tail -n 1)
-if [ -z "$deb" ]; then
-	say "downloading $PKG"
-	(cd "$CACHE" && apt-get download -q "$PKG") >"$CACHE/download.log" 2>&1 ||
-		{ cat "$CACHE/download.log"; vm_fail "apt-get download $PKG failed"; }
-	deb=$(ls "$CACHE/${PKG}"_*.deb 2>/dev/null | sort -V | tail -n 1)
-	[ -n "$deb" ] || vm_fail "apt-get download $PKG left no .deb in $CACHE"
-	# a new kernel replaces the cached ones
-	for old in "$CACHE"/linux-image-*; do
-		[ "$old" = "$deb" ] || rm -rf "$old"
-	done
-fi
-KROOT=$CACHE/$PKG
-if [ ! -e "$KROOT/.extracted" ]; then
-	rm -rf "$KROOT" "$KROOT.tmp.$$"
-	dpkg-deb -x "$deb" "$KROOT.tmp.$$" || vm_fail "cannot extract $deb"
-	# modules.dep and modules.alias for the guest's (busybox) modprobe
-	"$BUSYBOX" depmod -b "$KROOT.tmp.$$" "$(ls "$KROOT.tmp.$$/lib/modules" | head -n 1)" ||
-		vm_fail "busybox depmod failed"
-	touch "$KROOT.tmp.$$/.extracted"
-	mv "$KROOT.tmp.$$" "$KROOT" || vm_fail "cannot move the extracted kernel into $KROOT"
-fi
-KVER=$(ls "$KROOT/lib/modules" | head -n 1)
-VMLINUZ=$KROOT/boot/vmlinuz-$KVER
-[ -f "$VMLINUZ" ] || vm_fail "no kernel image in $deb"
-PKGVER=$(dpkg-deb -f "$deb" Version)
-MODDIR=$KROOT/lib/modules/$KVER
-exec 9>&- # unlock
-
-# ---------------------------------------------------------------------------
-# 2. the initramfs
-# ---------------------------------------------------------------------------
-W=$(mktemp -d /tmp/pidtree-vm.XXXXXX)
-R=$W/initramfs
-mkdir -p "$R/bin" "$R/dev" "$R/proc" "$R/sys" "$R/modules"
-cp "$BUSYBOX" "$R/bin/busybox"
-ln -s busybox "$R/bin/sh"
-install -m 0755 "$here/init" "$R/init"
-mknod "$R/dev/console" c 5 1
-
-# modules in load order, dependencies first (from each module's .modinfo)
-declare -A LOADED=()
-MODLIST=()
-add_module() {
-	local name=$1 f deps d
-	[ -n "${LOADED[$name]:-}" ] && return 0
-	LOADED[$name]=1
-	grep -q "/${name}\.ko$" "$MODDIR/modules.builtin" 2>/dev/null && return 0
-	f=$(find "$MODDIR/kernel" \( -name "$name.ko" -o -name "${name//_/-}.ko" \) | head -n 1)
-	[ -n "$f" ] || vm_fail "module $name not in $PKG"
-	deps=$(objcopy -O binary --only-section=.modinfo "$f" /dev/stdout | tr '\0' '\n' |
-		sed -n 's/^depends=//p' | tr ',' ' ')
-	for d in $deps; do
-		add_module "$d"
-	done
-	cp "$f" "$R/modules/"
-	MODLIST+=("$(basename "$f")")
-}
-for m in $GUEST_MODULES; do
-	add_module "$m"
-done
-printf '%s\n' "${MODLIST[@]}" >"$R/modules.list"
-
-# The guest runs a snapshot of the source and build trees: a file the host
-# replaces during the run (a rebuild, an edited test) would be a stale file
-# handle under the guest's overlay, and one run should test one build.
-SNAP=$W/tree
-mkdir -p "$SNAP/src"
-if [ "$top_builddir" = "$top_srcdir" ]; then
-	tar -C "$top_srcdir" --exclude=./.git --exclude='*.o' --exclude=.deps -cf - . |
-		tar -C "$SNAP/src" -xf - || vm_fail "cannot copy $top_srcdir"
-	G_SRC=$SNAP/src G_BUILD=$SNAP/src
-else
-	# build directories inside the source tree are left out (config.status)
-	mkdir -p "$SNAP/build"
-	tar -C "$top_srcdir" --exclude=./.git --exclude-tag-all=config.status -cf - . |
-		tar -C "$SNAP/src" -xf - || vm_fail "cannot copy $top_srcdir"
-	tar -C "$top_builddir" --exclude='*.o' --exclude=.deps -cf - . |
-		tar -C "$SNAP/build" -xf - || vm_fail "cannot copy $top_builddir"
-	G_SRC=$SNAP/src G_BUILD=$SNAP/build
-fi
+# 1. the kernel package; 2. the initramfs (its /vm.conf below)
+vm_kernel
+vm_workdir
+# shellcheck disable=SC2086
+vm_initramfs $GUEST_MODULES
+vm_snapshot
 
 # the test selection
 if [ -n "${PIDTREE_VM_TESTS:-}" ]; then
@@ -239,65 +92,24 @@ ENVW=$(printf '%q ' "ANCESTRY_RUNS=$ANCESTRY_RUNS" "VM_TEST_TIMEOUT=$VM_TEST_TIM
 	printf 'VM_TESTS=%q\n' "$TESTS"
 	printf 'VM_ENV=%q\n' "$ENVW"
 } >"$R/vm.conf"
-(cd "$R" && find . | cpio -o -H newc --quiet | gzip -1 >"$W/initramfs.gz") ||
-	vm_fail "cannot build the initramfs"
+vm_pack_initramfs
 
 # ---------------------------------------------------------------------------
 # 3. share / and boot
 # ---------------------------------------------------------------------------
-"$VIRTIOFSD" --socket-path="$W/virtiofs.sock" -o source=/ -o sandbox=chroot -o cache=auto \
-	-o log_level=warn --rlimit-nofile=0 >"$W/virtiofsd.log" 2>&1 &
-VFS_PID=$!
-for _ in $(seq 1 100); do
-	[ -S "$W/virtiofs.sock" ] && break
-	kill -0 "$VFS_PID" 2>/dev/null || break
-	sleep 0.1
-done
-[ -S "$W/virtiofs.sock" ] || { cat "$W/virtiofsd.log"; vm_fail "virtiofsd did not start"; }
-
+vm_virtiofsd
 say "kernel: $PKG $PKGVER ($KVER)"
 say "guest tests:$TESTS (ANCESTRY_RUNS=$ANCESTRY_RUNS)"
-: >"$W/tests.log"
-boot_t0=$(date +%s.%N)
-timeout -k 10 "$VM_TIMEOUT" qemu-system-x86_64 \
-	-accel tcg,thread=multi -cpu max -smp "$VM_CPUS" -m "$VM_MEM" \
-	-object memory-backend-memfd,id=mem,size="${VM_MEM}M",share=on \
-	-machine pc,memory-backend=mem \
-	-nodefaults -no-user-config -display none -net none -no-reboot \
-	-kernel "$VMLINUZ" -initrd "$W/initramfs.gz" \
-	-append "console=ttyS0 loglevel=5 panic=-1 rdinit=/init" \
-	-serial "file:$W/console.log" -serial "file:$W/tests.log" \
-	-chardev socket,id=vfs,path="$W/virtiofs.sock" \
-	-device vhost-user-fs-pci,chardev=vfs,tag=hostroot \
-	</dev/null >"$W/qemu.log" 2>&1 &
-QEMU_PID=$!
-# show the guest's test output as it comes
-tail -n +1 -f --pid="$QEMU_PID" "$W/tests.log" 2>/dev/null | tr -d '\r' | grep -v '^PIDTREE-VM: BOOTED' &
-TAIL_PID=$!
-booted=
-while kill -0 "$QEMU_PID" 2>/dev/null; do
-	if [ -z "$booted" ] && grep -q '^PIDTREE-VM: BOOTED' "$W/tests.log"; then
-		booted=$(date +%s.%N)
-	fi
-	sleep 0.2
-done
-wait "$QEMU_PID"
-qrc=$?
-QEMU_PID=
-wait "$TAIL_PID" 2>/dev/null
-t_end=$(date +%s.%N)
-[ -s "$W/qemu.log" ] && sed 's/^/# qemu: /' "$W/qemu.log"
-[ "$qrc" -eq 124 ] && vm_fail "the VM did not finish within $VM_TIMEOUT s"
+# the guest powers off when its tests are done; a reboot (a panic) ends the run
+vm_boot -no-reboot
 
 # ---------------------------------------------------------------------------
 # 4. results
 # ---------------------------------------------------------------------------
-tr -d '\r' <"$W/tests.log" >"$W/tests.txt"
 grep -q '^PIDTREE-VM: BOOTED' "$W/tests.txt" || {
 	grep '^PIDTREE-VM: ERROR' "$W/tests.txt"
 	vm_fail "the guest did not come up (qemu exit status $qrc)"
 }
-bootline=$(grep -m1 '^PIDTREE-VM: BOOTED' "$W/tests.txt")
 passed=0 failed=0
 summary=()
 for name in $TESTS; do
@@ -336,17 +148,13 @@ if ! grep -q '^PIDTREE-VM: DONE' "$W/tests.txt"; then
 	tr -d '\r' <"$W/console.log" | tail -n 40 | sed 's/^/# console: /'
 fi
 # kernel warnings (a BPF splat, a lockdep report) are worth seeing
-if grep -qE 'WARNING:|BUG:|Call Trace:' "$W/console.log"; then
-	summary+=("FAIL the guest kernel logged a warning (console below)")
+if ! vm_kernel_warnings; then
+	summary+=("FAIL the guest kernel logged a warning (console above)")
 	failed=$((failed + 1))
-	tr -d '\r' <"$W/console.log" | grep -v '^PIDTREE-VM' | sed 's/^/# console: /'
 fi
 
 echo
-say "kernel $KVER ($PKG $PKGVER), $VM_CPUS vCPUs (TCG), ${VM_MEM} MiB"
-say "guest up after $(echo "$bootline" | sed -n 's/.*uptime=\([0-9.]*\).*/\1/p') s of guest uptime;" \
-	"$(awk -v a="$boot_t0" -v b="${booted:-$t_end}" 'BEGIN{printf "%.1f", b - a}') s from qemu start"
-say "VM total $(awk -v a="$boot_t0" -v b="$t_end" 'BEGIN{printf "%.0f", b - a}') s; whole script $(($(date +%s) - t0)) s"
+vm_timing
 for s in "${summary[@]}"; do
 	echo "$s"
 done

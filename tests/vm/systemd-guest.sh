@@ -1,0 +1,536 @@
+#!/bin/bash
+# Runs in the VM of tests/vm/systemd.sh, as pidtree-vmtest.service, once
+# systemd (PID 1) has reached multi-user.target: what an administrator does
+# with the pidtree package and checks with systemctl and journalctl.  Every
+# command is printed ("$ command", its output indented below it); checks
+# print "ok:" or "FAIL:" (lib.sh).
+#
+# Boot 1 ("install"): dpkg -i, the service enabled and started by the
+# maintainer scripts, systemctl status, restart; then a reboot.
+# Boot 2 ("main"): active after the reboot, and the rest (see the sections
+# below); then poweroff.  The phase is kept in /var/lib/pidtree-vmtest.
+#
+# Environment (from the unit): top_srcdir, top_builddir (snapshots of the
+# trees), PIDTREE_DEB, PIDTREE_DEB_UP (the same package with a higher
+# version), FLOOD (connects of the journald flood).  For development:
+# VMTEST_SECTIONS="name ..." runs only those sections of boot 2.
+set -u
+cd /tmp || exit 1
+# shellcheck source=tests/integration/lib.sh
+. "$top_srcdir/tests/integration/lib.sh"
+# shellcheck source=tests/helpers/logd.sh
+. "$top_srcdir/tests/helpers/logd.sh"
+LOADGEN=$top_builddir/bench/loadgen
+EXAMPLE_SO=$top_builddir/tests/plugins/example.so
+FLOOD=${FLOOD:-15000}
+STATE=/var/lib/pidtree-vmtest
+ETC=/etc/pidtree
+UNITD=/etc/systemd/system/pidtree.service.d
+mkdir -p "$STATE"
+phase=$(cat "$STATE/phase" 2>/dev/null || echo install)
+
+marker() { echo "PIDTREE-VM: $* uptime=$(cut -d' ' -f1 /proc/uptime)"; }
+section() { printf '\n# ---- %s (uptime %s)\n' "$*" "$(cut -d' ' -f1 /proc/uptime)"; }
+
+# run CMD...: print the command, run it, print its output indented; the
+# output stays in $T/out, the status is CMD's
+run() {
+	printf '$ %s\n' "$*"
+	"$@" >"$T/out" 2>&1
+	local rc=$?
+	sed 's/^/    /' "$T/out"
+	[ $rc -eq 0 ] || echo "    (exit status $rc)"
+	return $rc
+}
+# sh_run 'COMMAND LINE': the same for a shell pipeline
+sh_run() { run bash -c "$1"; }
+# out_has TEXT: the last command's output holds TEXT
+out_has() { grep -qF -- "$1" "$T/out"; }
+# svc PROPERTY: systemctl show's value for pidtree.service
+svc() { systemctl show -p "$1" --value pidtree.service; }
+# wait_until TIMEOUT_S CMD...: until CMD succeeds, for TIMEOUT_S seconds of
+# wall time (under TCG a jq or journalctl run alone can take a second)
+wait_until() {
+	local end=$((SECONDS + $1))
+	shift
+	while :; do
+		"$@" && return 0
+		[ $SECONDS -lt "$end" ] || return 1
+		sleep 0.3
+	done
+}
+# json_match FILE FILTER: the first JSON line of FILE matching (jq select)
+json_match() { jq -c "select($2)" "$1" 2>/dev/null | head -n 1 | grep .; }
+# json_wait FILE FILTER TIMEOUT_S: wait for it, print it
+json_wait() { wait_until "$3" json_match "$1" "$2" >/dev/null && json_match "$1" "$2"; }
+json_seen() { json_wait "$@" >/dev/null; }
+# entries ARGS...: how many journal entries match
+entries() { journalctl -q --no-pager -o cat "$@" 2>/dev/null | wc -l; }
+# own ARGS...: pidtree's own log lines of the running invocation (stderr)
+own() { journalctl -q --no-pager _SYSTEMD_INVOCATION_ID="$(svc InvocationID)" _TRANSPORT=stdout "$@"; }
+# event_seen PORT [TIMEOUT]: a tcp_connect entry for 127.0.0.1:PORT in the journal
+event_seen() {
+	wait_until "${2:-20}" eval '[ "$(entries -t pidtree PIDTREE_DADDR=127.0.0.1 PIDTREE_PORT='"$1"')" -gt 0 ]'
+}
+# reload: systemctl reload, then wait for pidtree's verdict in the journal
+reload() {
+	local n
+	n=$(own -o cat | grep -c 'configuration reloaded\|reload failed')
+	run systemctl reload pidtree || return 1
+	wait_until 60 eval '[ "$(own -o cat | grep -c "configuration reloaded\|reload failed")" -gt '"$n"' ]'
+}
+# connect PORT MARKER: one TCP connect to 127.0.0.1:PORT; CPID = its pid
+connect() {
+	printf '$ %s 127.0.0.1 %s %s\n' "$CONNECTOR" "$1" "$2"
+	"$CONNECTOR" 127.0.0.1 "$1" "$2" &
+	CPID=$!
+	wait $CPID
+}
+yml() { cat >"$ETC/pidtree.yml"; printf '$ cat %s\n' "$ETC/pidtree.yml"; sed 's/^/    /' "$ETC/pidtree.yml"; }
+conf() { cat >"$ETC/pidtree.conf"; printf '$ cat %s\n' "$ETC/pidtree.conf"; sed 's/^/    /' "$ETC/pidtree.conf"; }
+dropin() { # dropin NAME: stdin becomes the drop-in NAME.conf
+	mkdir -p "$UNITD"
+	cat >"$UNITD/$1.conf"
+	printf '$ cat %s\n' "$UNITD/$1.conf"
+	sed 's/^/    /' "$UNITD/$1.conf"
+}
+want() { [ -z "${VMTEST_SECTIONS:-}" ] || [[ " $VMTEST_SECTIONS " == *" $1 "* ]]; }
+finish_phase() {
+	marker "PHASE $phase ended: $((CHECKS - FAILURES)) passed, $FAILURES failed"
+	# the journal of this boot stays on the disk image for a post-mortem
+	journalctl --sync
+	sync
+}
+
+marker "PHASE $phase"
+run systemctl is-system-running --wait
+run systemd-analyze
+
+# ===========================================================================
+if [ "$phase" = install ]; then
+	section "install: dpkg -i, the maintainer scripts enable and start the service"
+	check "no policy-rc.d forbids starting services (tests/vm/systemd.sh hides this machine's)" \
+		test ! -e /usr/sbin/policy-rc.d
+	check "dpkg -i $(basename "$PIDTREE_DEB")" run dpkg -i "$PIDTREE_DEB"
+	check "the postinst started the service (no 'not running' note)" not out_has "not running"
+	check "systemctl is-enabled pidtree: enabled" run systemctl is-enabled pidtree
+	check "systemctl is-active pidtree: active" run systemctl is-active pidtree
+	[ "$(svc ActiveState)" = active ] || run journalctl -b -u pidtree --no-pager
+	check "systemctl status pidtree: active (running)" run systemctl status pidtree
+	check "  its Status: line is pidtree's STATUS= text" \
+		grep -q '^ *Status: "events [0-9]* (.*/s); lost: kernel 0' "$T/out"
+	pid1=$(svc MainPID)
+	check "systemctl restart pidtree" run systemctl restart pidtree
+	check "systemctl is-active pidtree after the restart" run systemctl is-active pidtree
+	check "  a new main process" test "$(svc MainPID)" != "$pid1"
+	echo main >"$STATE/phase"
+	finish_phase
+	marker "REBOOT"
+	systemctl reboot
+	exit 0
+fi
+
+# ===========================================================================
+section "after the reboot"
+check "systemctl is-active pidtree: active (started at boot)" run systemctl is-active pidtree
+check "  started once this boot, by systemd, not restarted" \
+	test "$(svc NRestarts)" = 0 -a "$(journalctl -b -q -u pidtree -o cat | grep -c '^ready$')" = 1
+run systemctl status pidtree
+[ "$(svc ActiveState)" = active ] || run journalctl -b -u pidtree --no-pager
+
+P_A=$(rand_port) P_B=$(rand_port) P_C=$(rand_port)
+
+if want ready; then
+	section "a connect made right after systemctl start returns is reported"
+	yml <<YML
+tcp_connect:
+  includeports: [$P_A]
+YML
+	run systemctl stop pidtree
+	check "systemctl start pidtree" run systemctl start pidtree
+	connect "$P_A" marker-after-start
+	A_PID=$CPID
+	check "the connect made as start returned is in the journal" event_seen "$P_A"
+fi
+
+if want journal; then
+	section "journalctl: the event's fields, the catalog, pidtree's own log lines"
+	check "journalctl -t pidtree PIDTREE_DADDR=127.0.0.1 PIDTREE_PORT=$P_A" \
+		run journalctl --no-pager --all -o json -t pidtree PIDTREE_DADDR=127.0.0.1 PIDTREE_PORT="$P_A"
+	EV=$(head -n 1 "$T/out")
+	f() { jq -r "$1" <<<"$EV"; }
+	check "  one entry" test "$(wc -l <"$T/out")" = 1
+	check "  PIDTREE_PROBE=tcp_connect PIDTREE_PID=$A_PID PIDTREE_SADDR=127.0.0.1 PIDTREE_USERNAME=root" \
+		test "$(f '[.PIDTREE_PROBE, .PIDTREE_PID, .PIDTREE_SADDR, .PIDTREE_USERNAME] | join(" ")')" = \
+		"tcp_connect $A_PID 127.0.0.1 root"
+	check "  PIDTREE_CMDLINE is the connector's" test "$(f .PIDTREE_CMDLINE)" = "$CONNECTOR 127.0.0.1 $P_A marker-after-start"
+	check "  PIDTREE_PROCTREE_JSON: the connector, ..., pid 1" \
+		test "$(f '.PIDTREE_PROCTREE_JSON | fromjson | "\(.[0].pid) \(.[-1].pid)"')" = "$A_PID 1"
+	check "  PIDTREE_EVENT_JSON: the whole event" \
+		test "$(f '.PIDTREE_EVENT_JSON | fromjson | "\(.probe) \(.daddr) \(.port) \(.pid)"')" = "tcp_connect 127.0.0.1 $P_A $A_PID"
+	check "  MESSAGE_ID, PRIORITY=6, SYSLOG_IDENTIFIER=pidtree, _SYSTEMD_UNIT=pidtree.service" \
+		test "$(f '[.MESSAGE_ID, .PRIORITY, .SYSLOG_IDENTIFIER, ._SYSTEMD_UNIT] | join(" ")')" = \
+		"dc4cef5a2d98417a9d22e6f2a455162d 6 pidtree pidtree.service"
+	check "journalctl -x: the catalog explains the entry" \
+		run journalctl --no-pager -x -t pidtree PIDTREE_PORT="$P_A"
+	check "  its subject, with the event's fields" out_has "Subject: Outbound TCP connection to 127.0.0.1 port $P_A by pid $A_PID"
+	check "  its text" out_has "pidtree's tcp_connect probe saw a process open a TCP connection"
+	check "journalctl -u pidtree -o verbose: pidtree's own lines (stderr, <N> prefixes parsed)" \
+		sh_run "journalctl --no-pager -u pidtree -b _TRANSPORT=stdout -o json | jq -r '\"PRIORITY=\(.PRIORITY) \(.MESSAGE)\"' | tail -n 8"
+	check "  'ready' at PRIORITY=6 (info), no '<6>' left in the text" out_has "PRIORITY=6 ready"
+	check "  no message carries a raw <N> prefix" not grep -q ' <[0-7]>' "$T/out"
+fi
+
+if want reload; then
+	section "systemctl reload: a new filter; a broken edit keeps the old one"
+	yml <<YML
+tcp_connect:
+  includeports: [$P_B]
+YML
+	check "systemctl reload pidtree (new includeports)" reload
+	check "  pidtree says: configuration reloaded" eval 'own -o cat | tail -n 3 | grep -q "configuration reloaded"'
+	connect "$P_A" marker-old-port
+	connect "$P_B" marker-new-port
+	check "  the new port is reported" event_seen "$P_B"
+	check "  the old port no longer" test "$(entries -t pidtree PIDTREE_PORT="$P_A" PIDTREE_CMDLINE="$CONNECTOR 127.0.0.1 $P_A marker-old-port")" = 0
+	yml <<YML
+tcp_connect:
+  includeports: [$P_C
+YML
+	since=$(date '+%Y-%m-%d %H:%M:%S')
+	check "systemctl reload pidtree (broken YAML)" reload
+	check "  the unit stays active" run systemctl is-active pidtree
+	check "  the error is in the journal at priority err, with file:line" \
+		sh_run "journalctl --no-pager -u pidtree -p err --since '$since' -o cat"
+	check "  ... naming /etc/pidtree/pidtree.yml" out_has "$ETC/pidtree.yml:"
+	check "  ... and 'reload failed'" out_has "reload failed"
+	connect "$P_C" marker-broken-port
+	connect "$P_B" marker-still-new
+	check "  the running filter stays in force" \
+		eval 'wait_until 20 eval "[ \"\$(entries -t pidtree PIDTREE_CMDLINE=\"$CONNECTOR 127.0.0.1 $P_B marker-still-new\")\" = 1 ]"'
+	check "  the broken edit's port is not reported" test "$(entries -t pidtree PIDTREE_PORT="$P_C")" = 0
+	yml <<YML
+tcp_connect:
+  includeports: [$P_A]
+YML
+	reload
+fi
+
+if want watchdog; then
+	section "watchdog: a stopped pidtree is killed and restarted"
+	dropin 50-vmtest-watchdog <<'EOF'
+[Service]
+WatchdogSec=4s
+EOF
+	run systemctl daemon-reload
+	run systemctl restart pidtree
+	pid1=$(svc MainPID) n1=$(svc NRestarts)
+	run systemctl show -p WatchdogUSec -p MainPID -p NRestarts pidtree
+	run sleep 10
+	check "  10 s with WatchdogSec=4s: still the same process (WATCHDOG=1 arrives)" \
+		test "$(svc MainPID) $(svc NRestarts)" = "$pid1 $n1"
+	since=$(date '+%Y-%m-%d %H:%M:%S')
+	run kill -STOP "$pid1"
+	check "  SIGSTOP: a new main process within 60 s" \
+		wait_until 60 eval '[ "$(svc MainPID)" != "'"$pid1"'" ] && [ "$(svc MainPID)" != 0 ] && [ "$(svc ActiveState)" = active ]'
+	check "  systemd logged the watchdog timeout" \
+		sh_run "journalctl --no-pager -u pidtree --since '$since' -o cat | grep -i watchdog"
+	check "  NRestarts went up" test "$(svc NRestarts)" -gt "$n1"
+	run systemctl show -p MainPID -p NRestarts -p ActiveState pidtree
+	rm -f "$UNITD/50-vmtest-watchdog.conf"
+	run systemctl daemon-reload
+	run systemctl restart pidtree
+fi
+
+if want broken; then
+	section "a broken configuration at start: exit 78, no restart loop"
+	cp "$ETC/pidtree.yml" "$T/good.yml"
+	yml <<'YML'
+tcp_connect:
+  includeports: [not-a-port]
+YML
+	since=$(date '+%Y-%m-%d %H:%M:%S')
+	check "systemctl restart pidtree fails" not run systemctl restart pidtree
+	check "  ExecMainStatus=78 (EX_CONFIG), Result=exit-code, ActiveState=failed" \
+		test "$(svc ExecMainStatus) $(svc Result) $(svc ActiveState)" = "78 exit-code failed"
+	n1=$(svc NRestarts)
+	run sleep 8
+	check "  8 s later (RestartSec=2s): still failed, not restarted" \
+		test "$(svc ActiveState) $(svc NRestarts)" = "failed $n1"
+	check "  the error is in the journal (err, file:line)" \
+		sh_run "journalctl --no-pager -u pidtree -p err --since '$since' -o cat"
+	check "  ... naming /etc/pidtree/pidtree.yml" out_has "$ETC/pidtree.yml:"
+	run systemctl status pidtree
+	cp "$T/good.yml" "$ETC/pidtree.yml"
+	check "fixed: systemctl start pidtree" run systemctl start pidtree
+fi
+
+if want hardening; then
+	section "every probe and output under the unit's hardening"
+	P_T=$(rand_port) P_PRE=$(rand_port) P_L=$(rand_port) P_U=$(rand_port) P_COL=$(rand_port)
+	# the shipped rsyslog snippet, its placeholders replaced by a collector
+	# on loopback (a second rsyslogd: the "SIEM")
+	SNIPPET=/usr/share/doc/pidtree/examples/rsyslog-pidtree.conf
+	check "the package ships $SNIPPET" test -f "$SNIPPET"
+	sed -e "s|siem\.example\.net|127.0.0.1|g" -e "s|port=\"6514\"|port=\"$P_COL\"|g" "$SNIPPET" \
+		>/etc/rsyslog.d/30-pidtree.conf
+	run diff "$SNIPPET" /etc/rsyslog.d/30-pidtree.conf
+	mkdir -p "$T/col"
+	cat >"$T/collector.conf" <<CONF
+global(workDirectory="$T/col")
+module(load="imtcp")
+$RSYSLOG_TEMPLATE
+input(type="imtcp" address="127.0.0.1" port="$P_COL" ruleset="in")
+ruleset(name="in") { action(type="omfile" file="$T/collected.log" template="rfc5424") }
+CONF
+	check "the collector (rsyslogd, imtcp on 127.0.0.1:$P_COL) starts" \
+		start_rsyslog collector "$T/collector.conf" "$P_COL"
+	check "systemctl restart rsyslog (with the snippet)" run systemctl restart rsyslog
+	check "  rsyslog made /run/rsyslog/pidtree.sock" wait_until 20 test -S /run/rsyslog/pidtree.sock
+	# a hostfile for sourceipmap, an external plugin
+	printf '127.0.0.1 vm-loopback-name\n' >"$ETC/hosts"
+	mkdir -p /usr/local/lib/pidtree/plugins
+	install -m 0644 "$EXAMPLE_SO" /usr/local/lib/pidtree/plugins/example.so
+	conf <<'EOF'
+[daemon]
+probes = pidtree.yml
+extra_plugin_path = /usr/local/lib/pidtree/plugins
+[output]
+sink = journald, syslog:unix:/run/rsyslog/pidtree.sock, json:/var/log/pidtree/events.json, syslog
+EOF
+	yml <<YML
+tcp_connect:
+  includeports: [$P_T]
+  plugins:
+    sourceipmap:
+      hostfiles: [$ETC/hosts]
+    loginuidmap:
+    example:
+      value: hello-from-the-vm
+net_listen:
+  protocols: [tcp, udp]
+  snapshot_periodicity: 3600
+  snapshot_delay: 1
+  includeports: [$P_PRE, $P_L, $P_U]
+udp_session:
+  includeports: [$P_U]
+  session_max_duration: 2
+YML
+	# a listener older than pidtree: only a snapshot can report it
+	bg_listen "$T/pre" tcp 127.1.33.9 "$P_PRE" 300 marker-pre-listener
+	PRE_PID=$BG_PID
+	since=$(date '+%Y-%m-%d %H:%M:%S')
+	check "systemctl restart pidtree (every probe, four outputs, plugins)" run systemctl restart pidtree
+	run systemctl status pidtree
+	JSON=/var/log/pidtree/events.json
+	check "net_listen snapshot: the older listener" \
+		json_seen "$JSON" ".probe == \"net_listen\" and .port == $P_PRE and .snapshot == true and .pid == $PRE_PID" 60
+	sh -c "echo 4242 >/proc/self/loginuid && exec $CONNECTOR 127.0.0.1 $P_T marker-hardened" &
+	T_PID=$!
+	wait $T_PID
+	printf '$ (loginuid 4242) %s 127.0.0.1 %s marker-hardened\n' "$CONNECTOR" "$P_T"
+	bg_listen "$T/l" tcp 127.1.33.7 "$P_L" 0 marker-live-listener
+	L_PID=$BG_PID
+	wait "$L_PID"
+	U_PID=$(python3 "$NETTOOL" send marker-udp 127.0.0.1 "$P_U" 3)
+	printf '$ %s send marker-udp 127.0.0.1 %s 3  -> pid %s\n' "$NETTOOL" "$P_U" "$U_PID"
+	EV=$(json_wait "$JSON" ".probe == \"tcp_connect\" and .port == $P_T" 30)
+	check "tcp_connect in $JSON" test -n "$EV"
+	check "  sourceipmap: source_host from $ETC/hosts" test "$(jq -r .source_host <<<"$EV")" = vm-loopback-name
+	check "  loginuidmap: loginuid 4242" test "$(jq -r '.proctree[0].loginuid' <<<"$EV")" = 4242
+	check "  the external plugin (example.so)" grep -q hello-from-the-vm <<<"$EV"
+	check "net_listen: the live listener" \
+		json_seen "$JSON" ".probe == \"net_listen\" and .port == $P_L and .pid == $L_PID and .protocol == \"tcp\"" 30
+	check "udp_session: the session, 3 datagrams" \
+		json_seen "$JSON" ".probe == \"udp_session\" and .pid == $U_PID and .destinations[0].port == $P_U and .destinations[0].msg_count == 3" 30
+	check "net_listen: the UDP bind" json_seen "$JSON" ".probe == \"net_listen\" and .port == $P_U and .protocol == \"udp\"" 30
+	run ls -l "$JSON"
+	check "  $JSON: root-owned, not world-readable" \
+		test "$(stat -c '%U %A' "$JSON" | cut -c1-12)" = "root -rw-r----" -o "$(stat -c '%U %A' "$JSON")" = "root -rw-------"
+	check "  every line of $JSON is JSON" jq -e . "$JSON" >/dev/null
+	check "journald: the tcp_connect, with PIDTREE_SOURCE_HOST" \
+		run journalctl --no-pager -o json -t pidtree PIDTREE_PORT="$P_T" PIDTREE_SOURCE_HOST=vm-loopback-name
+	check "journald: the udp_session" \
+		wait_until 20 eval '[ "$(entries -t pidtree PIDTREE_PROBE=udp_session PIDTREE_PID='"$U_PID"')" = 1 ]'
+	check "journald: the snapshot" \
+		wait_until 20 eval '[ "$(entries -t pidtree PIDTREE_PROBE=net_listen PIDTREE_PID='"$PRE_PID"')" -ge 1 ]'
+	check "syslog -> guest rsyslog -> TCP collector: the tcp_connect, RFC 5424" \
+		wait_file "$T/collected.log" "port=\"$P_T\"" 30
+	R=$(records "$T/collected.log" ".msgid == \"tcp_connect\" and (.sd[][] | select(.[0] == \"port\") | .[1]) == \"$P_T\"")
+	check "  well-formed, APP-NAME pidtree, MSG = the JSON event byte for byte" \
+		test "$(jq -r '"\(.app_name) \(.msg)"' <<<"$R")" = "pidtree $EV"
+	check "syslog: the udp_session and net_listen records too" \
+		eval 'wait_file "$T/collected.log" "tcp_connect" 1 && wait_until 20 eval "grep -q \" udp_session \" \"$T/collected.log\" && grep -q \" net_listen \" \"$T/collected.log\""'
+	run sh -c "tail -n 3 $T/collected.log | cut -c1-200"
+	check "syslog to /dev/log (journald's socket, under PrivateDevices=): the record" \
+		wait_until 20 eval 'journalctl -q --no-pager _TRANSPORT=syslog _SYSTEMD_UNIT=pidtree.service -o cat | grep -q "port=\"$P_T\""'
+	check "pidtree's warnings and errors under the hardening (none but the SD-ID notice)" \
+		sh_run "journalctl --no-pager -u pidtree --since '$since' _TRANSPORT=stdout -p warning -o cat | grep -v 'pidtree@32473' | { ! grep .; }"
+	run sh -c "journalctl --no-pager -u pidtree --since '$since' _TRANSPORT=stdout -o cat | head -n 30"
+	kill "$PRE_PID" 2>/dev/null
+	stop_rsyslog collector
+	# the journal alone from here on, with room for the flood's burst
+	conf <<'EOF'
+[output]
+sink = journald
+[journald]
+queue_size = 65536
+EOF
+	yml <<YML
+tcp_connect:
+  includeports: [$P_A]
+YML
+	run systemctl restart pidtree
+fi
+
+if want fleet; then
+	section "many hosts: systemd-journal-upload -> systemd-journal-remote"
+	P_JR=$(rand_port) P_F=$(rand_port)
+	REMOTE=/var/log/journal/remote-vmtest
+	mkdir -p "$REMOTE"
+	chown systemd-journal-remote:systemd-journal-remote "$REMOTE"
+	# the receiver, as its packaged unit runs it (user, output directory),
+	# on loopback over plain HTTP (the unit's default is HTTPS with keys)
+	check "systemd-journal-remote listens on 127.0.0.1:$P_JR" \
+		run systemd-run --unit=vmtest-journal-remote -p User=systemd-journal-remote \
+		/lib/systemd/systemd-journal-remote --listen-http=127.0.0.1:"$P_JR" --output="$REMOTE/"
+	wait_until 30 eval "ss -Htln 'sport = :$P_JR' | grep -q ."
+	yml <<YML
+tcp_connect:
+  includeports: [$P_F]
+YML
+	reload
+	connect "$P_F" marker-fleet
+	F_PID=$CPID
+	check "  the event is in the local journal" event_seen "$P_F"
+	# the sender: the packaged unit, its URL in a drop-in, from the current
+	# end of the journal on (a state file holding the cursor, as the unit
+	# keeps it)
+	mkdir -p /etc/systemd/journal-upload.conf.d
+	printf '[Upload]\nURL=http://127.0.0.1:%s\n' "$P_JR" >/etc/systemd/journal-upload.conf.d/vmtest.conf
+	run cat /etc/systemd/journal-upload.conf.d/vmtest.conf
+	cursor=$(journalctl -q -t pidtree PIDTREE_PORT="$P_F" -n 1 -o export | sed -n 's/^__CURSOR=//p')
+	mkdir -p /var/lib/private/systemd/journal-upload
+	entries_before=$(journalctl -q --after-cursor="$cursor" -o cat | wc -l)
+	check "systemctl start systemd-journal-upload" run systemctl start systemd-journal-upload
+	check "  the event arrives: journalctl -D $REMOTE -t pidtree PIDTREE_DADDR=127.0.0.1 PIDTREE_PORT=$P_F" \
+		wait_until 120 eval '[ "$(journalctl -q -D "$REMOTE" -t pidtree PIDTREE_DADDR=127.0.0.1 PIDTREE_PORT='"$P_F"' -o cat 2>/dev/null | wc -l)" = 1 ]'
+	run journalctl --no-pager -D "$REMOTE" -t pidtree PIDTREE_DADDR=127.0.0.1 PIDTREE_PORT="$P_F" -o verbose
+	pick='with_entries(select(.key | startswith("PIDTREE_")))'
+	local_f=$(journalctl -q --all -o json -t pidtree PIDTREE_PORT="$P_F" | jq -cS "$pick")
+	remote_f=$(journalctl -q --all -o json -D "$REMOTE" -t pidtree PIDTREE_PORT="$P_F" | jq -cS "$pick")
+	check "  every PIDTREE_* field intact ($(jq 'length' <<<"$local_f") fields)" \
+		test -n "$local_f" -a "$local_f" = "$remote_f"
+	check "  PIDTREE_PID is the connector's" test "$(jq -r .PIDTREE_PID <<<"$remote_f")" = "$F_PID"
+	check "  _HOSTNAME pidtree-vm, _SYSTEMD_UNIT pidtree.service kept" \
+		test "$(journalctl -q --all -o json -D "$REMOTE" -t pidtree PIDTREE_PORT="$P_F" | jq -r '"\(._HOSTNAME) \(._SYSTEMD_UNIT)"')" = "pidtree-vm pidtree.service"
+	run systemctl stop systemd-journal-upload vmtest-journal-remote
+	: "$entries_before"
+fi
+
+if want flood; then
+	section "a journald flood: $FLOOD connects in a few seconds, none suppressed"
+	P_F=$(rand_port)
+	yml <<YML
+tcp_connect:
+  includeports: [$P_F]
+YML
+	run systemctl restart pidtree
+	check "the unit sets LogRateLimitIntervalSec=0" \
+		run systemctl show -p LogRateLimitIntervalUSec -p LogRateLimitBurst pidtree
+	check "  LogRateLimitIntervalUSec=0" out_has "LogRateLimitIntervalUSec=0"
+	flood() { # flood PORT N: N connects at about 2000/s; prints the count made
+		local secs=$(($2 / 2000 + 1))
+		"$LOADGEN" -d 2 -t "$secs" -r $(($2 / secs)) -a 127.0.0.1 -p "$1" | sed -n 's/^connects=\([0-9]*\) .*/\1/p'
+	}
+	# settled PORT N: the journal count for PORT stops growing (or reaches N)
+	settled() {
+		local last=-1 now
+		for _ in $(seq 60); do
+			now=$(entries -t pidtree PIDTREE_PORT="$1")
+			[ "$now" -ge "$2" ] && break
+			[ "$now" = "$last" ] && break
+			last=$now
+			sleep 2
+		done
+		echo "$now"
+	}
+	since=$(date '+%Y-%m-%d %H:%M:%S')
+	t0=$(date +%s)
+	N=$(flood "$P_F" "$FLOOD")
+	echo "    $N connects in $(($(date +%s) - t0)) s"
+	got=$(settled "$P_F" "$N")
+	echo "    journal entries for port $P_F: $got (after $(($(date +%s) - t0)) s)"
+	run systemctl kill -s USR1 pidtree
+	sleep 1
+	sh_run "journalctl --no-pager -u pidtree _TRANSPORT=stdout -o cat | grep 'totals:' | tail -n 1"
+	check "  every connect in the journal ($got of $N)" test "$got" = "$N" -a "$N" -ge "$FLOOD"
+	check "  pidtree counted no loss" out_has "lost records: tcp_connect=0 "
+	check "  journald suppressed nothing of pidtree.service" \
+		not sh_run "journalctl --no-pager -u systemd-journald --since '$since' -o cat | grep 'Suppressed.*pidtree'"
+
+	section "the same flood without LogRateLimitIntervalSec=0: journald drops (the control)"
+	dropin 50-vmtest-ratelimit <<'EOF'
+[Service]
+# journald's per-service limit back (a small burst: journald scales it up
+# with the free disk space)
+LogRateLimitIntervalSec=2s
+LogRateLimitBurst=200
+EOF
+	run systemctl daemon-reload
+	run systemctl restart pidtree
+	P_G=$(rand_port)
+	yml <<YML
+tcp_connect:
+  includeports: [$P_G]
+YML
+	reload
+	since=$(date '+%Y-%m-%d %H:%M:%S')
+	N2=$(flood "$P_G" 6000)
+	got2=$(settled "$P_G" "$N2")
+	run systemctl kill -s USR1 pidtree # one more line: journald reports the last window
+	sleep 3
+	echo "    journal entries for port $P_G: $got2 of $N2"
+	check "  journald dropped entries ($got2 of $N2 kept)" test "$got2" -lt "$N2"
+	check "  and said so: 'Suppressed N messages from pidtree.service'" \
+		sh_run "journalctl --no-pager -u systemd-journald --since '$since' -o cat | grep 'Suppressed [0-9]* messages from pidtree.service'"
+	sh_run "systemctl kill -s USR1 pidtree; sleep 1; journalctl --no-pager -u pidtree _TRANSPORT=stdout -o cat | grep 'totals:' | tail -n 1"
+	check "  while pidtree counted the events as delivered (output drops journald=0)" out_has "journald=0"
+	rm -f "$UNITD/50-vmtest-ratelimit.conf"
+	run systemctl daemon-reload
+	run systemctl restart pidtree
+fi
+
+if want security; then
+	section "systemd-analyze security"
+	run systemd-analyze security --no-pager pidtree.service
+	score=$(sed -n 's/.*Overall exposure level for pidtree.service: \([0-9.]*\).*/\1/p' "$T/out")
+	echo "    exposure: $score"
+	check "  exposure level at most ${PIDTREE_MAX_EXPOSURE:-2.6} (3.2 before the unit was tightened)" \
+		awk -v s="${score:-99}" -v m="${PIDTREE_MAX_EXPOSURE:-2.6}" 'BEGIN { exit !(s <= m) }'
+fi
+
+if want package; then
+	section "upgrade, remove, purge"
+	echo "# local change" >>"$ETC/pidtree.yml"
+	sum=$(sha256sum "$ETC/pidtree.yml")
+	pid1=$(svc MainPID)
+	check "dpkg -i $(basename "$PIDTREE_DEB_UP") (upgrade)" run dpkg -i "$PIDTREE_DEB_UP"
+	check "  version $(dpkg-deb -f "$PIDTREE_DEB_UP" Version)" \
+		test "$(dpkg-query -W -f='${Version}' pidtree)" = "$(dpkg-deb -f "$PIDTREE_DEB_UP" Version)"
+	check "  the modified $ETC/pidtree.yml kept" test "$(sha256sum "$ETC/pidtree.yml")" = "$sum"
+	check "  the service restarted: active, a new main process" \
+		test "$(svc ActiveState)" = active -a "$(svc MainPID)" != "$pid1"
+	check "apt-get remove pidtree" run apt-get remove -y pidtree
+	check "  the service is stopped" not run systemctl is-active pidtree
+	check "  the conffiles are kept (dpkg state rc)" \
+		test -f "$ETC/pidtree.yml" -a -f "$ETC/pidtree.conf" -a "$(dpkg-query -W -f='${db:Status-Abbrev}' pidtree)" = "rc "
+	check "apt-get purge pidtree" run apt-get purge -y pidtree
+	check "  the conffiles are gone" test ! -e "$ETC/pidtree.yml" -a ! -e "$ETC/pidtree.conf"
+	check "  and the unit's enablement" test ! -e /etc/systemd/system/multi-user.target.wants/pidtree.service
+	check "  dpkg knows no pidtree" not dpkg-query -W pidtree
+fi
+
+finish_phase
+marker "DONE"
+systemctl poweroff
