@@ -25,7 +25,6 @@ EXAMPLE_SO=$top_builddir/tests/plugins/example.so
 FLOOD=${FLOOD:-15000}
 STATE=/var/lib/pidtree-vmtest
 ETC=/etc/pidtree
-UNITD=/etc/systemd/system/pidtree.service.d
 mkdir -p "$STATE"
 phase=$(cat "$STATE/phase" 2>/dev/null || echo install)
 
@@ -97,12 +96,6 @@ connect() {
 }
 yml() { cat >"$ETC/pidtree.yml"; printf '$ cat %s\n' "$ETC/pidtree.yml"; sed 's/^/    /' "$ETC/pidtree.yml"; }
 conf() { cat >"$ETC/pidtree.conf"; printf '$ cat %s\n' "$ETC/pidtree.conf"; sed 's/^/    /' "$ETC/pidtree.conf"; }
-dropin() { # dropin NAME: stdin becomes the drop-in NAME.conf
-	mkdir -p "$UNITD"
-	cat >"$UNITD/$1.conf"
-	printf '$ cat %s\n' "$UNITD/$1.conf"
-	sed 's/^/    /' "$UNITD/$1.conf"
-}
 want() { [ -z "${VMTEST_SECTIONS:-}" ] || [[ " $VMTEST_SECTIONS " == *" $1 "* ]]; }
 finish_phase() {
 	marker "PHASE $phase ended: $((CHECKS - FAILURES)) passed, $FAILURES failed"
@@ -116,6 +109,23 @@ run systemctl is-system-running --wait
 run systemd-analyze
 
 # ===========================================================================
+# (development: VMTEST_PROFILE=1 times a few expensive operations, then stops)
+if [ -n "${VMTEST_PROFILE:-}" ]; then
+	for i in 1 2; do sh_run "time systemctl daemon-reload"; done
+	mkdir -p /etc/systemd/system-generators
+	for g in /lib/systemd/system-generators/*; do ln -sf /dev/null "/etc/systemd/system-generators/${g##*/}"; done
+	for i in 1 2; do sh_run "time systemctl daemon-reload"; done
+	rm -rf /etc/systemd/system-generators
+	sh_run "time dpkg -i $PIDTREE_DEB"
+	sh_run "time dpkg-query -W pidtree"
+	sh_run "time systemctl restart pidtree"
+	sh_run "time journalctl -q -o cat -t pidtree | wc -l"
+	sh_run "time jq -n 1"
+	sh_run "systemd-analyze blame | head -20"
+	marker "DONE"
+	systemctl poweroff
+	exit 0
+fi
 if [ "$phase" = install ]; then
 	section "install: dpkg -i, the maintainer scripts enable and start the service"
 	check "no policy-rc.d forbids starting services (tests/vm/systemd.sh hides this machine's)" \
@@ -226,29 +236,26 @@ YML
 fi
 
 if want watchdog; then
-	section "watchdog: a stopped pidtree is killed and restarted"
-	dropin 50-vmtest-watchdog <<'EOF'
-[Service]
-WatchdogSec=4s
-EOF
-	run systemctl daemon-reload
-	run systemctl restart pidtree
-	pid1=$(svc MainPID) n1=$(svc NRestarts)
-	run systemctl show -p WatchdogUSec -p MainPID -p NRestarts pidtree
-	run sleep 10
-	check "  10 s with WatchdogSec=4s: still the same process (WATCHDOG=1 arrives)" \
+	section "watchdog: a stopped pidtree is killed and restarted (the unit's WatchdogSec=30s)"
+	wd=$(svc WatchdogUSec) pid1=$(svc MainPID) n1=$(svc NRestarts)
+	up=$(( $(date +%s) - $(date -d "$(svc ActiveEnterTimestamp)" +%s) ))
+	run systemctl show -p WatchdogUSec -p MainPID -p NRestarts -p ActiveEnterTimestamp pidtree
+	check "  WatchdogUSec=30s" test "$wd" = 30s
+	# the watchdog runs from READY=1 on: a process active for longer than
+	# the period, never restarted, has been sending WATCHDOG=1
+	[ "$up" -gt 35 ] || run sleep $((36 - up))
+	check "  active for more than 30 s, not restarted: WATCHDOG=1 arrives" \
 		test "$(svc MainPID) $(svc NRestarts)" = "$pid1 $n1"
 	since=$(date '+%Y-%m-%d %H:%M:%S')
+	t0=$SECONDS
 	run kill -STOP "$pid1"
-	check "  SIGSTOP: a new main process within 60 s" \
-		wait_until 60 eval '[ "$(svc MainPID)" != "'"$pid1"'" ] && [ "$(svc MainPID)" != 0 ] && [ "$(svc ActiveState)" = active ]'
+	check "  SIGSTOP: a new main process within 90 s" \
+		wait_until 90 eval '[ "$(svc MainPID)" != "'"$pid1"'" ] && [ "$(svc MainPID)" != 0 ] && [ "$(svc ActiveState)" = active ]'
+	echo "    (restarted $((SECONDS - t0)) s after SIGSTOP)"
 	check "  systemd logged the watchdog timeout" \
-		sh_run "journalctl --no-pager -u pidtree --since '$since' -o cat | grep -i watchdog"
+		sh_run "journalctl --no-pager -u pidtree --since '$since' -o cat | grep -i 'watchdog timeout'"
 	check "  NRestarts went up" test "$(svc NRestarts)" -gt "$n1"
 	run systemctl show -p MainPID -p NRestarts -p ActiveState pidtree
-	rm -f "$UNITD/50-vmtest-watchdog.conf"
-	run systemctl daemon-reload
-	run systemctl restart pidtree
 fi
 
 if want broken; then
@@ -396,7 +403,8 @@ EOF
 tcp_connect:
   includeports: [$P_A]
 YML
-	run systemctl restart pidtree
+	check "  back to the journal alone: systemctl reload" reload
+	check "  ... configuration reloaded" eval 'own -o cat | tail -n 3 | grep -q "configuration reloaded"'
 fi
 
 if want fleet; then
@@ -518,42 +526,43 @@ YML
 	run journalctl --no-pager -u systemd-journald --since "$since" -g 'Suppressed.*pidtree'
 	check "  journald suppressed nothing of pidtree.service" not out_has "Suppressed"
 
-	# B, the control: the unit without a limit of its own.  Setting 0 (as
-	# one might expect to turn the limit off) is the same: journald.conf's
-	# limit applies.
-	dropin 50-vmtest-ratelimit <<'EOF'
-[Service]
-LogRateLimitIntervalSec=0
-LogRateLimitBurst=0
-EOF
-	run systemctl daemon-reload
-	run systemctl restart pidtree
-	check "  PID 1 hands journald no limit for pidtree.service then" \
-		not sh_run "ls -l /run/systemd/units/ | grep 'log-rate-limit-.*:pidtree.service'"
+	# B, the control: pidtree in a unit without a limit of its own
+	# (systemd-run: no daemon-reload, costly here).  Setting 0, as one might
+	# expect to turn the limit off, is the same: journald.conf's limit.
+	run systemctl stop pidtree
 	P_G=$(rand_port)
 	yml <<YML
 tcp_connect:
   includeports: [$P_G]
 YML
-	reload
+	check "  the control: pidtree in a unit with LogRateLimitIntervalSec=0 LogRateLimitBurst=0" \
+		run systemd-run --unit=pidtree-ratelimit-control -p Type=notify \
+		-p LogRateLimitIntervalUSec=0 -p LogRateLimitBurst=0 /usr/sbin/pidtree
+	check "  PID 1 hands journald no limit for it" \
+		not sh_run "ls -l /run/systemd/units/ | grep 'log-rate-limit-.*:pidtree-ratelimit-control.service'"
 	since=$(date '+%Y-%m-%d %H:%M:%S')
 	printf '$ %s -d 2 -t 2 -a 127.0.0.1 -p %s  (repeated up to %s connects)\n' "$LOADGEN" "$P_G" 3000
 	N2=$(flood "$P_G" 3000)
 	got2=$(settled "$P_G" "$N2")
-	totals # one more line: journald reports the last interval's suppression
+	# journald reports an interval's suppression with the first message
+	# after it: wait the 10 s out, then make pidtree log its totals
+	run sleep 11
+	run systemctl kill -s USR1 pidtree-ratelimit-control
+	sleep 2
+	sh_run "journalctl --no-pager -u pidtree-ratelimit-control _TRANSPORT=stdout -o cat | grep 'totals:' | tail -n 1"
 	check "  pidtree counted no loss (journald took every event)" out_has "output drops: journald=0;"
 	echo "    journal entries for port $P_G: $got2 of $N2"
 	check "  journald dropped entries ($got2 of $N2 kept)" test "$got2" -lt "$N2"
 	check "  and said so: journalctl -u systemd-journald -g 'Suppressed.*pidtree'" \
 		wait_until 30 eval 'run journalctl --no-pager -u systemd-journald --since "$since" -o cat -g "Suppressed.*pidtree" && out_has Suppressed'
-	supp=$(sed -n 's/.*Suppressed \([0-9]*\) messages from pidtree.service.*/\1/p' "$T/out" | awk '{ n += $1 } END { print n + 0 }')
-	# (pidtree's own lines count in the same limit, and the last interval
-	# is reported only by the next message: close to, not exactly, N2)
+	supp=$(sed -n 's/.*Suppressed \([0-9]*\) messages from pidtree-ratelimit-control.service.*/\1/p' "$T/out" | awk '{ n += $1 } END { print n + 0 }')
+	# (pidtree's own lines count in the same limit: a few more or less)
 	check "  kept + suppressed = the events ($got2 + $supp, $N2 made)" \
-		test $((got2 + supp)) -ge $((N2 - 200)) -a $((got2 + supp)) -le $((N2 + 5))
-	rm -f "$UNITD/50-vmtest-ratelimit.conf" /etc/systemd/journald.conf.d/50-vmtest.conf
-	run systemctl daemon-reload
-	run systemctl restart systemd-journald pidtree
+		test $((got2 + supp)) -ge $((N2 - 5)) -a $((got2 + supp)) -le $((N2 + 5))
+	run systemctl stop pidtree-ratelimit-control
+	rm -f /etc/systemd/journald.conf.d/50-vmtest.conf
+	run systemctl restart systemd-journald
+	run systemctl start pidtree
 fi
 
 if want security; then

@@ -128,6 +128,13 @@ done
 for u in $masked; do
 	ln -s /dev/null "$S/etc/systemd/system/$u"
 done
+# Generators are masked too: they make units from fstab, crypttab, init.d
+# scripts, the kernel command line, none of which the guest has a use for,
+# and they run at every daemon-reload (dpkg -i runs two): 10 s each here.
+mkdir -p "$S/etc/systemd/system-generators"
+for g in /lib/systemd/system-generators/* /usr/lib/systemd/system-generators/*; do
+	[ -e "$g" ] && ln -sf /dev/null "$S/etc/systemd/system-generators/${g##*/}"
+done
 cat >"$S/etc/systemd/system/pidtree-vmtest.service" <<EOF
 [Unit]
 Description=pidtree systemd test (tests/vm/systemd-guest.sh)
@@ -137,7 +144,7 @@ After=multi-user.target
 Type=exec
 Environment=top_srcdir=$G_SRC top_builddir=$G_BUILD
 Environment=PIDTREE_DEB=$DEB PIDTREE_DEB_UP=$DEB_UP FLOOD=$FLOOD
-Environment="VMTEST_SECTIONS=${VMTEST_SECTIONS:-}"
+Environment="VMTEST_SECTIONS=${VMTEST_SECTIONS:-}" "VMTEST_PROFILE=${VMTEST_PROFILE:-}"
 ExecStart=/bin/bash $G_SRC/tests/vm/systemd-guest.sh
 StandardOutput=file:/dev/ttyS1
 StandardError=inherit
@@ -150,10 +157,9 @@ ln -s ../pidtree-vmtest.service "$S/etc/systemd/system/multi-user.target.wants/p
 	printf 'VM_INIT=systemd\n'
 	printf 'VM_MAX_BOOTS=2\n'
 	printf 'VM_HIDE="%s"\n' "$hide"
-	# dpkg's database (apt on this machine rewrites it; dpkg reads its
-	# thousands of files faster from the guest's disk than through virtiofs)
-	# and the loader cache
-	printf 'VM_COPY="%s"\n' "/var/lib/dpkg /etc/ld.so.cache"
+	# dpkg's database and the loader cache: apt on this machine rewrites them
+	printf 'VM_COPY="%s"\n' "/var/lib/dpkg/status /var/lib/dpkg/available /var/lib/dpkg/diversions \
+/var/lib/dpkg/statoverride /var/lib/dpkg/triggers /var/lib/dpkg/updates /etc/ld.so.cache"
 	printf 'KMODDIR=%q\n' "$MODDIR"
 	printf 'top_builddir=%q\n' "$G_BUILD"
 	printf 'top_srcdir=%q\n' "$G_SRC"
