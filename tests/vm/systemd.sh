@@ -49,7 +49,7 @@ for f in tests/helpers/connector bench/loadgen tests/plugins/example.so; do
 done
 
 vm_kernel
-vm_workdir /var/tmp # the guest's systemd-tmpfiles empties /tmp at boot
+vm_workdir /var/tmp
 
 # ---------------------------------------------------------------------------
 # 1. the packages
@@ -105,12 +105,21 @@ mkdir -p "$S/etc/systemd/system/multi-user.target.wants" "$S/etc/tmpfiles.d"
 cat >"$S/etc/fstab" <<'EOF'
 # the test VM's root is set up by tests/vm/init (virtiofs + overlay)
 EOF
+# /tmp is this machine's (the overlay's lower layer): emptying it at boot
+# would cost a whiteout per file there
+cat >"$S/etc/tmpfiles.d/tmp.conf" <<'EOF'
+# tests/vm/systemd.sh: /tmp is not emptied at boot
+d /tmp 1777 root root -
+EOF
 echo pidtree-vm >"$S/etc/hostname"
 # What this machine's administrators enabled (databases, container engines,
 # timers: /etc/systemd/system/*.wants) is masked, except rsyslog, which a
-# Debian host runs; so are the gettys (no terminal to log in on).  The guest
-# boots what Debian's systemd itself starts, and is faster for it.
-masked=" getty.target serial-getty@.service"
+# Debian host runs; so are the gettys (no terminal to log in on), D-Bus and
+# logind (nothing tested uses them: systemctl talks to PID 1 directly as
+# root) and the daily clean-up of /tmp.  The guest boots little more than
+# Debian's systemd itself starts, and is faster for it.
+masked=" getty.target serial-getty@.service dbus.service dbus.socket systemd-logind.service"
+masked="$masked systemd-user-sessions.service systemd-tmpfiles-clean.timer"
 for u in /etc/systemd/system/*.wants/*; do
 	u=${u##*/}
 	case $u in
@@ -144,7 +153,7 @@ After=multi-user.target
 Type=exec
 Environment=top_srcdir=$G_SRC top_builddir=$G_BUILD
 Environment=PIDTREE_DEB=$DEB PIDTREE_DEB_UP=$DEB_UP FLOOD=$FLOOD
-Environment="VMTEST_SECTIONS=${VMTEST_SECTIONS:-}" "VMTEST_PROFILE=${VMTEST_PROFILE:-}"
+Environment="VMTEST_SECTIONS=${VMTEST_SECTIONS:-}"
 ExecStart=/bin/bash $G_SRC/tests/vm/systemd-guest.sh
 StandardOutput=file:/dev/ttyS1
 StandardError=inherit
