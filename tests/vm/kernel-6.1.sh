@@ -2,6 +2,7 @@
 # pidtree's integration tests on a second kernel: Debian 12's 6.1 (the
 # kernel most Debian 12 hosts run), booted under qemu with TCG.  The same
 # binaries built for this host are loaded in the guest; nothing is rebuilt.
+# (tests/vm/vmlib.sh holds the machinery, shared with tests/vm/systemd.sh.)
 #
 #  1. fetch the kernel package (apt-get download, cached in
 #     $PIDTREE_VM_CACHE, default /var/cache/pidtree-vm) and extract it;

@@ -11,11 +11,12 @@
 #     the same with the version VERSION+vmtest1, serves the upgrade test;
 #  2. the guest's root is this machine's / (read-only over virtiofs) under
 #     an overlay whose upper layer is an ext4 disk image, so that it survives
-#     the guest's reboot; tests/vm/init copies a few files into it at the
-#     first boot (this directory's "seed": an empty fstab, services this
-#     machine enables that a test guest does not need masked, and the unit
-#     that runs systemd-guest.sh when the guest is up), then starts the host's
-#     own systemd as PID 1;
+#     the guest's reboot; at the first boot tests/vm/init puts a few files in
+#     it (the "seed": an empty fstab, masks for the services and generators
+#     of this machine a test guest does not need, the unit that runs
+#     systemd-guest.sh once the guest is up), hides others (this machine's
+#     container marks and policy-rc.d) and copies dpkg's database, then
+#     starts the host's own systemd as PID 1;
 #  3. the guest installs the package, reboots once, runs its checks and
 #     powers off; its output comes back on the second serial port.
 #
@@ -25,7 +26,7 @@
 #
 # Environment: PIDTREE_VM_DEB, PIDTREE_VM_CACHE, PIDTREE_VM_KERNEL_PKG,
 # PIDTREE_VM_TIMEOUT (whole VM, seconds), PIDTREE_VM_MEM (MiB),
-# PIDTREE_VM_CPUS, FLOOD (connects of the journald flood, default 15000),
+# PIDTREE_VM_CPUS, FLOOD (connects of the journald flood, default 6000),
 # KEEP_TMP (keep the work directory of a failed run).
 set -u
 
@@ -39,7 +40,7 @@ here=$(cd "$(dirname "$0")" && pwd -P)
 VM_TIMEOUT=${PIDTREE_VM_TIMEOUT:-1800}
 # systemd as PID 1, and the kernel's command line for it
 VM_APPEND="systemd.unit=multi-user.target systemd.show_status=0"
-FLOOD=${FLOOD:-15000}
+FLOOD=${FLOOD:-6000}
 # shellcheck source=tests/vm/vmlib.sh
 . "$here/vmlib.sh"
 
