@@ -526,8 +526,8 @@ YML
 	check "  PID 1 hands journald no limit for it" \
 		not sh_run "ls -l /run/systemd/units/ | grep 'log-rate-limit-.*:pidtree-ratelimit-control.service'"
 	since=$(date '+%Y-%m-%d %H:%M:%S')
-	printf '$ %s -d 2 -t 2 -a 127.0.0.1 -p %s  (repeated up to %s connects)\n' "$LOADGEN" "$P_G" 3000
-	N2=$(flood "$P_G" 3000)
+	printf '$ %s -d 2 -t 2 -a 127.0.0.1 -p %s  (repeated up to %s connects)\n' "$LOADGEN" "$P_G" 1500
+	N2=$(flood "$P_G" 1500)
 	got2=$(settled "$P_G" "$N2")
 	# journald reports an interval's suppression with the first message
 	# after it: wait the 5 s out, then make pidtree log its totals
