@@ -2,14 +2,18 @@
 /*
  * loadgen - connect load from a process tree of a given depth.
  *
- *   loadgen -d DEPTH -t SECONDS [-r RATE] [-a ADDR] [-p PORT] [-u]
+ *   loadgen -d DEPTH {-t SECONDS | -n COUNT} [-r RATE] [-a ADDR] [-p PORT] [-u]
  *
  * Builds a chain of DEPTH-1 processes above the connecting one (each level
  * re-executes loadgen with "-L N", so every ancestor has its own
  * cmdline), then the deepest process connects to ADDR:PORT (default
  * 127.0.0.1, a closed port: SYN then RST, the cheapest full connect) as fast
- * as it can or at RATE connects/s, for SECONDS.  Prints
- * "connects=N seconds=S rate=R/s" on stdout.  Loopback only.
+ * as it can or at RATE connects/s, for SECONDS or until COUNT connects are
+ * done.  Prints "connects=N seconds=S rate=R/s pid=P cpu_ns=C" on stdout, P
+ * being the connecting process (what monitors see) and C its CPU time
+ * (user + system) in the loop: what a monitor adds to the connecting task
+ * itself (BPF programs, audit records) shows there even when other load on
+ * the machine blurs the rate.  Loopback only.
  *
  * -u: UDP instead: the deepest process binds a receiver on ADDR (port 0,
  * never read, so datagrams are dropped there without ICMP), connects one
@@ -21,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -34,17 +39,28 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int connect_loop(const char *addr, int port, double seconds, double rate)
+static double cpu_now(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+static int connect_loop(const char *addr, int port, double seconds, double rate,
+			unsigned long count)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
 	unsigned long n = 0;
-	double start, t, next;
+	double start, t, next, cpu;
 
 	if (inet_pton(AF_INET, addr, &sin.sin_addr) != 1 ||
 	    (ntohl(sin.sin_addr.s_addr) >> 24) != 127) {
 		fprintf(stderr, "loadgen: %s: only 127.0.0.0/8 addresses are allowed\n", addr);
 		return 2;
 	}
+	cpu = cpu_now();
 	start = now();
 	next = start;
 	for (;;) {
@@ -61,9 +77,15 @@ static int connect_loop(const char *addr, int port, double seconds, double rate)
 		}
 		close(fd);
 		n++;
+		if (count) {
+			if (n == count)
+				break;
+			if (rate <= 0)
+				continue;
+		}
 		if ((n & 63) == 0 || rate > 0) {
 			t = now();
-			if (t - start >= seconds)
+			if (!count && t - start >= seconds)
 				break;
 			if (rate > 0) {
 				next += 1.0 / rate;
@@ -76,7 +98,9 @@ static int connect_loop(const char *addr, int port, double seconds, double rate)
 		}
 	}
 	t = now() - start;
-	printf("connects=%lu seconds=%.3f rate=%.0f/s\n", n, t, n / t);
+	cpu = cpu_now() - cpu;
+	printf("connects=%lu seconds=%.3f rate=%.0f/s pid=%d cpu_ns=%.0f\n", n, t, n / t,
+	       (int)getpid(), cpu * 1e9);
 	return 0;
 }
 
@@ -124,15 +148,17 @@ int main(int argc, char **argv)
 	const char *addr = "127.0.0.1";
 	int depth = 7, port = 9, level = 1, udp = 0, c, status;
 	double seconds = 5, rate = 0;
-	char lvl[16], dep[16], sec[32], rt[32], prt[16];
+	unsigned long count = 0;
+	char lvl[16], dep[16], sec[32], rt[32], prt[16], cnt[24];
 	pid_t pid;
 
 	static const char *const usage =
-		"usage: loadgen [-d DEPTH] [-t SECONDS] [-r RATE] [-a 127.x.y.z] [-p PORT] [-u]\n";
-	while ((c = getopt(argc, argv, "d:t:r:a:p:L:u")) != -1) {
+		"usage: loadgen [-d DEPTH] [-t SECONDS | -n COUNT] [-r RATE] [-a 127.x.y.z] [-p PORT] [-u]\n";
+	while ((c = getopt(argc, argv, "d:t:n:r:a:p:L:u")) != -1) {
 		switch (c) {
 		case 'd': depth = atoi(optarg); break;
 		case 't': seconds = atof(optarg); break;
+		case 'n': count = strtoul(optarg, NULL, 10); break;
 		case 'r': rate = atof(optarg); break;
 		case 'a': addr = optarg; break;
 		case 'p': port = atoi(optarg); break;
@@ -148,7 +174,7 @@ int main(int argc, char **argv)
 	/* the ancestors above us (the shell that ran us, ...) also count; the
 	 * chain built here adds depth-1 levels on top of the caller's tree */
 	if (level >= depth)
-		return udp ? udp_loop(addr, seconds) : connect_loop(addr, port, seconds, rate);
+		return udp ? udp_loop(addr, seconds) : connect_loop(addr, port, seconds, rate, count);
 
 	pid = fork();
 	if (pid < 0) {
@@ -161,8 +187,9 @@ int main(int argc, char **argv)
 		snprintf(sec, sizeof(sec), "%g", seconds);
 		snprintf(rt, sizeof(rt), "%g", rate);
 		snprintf(prt, sizeof(prt), "%d", port);
-		execl("/proc/self/exe", "loadgen", "-L", lvl, "-d", dep, "-t", sec, "-r", rt, "-a",
-		      addr, "-p", prt, udp ? "-u" : (char *)NULL, (char *)NULL);
+		snprintf(cnt, sizeof(cnt), "%lu", count);
+		execl("/proc/self/exe", "loadgen", "-L", lvl, "-d", dep, "-t", sec, "-n", cnt, "-r",
+		      rt, "-a", addr, "-p", prt, udp ? "-u" : (char *)NULL, (char *)NULL);
 		perror("exec");
 		_exit(1);
 	}

@@ -2,13 +2,15 @@
 /*
  * replay - userland throughput of pidtree's event path, without the kernel.
  *
- *   replay [-n EVENTS] [-d DEPTH] [-o FILE]
+ *   replay [-n EVENTS] [-d DEPTH] [-o FILE] [-u]
  *
  * Feeds the process cache the exec records of a DEPTH-deep tree, then pushes
  * EVENTS tcp_connect records through the same steps the daemon runs per
  * record (address decode, ancestry resolve, JSON, JSON-lines sink, batch
  * flushes every 64 records) and prints events/s.  Default output /dev/null;
- * give a file to include the write cost of a real file.
+ * give a file to include the write cost of a real file.  -u: command lines
+ * with non-ASCII (Latin-1 supplement) letters, which the JSON writer checks
+ * one by one for characters it must escape.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -18,8 +20,10 @@
 #include <unistd.h>
 
 #include "event.h"
+#include "event_json.h"
 #include "json.h"
-#include "proctree.h"
+#include "proccache.h"
+#include "probe.h"
 #include "sink.h"
 
 static double now(void)
@@ -32,25 +36,35 @@ static double now(void)
 
 int main(int argc, char **argv)
 {
-	static struct pt_conn_record rec;
-	static struct pt_exec_record ex;
+	static union {
+		struct pt_conn_record r;
+		char b[sizeof(struct pt_conn_record) + PT_ANCESTRY_MAX];
+	} recbuf;
+	static union {
+		struct pt_exec_record r;
+		char b[sizeof(struct pt_exec_record) + PT_EXEC_ARGV_LEN];
+	} exbuf;
+	struct pt_conn_record *rec = &recbuf.r;
+	struct pt_exec_record *ex = &exbuf.r;
 	static struct pt_event ev;
+	const struct pt_probe_info *info = &pt_probe_find("tcp_connect")->info;
 	const char *out = "/dev/null";
 	struct pt_proc_cache_opts o = { 0 };
 	struct pt_proc_cache *cache;
 	struct pt_sink *sink;
 	struct pt_buf json;
 	unsigned long n = 2000000, i;
-	int depth = 7, c;
+	int depth = 7, c, utf8 = 0;
 	double t0, t;
 
-	while ((c = getopt(argc, argv, "n:d:o:")) != -1) {
+	while ((c = getopt(argc, argv, "n:d:o:u")) != -1) {
 		switch (c) {
 		case 'n': n = strtoul(optarg, NULL, 10); break;
 		case 'd': depth = atoi(optarg); break;
 		case 'o': out = optarg; break;
+		case 'u': utf8 = 1; break;
 		default:
-			fprintf(stderr, "usage: replay [-n EVENTS] [-d DEPTH] [-o FILE]\n");
+			fprintf(stderr, "usage: replay [-n EVENTS] [-d DEPTH] [-o FILE] [-u]\n");
 			return 2;
 		}
 	}
@@ -62,9 +76,9 @@ int main(int argc, char **argv)
 	pt_buf_init(&json);
 
 	/* a tree like: loadgen x (depth-3) <- bash <- sshd <- init */
-	rec.tree.depth = depth;
+	rec->tree.depth = depth;
 	for (int k = 0; k < depth; k++) {
-		struct pt_ancestor *a = &rec.tree.anc[k];
+		struct pt_ancestor *a = &rec->tree.anc[k];
 		int len;
 
 		a->tgid = 100000 + depth - k;
@@ -73,30 +87,34 @@ int main(int argc, char **argv)
 		a->loginuid = 1000;
 		a->start_ns = (uint64_t)(depth - k) * 1000000000ull;
 		snprintf(a->comm, sizeof(a->comm), "proc%d", k);
-		memset(&ex, 0, sizeof(ex));
-		ex.hdr.type = PT_REC_EXEC;
-		ex.proc = *a;
-		len = snprintf(ex.argv, sizeof(ex.argv), "/usr/bin/worker%c--level%c%d%c--config%c/etc/worker/conf.yml",
-			       0, 0, k, 0, 0);
-		ex.argv_len = len + 1;
-		pt_proc_cache_exec(cache, &ex);
+		memset(&exbuf, 0, sizeof(exbuf));
+		ex->proc = *a;
+		if (utf8)
+			len = snprintf(ex->argv, PT_EXEC_ARGV_LEN,
+				       "/usr/bin/w\xc3\xb6rker%c--l\xc3\xa9vel%c%d%c--c\xc3\xb6nfig%c"
+				       "/etc/w\xc3\xb6rker/c\xc3\xb6nf.yml", 0, 0, k, 0, 0);
+		else
+			len = snprintf(ex->argv, PT_EXEC_ARGV_LEN,
+				       "/usr/bin/worker%c--level%c%d%c--config%c/etc/worker/conf.yml",
+				       0, 0, k, 0, 0);
+		ex->argv_len = len + 1;
+		pt_proc_cache_exec(cache, ex);
 	}
-	rec.hdr.type = PT_REC_TCP_CONNECT;
-	rec.family = 2;
-	rec.dport = 443;
-	inet_pton(AF_INET, "203.0.113.7", rec.daddr);
-	inet_pton(AF_INET, "192.0.2.10", rec.saddr);
+	rec->family = 2;
+	rec->dport = 443;
+	inet_pton(AF_INET, "203.0.113.7", rec->daddr);
+	inet_pton(AF_INET, "192.0.2.10", rec->saddr);
 
 	t0 = now();
 	for (i = 0; i < n; i++) {
 		ev.error[0] = '\0';
 		ev.nfields = 0;
-		ev.probe = "tcp_connect";
-		pt_addr_to_str(rec.family, rec.daddr, ev.daddr, sizeof(ev.daddr));
-		pt_addr_to_str(rec.family, rec.saddr, ev.saddr, sizeof(ev.saddr));
-		ev.port = rec.dport;
+		ev.probe = info;
+		pt_addr_to_str(rec->family, rec->daddr, ev.daddr, sizeof(ev.daddr));
+		pt_addr_to_str(rec->family, rec->saddr, ev.saddr, sizeof(ev.saddr));
+		ev.port = rec->dport;
 		ev.has_port = true;
-		pt_proc_cache_resolve(cache, &rec.tree, 0, &ev);
+		pt_proc_cache_resolve(cache, &rec->tree, 0, &ev);
 		ev.ts_us = 1764322965759464ull + i;
 		pt_buf_reset(&json);
 		pt_json_event(&json, &ev);

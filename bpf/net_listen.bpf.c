@@ -12,7 +12,9 @@
 #include <bpf/bpf_endian.h>
 
 #include "pidtree.h"
-#include "proctree.bpf.h"
+#include "ancestry.bpf.h"
+#include "containers.bpf.h"
+#include "net_listen.h"
 #include "filter.bpf.h"
 #include "net.bpf.h"
 
@@ -37,12 +39,15 @@ static __always_inline void emit_listen(__u16 family, const __u8 *laddr, __u16 p
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct pt_conn_record *r;
+	__u32 tsize;
 
 	if (pt_same_netns_only && netns != pt_self_netns)
 		return;
 	if (pt_filter_drops(family, laddr, port))
 		return;
-	r = pt_reserve(sizeof(*r), PT_REC_NET_LISTEN, PT_LOSS_NET_LISTEN);
+	if (pt_container_drops(PT_LOSS(PT_LISTEN_LOSS_CONTAINER)))
+		return;
+	r = pt_record(PT_REC(0));
 	if (!r)
 		return;
 	r->family = family;
@@ -53,8 +58,8 @@ static __always_inline void emit_listen(__u16 family, const __u8 *laddr, __u16 p
 	__builtin_memset(r->daddr, 0, 16);
 	r->netns = netns;
 	r->pad = 0;
-	r->hdr.flags = pt_capture_tree(&r->tree, task);
-	pt_submit(r, sizeof(*r));
+	r->hdr.flags = pt_capture_tree(&r->tree, task, &tsize);
+	pt_output(r, PT_TREE_REC_LEN(r, tsize), PT_LOSS(PT_LISTEN_LOSS_RING));
 }
 
 SEC("tp_btf/inet_sock_set_state")

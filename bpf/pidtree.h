@@ -19,30 +19,30 @@
 /* Bytes of argv copied on exec (the cmdline cache's source). Power of two. */
 #define PT_EXEC_ARGV_LEN 4096
 #define PT_MAX_PORT_RANGES 8
+/* Bytes of the leaf's cgroup v2 directory name kept ("libpod-<64 hex>.scope" is 77). */
+#define PT_CGROUP_NAME_LEN 128
+/* Mount namespaces a probe's container_labels map holds at most (pt_containers). */
+#define PT_CONTAINERS_MAP_MAX 8192
 
-enum pt_record_type {
-	PT_REC_TCP_CONNECT = 1,
-	PT_REC_NET_LISTEN = 2,
-	PT_REC_UDP_SESSION = 3, /* session end: destinations */
-	PT_REC_UDP_START = 4,   /* session start: ancestry */
-	PT_REC_EXEC = 16,
-	PT_REC_FORK = 17,
-	PT_REC_EXIT = 18,
+/*
+ * Record types and loss counters are not numbered here: userland gives each
+ * probe object a range of each (from the probe table, src/probes/table.c)
+ * through its read-only pt_consts before load, so a probe, built in or
+ * external, needs no number reserved in this file.
+ */
+#define PT_LOSS_SLOTS 32 /* entries of the shared pt_lost array */
+
+/* Read-only data of every BPF object, set by userland before load. */
+struct pt_obj_consts {
+	__u64 wakeup_bytes; /* ring backlog that wakes the consumer */
+	__u32 max_depth;    /* ancestry walk limit, <= PT_MAX_DEPTH */
+	__u32 rec_base;     /* its record types: rec_base + 0, + 1, ... */
+	__u32 loss_base;    /* its loss counters: pt_lost[loss_base + 0], ... */
+	__u32 flags;        /* PT_CONSTS_F_* */
 };
 
-/* Indices of the per-CPU "lost" counter array (ring-buffer reserve failures). */
-enum pt_loss_index {
-	PT_LOSS_TCP_CONNECT = 0,
-	PT_LOSS_NET_LISTEN = 1,
-	PT_LOSS_UDP_SESSION = 2,
-	PT_LOSS_PROCESS = 3,
-	PT_LOSS_UDP_MAP_FULL = 4, /* sessions not tracked: session map full */
-	PT_LOSS_MAX = 5,
-};
-
-/* net_listen protocols (pt_protocols) */
-#define PT_LISTEN_TCP (1u << 0)
-#define PT_LISTEN_UDP (1u << 1)
+/* pt_obj_consts.flags */
+#define PT_CONSTS_F_CONTAINERS (1u << 0) /* container_labels: pt_containers decides (containers.bpf.h) */
 
 /* pt_record_hdr.flags */
 #define PT_F_TRUNCATED      (1u << 0) /* ancestry walk hit the depth limit */
@@ -51,7 +51,7 @@ enum pt_loss_index {
 #define PT_F_FROM_PROC      (1u << 3) /* userland snapshot built from /proc: no exec ids */
 
 struct pt_record_hdr {
-	__u32 type;  /* enum pt_record_type */
+	__u32 type;  /* rec_base + the probe's own index */
 	__u32 flags; /* PT_F_* */
 	__u64 ts_ns; /* bpf_ktime_get_boot_ns() */
 };
@@ -67,14 +67,37 @@ struct pt_ancestor {
 	char comm[PT_COMM_LEN];
 };
 
+/*
+ * An ancestry snapshot, variable length: depth ancestors, then the leaf's
+ * argv (argv_len bytes, NUL separated) right after anc[depth - 1].  Always
+ * the last member of its record; the record is as long as what it holds.
+ */
 struct pt_ancestry {
-	__u32 depth; /* entries used in anc[] */
-	__u32 argv_len; /* bytes used in argv[] (leaf's argv, NUL separated) */
-	struct pt_ancestor anc[PT_MAX_DEPTH];
-	char argv[PT_LEAF_ARGV_LEN];
+	__u32 depth;    /* entries in anc[], <= PT_MAX_DEPTH */
+	__u32 argv_len; /* bytes of argv after them, <= PT_LEAF_ARGV_LEN */
+	/*
+	 * The leaf's container identity at event time (0 / "" = unknown, e.g.
+	 * a snapshot built from /proc): what userland names the container by.
+	 */
+	__u64 cgroup_id; /* id of its cgroup v2 directory (bpf_get_current_cgroup_id) */
+	__u32 mntns;     /* inode of its mount namespace */
+	__u32 pad;
+	char cgroup_name[PT_CGROUP_NAME_LEN]; /* that directory's name, NUL-terminated */
+	struct pt_ancestor anc[];
 };
 
-/* PT_REC_TCP_CONNECT and PT_REC_NET_LISTEN */
+/* The largest ancestry snapshot, in bytes. */
+/*
+ * A record whose last member is its struct pt_ancestry tree, holding a
+ * snapshot of tsize bytes (pt_capture_tree), is this long; and of a record
+ * of len bytes (at least sizeof(*r)), this many are its tree's.
+ */
+#define PT_TREE_REC_LEN(r, tsize) (__builtin_offsetof(__typeof__(*(r)), tree) + (tsize))
+#define PT_TREE_AVAIL(r, len) ((len) - __builtin_offsetof(__typeof__(*(r)), tree))
+#define PT_ANCESTRY_HDR (24 + PT_CGROUP_NAME_LEN)
+#define PT_ANCESTRY_MAX (PT_ANCESTRY_HDR + PT_MAX_DEPTH * 48 + PT_LEAF_ARGV_LEN)
+
+/* A socket event with the ancestry of the task it ran in (connect, listen, accept). */
 struct pt_conn_record {
 	struct pt_record_hdr hdr;
 	__u16 family; /* AF_INET / AF_INET6 */
@@ -88,16 +111,19 @@ struct pt_conn_record {
 	struct pt_ancestry tree;
 };
 
-/* PT_REC_EXEC: the new image of tgid, argv read from its own mm. */
+/* The process object's records (bpf/process.bpf.c), by index. */
+enum { PT_PROC_REC_EXEC = 0, PT_PROC_REC_FORK = 1, PT_PROC_REC_EXIT = 2 };
+
+/* exec: the new image of tgid, argv read from its own mm; as long as its argv. */
 struct pt_exec_record {
 	struct pt_record_hdr hdr;
 	struct pt_ancestor proc;
-	__u32 argv_len;
+	__u32 argv_len; /* <= PT_EXEC_ARGV_LEN */
 	__u32 pad;
-	char argv[PT_EXEC_ARGV_LEN];
+	char argv[];
 };
 
-/* PT_REC_FORK: a new process (not a thread). */
+/* fork: a new process (not a thread). */
 struct pt_fork_record {
 	struct pt_record_hdr hdr;
 	struct pt_ancestor child;
@@ -106,7 +132,7 @@ struct pt_fork_record {
 	__u64 parent_start_ns;
 };
 
-/* PT_REC_EXIT: the thread-group leader exited. */
+/* exit: the last thread of the process exited (hdr.ts_ns is 0: userland's clock is good enough). */
 struct pt_exit_record {
 	struct pt_record_hdr hdr;
 	__u32 tgid;
@@ -114,51 +140,10 @@ struct pt_exit_record {
 	__u64 start_ns;
 };
 
-/* ---- udp_session ------------------------------------------------------ */
-
-#define PT_UDP_MAX_DESTS 8
-
-struct pt_udp_kdest {
-	__u8 addr[16];
-	__u16 family;
-	__u16 port; /* host order */
-	__u32 pad;
-	__u64 count;
-	__u64 first_ns;
-	__u64 last_ns;
-};
-
-#define PT_UDP_F_DEST_OVERFLOW (1u << 0) /* more destinations than PT_UDP_MAX_DESTS */
-
-/* Value of the kernel's session map, keyed by socket cookie. */
-struct pt_udp_state {
-	__u64 start_ns;
-	__u64 last_ns;
-	__u32 tgid;
-	__u32 ndests;
-	__u32 flags;      /* PT_UDP_F_* */
-	__u32 connected;  /* 1 + index of the connect(2)ed destination, 0 if none */
-	struct pt_udp_kdest dests[PT_UDP_MAX_DESTS];
-};
-
-/* PT_REC_UDP_START: first datagram (or connect) of a socket, in the sender. */
-struct pt_udp_start_record {
-	struct pt_record_hdr hdr;
-	__u64 cookie;
-	struct pt_ancestry tree;
-};
-
-/* PT_REC_UDP_SESSION: the socket was closed. */
-struct pt_udp_end_record {
-	struct pt_record_hdr hdr;
-	__u64 cookie;
-	struct pt_udp_state s;
-};
-
 /*
  * Filter maps.  Every key carries a generation byte so that a reload can
- * insert a complete new generation, flip pt_settings.generation, then delete
- * the old one: a lookup always sees one whole configuration.
+ * insert a complete new generation, flip the object's pt_generation, then
+ * delete the old one: a lookup always sees one whole configuration.
  */
 enum pt_filter_mode {
 	PT_FILTER_ALL = 0,     /* drop all traffic to the subnet */
@@ -203,12 +188,28 @@ struct pt_port_bitmap {
 	__u64 bits[65536 / 64];
 };
 
-/* Single entry of the "settings" array map of each probe object. */
-struct pt_settings {
-	__u32 generation; /* 0 or 1: which filter generation is live */
-	__u32 max_depth;  /* ancestry walk limit, <= PT_MAX_DEPTH */
-	__u32 self_netns; /* pidtree's own netns inode (same_namespace_only) */
-	__u32 flags;      /* probe specific */
+#ifndef __bpf__
+_Static_assert(sizeof(struct pt_ancestor) == 48, "PT_ANCESTRY_MAX counts 48 bytes an ancestor");
+_Static_assert(sizeof(struct pt_ancestry) == PT_ANCESTRY_HDR, "PT_ANCESTRY_HDR is the header");
+
+/* The argv of a snapshot, after its ancestors. */
+static inline const char *pt_ancestry_argv(const struct pt_ancestry *t)
+{
+	return (const char *)&t->anc[t->depth];
+}
+
+/* Whether t, with avail bytes from its start to the end of its record, is whole. */
+static inline int pt_ancestry_ok(const struct pt_ancestry *t, unsigned long avail)
+{
+	return avail >= sizeof(*t) && t->depth <= PT_MAX_DEPTH && t->argv_len <= PT_LEAF_ARGV_LEN &&
+	       sizeof(*t) + t->depth * sizeof(t->anc[0]) + t->argv_len <= avail;
+}
+
+/* Storage for one snapshot built in userland (listener snapshots, tests). */
+union pt_ancestry_buf {
+	struct pt_ancestry t;
+	char bytes[PT_ANCESTRY_MAX];
 };
+#endif
 
 #endif /* PIDTREE_BPF_H */

@@ -11,9 +11,11 @@
 #include <bpf/bpf_endian.h>
 
 #include "pidtree.h"
-#include "proctree.bpf.h"
+#include "ancestry.bpf.h"
+#include "containers.bpf.h"
 #include "filter.bpf.h"
 #include "net.bpf.h"
+#include "tcp_connect.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -22,6 +24,7 @@ int BPF_PROG(pt_tcp_connect, const struct sock *sk, const int oldstate, const in
 {
 	struct pt_conn_record *r;
 	struct task_struct *task;
+	__u32 tsize;
 	__u8 daddr[16] = {}, saddr[16] = {};
 	__u16 family, dport;
 
@@ -48,8 +51,10 @@ int BPF_PROG(pt_tcp_connect, const struct sock *sk, const int oldstate, const in
 
 	if (pt_filter_drops(family, daddr, dport))
 		return 0;
+	if (pt_container_drops(PT_LOSS(PT_CONNECT_LOSS_CONTAINER)))
+		return 0;
 
-	r = pt_reserve(sizeof(*r), PT_REC_TCP_CONNECT, PT_LOSS_TCP_CONNECT);
+	r = pt_record(PT_REC(0));
 	if (!r)
 		return 0;
 	task = bpf_get_current_task_btf();
@@ -61,7 +66,7 @@ int BPF_PROG(pt_tcp_connect, const struct sock *sk, const int oldstate, const in
 	__builtin_memcpy(r->saddr, saddr, 16);
 	r->netns = sk->__sk_common.skc_net.net->ns.inum;
 	r->pad = 0;
-	r->hdr.flags = pt_capture_tree(&r->tree, task);
-	pt_submit(r, sizeof(*r));
+	r->hdr.flags = pt_capture_tree(&r->tree, task, &tsize);
+	pt_output(r, PT_TREE_REC_LEN(r, tsize), PT_LOSS(PT_CONNECT_LOSS_RING));
 	return 0;
 }

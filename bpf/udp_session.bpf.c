@@ -18,7 +18,9 @@
 #include <bpf/bpf_endian.h>
 
 #include "pidtree.h"
-#include "proctree.bpf.h"
+#include "ancestry.bpf.h"
+#include "containers.bpf.h"
+#include "udp_session.h"
 #include "filter.bpf.h"
 #include "net.bpf.h"
 
@@ -46,13 +48,14 @@ static __always_inline void emit_start(__u64 cookie)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct pt_udp_start_record *r;
+	__u32 tsize;
 
-	r = pt_reserve(sizeof(*r), PT_REC_UDP_START, PT_LOSS_UDP_SESSION);
+	r = pt_record(PT_REC(PT_UDP_REC_START));
 	if (!r)
 		return;
 	r->cookie = cookie;
-	r->hdr.flags = pt_capture_tree(&r->tree, task);
-	pt_submit(r, sizeof(*r));
+	r->hdr.flags = pt_capture_tree(&r->tree, task, &tsize);
+	pt_output(r, PT_TREE_REC_LEN(r, tsize), PT_LOSS(PT_UDP_LOSS_RING));
 }
 
 static __always_inline struct pt_udp_state *session_get(__u64 cookie, __u64 now)
@@ -70,10 +73,11 @@ static __always_inline struct pt_udp_state *session_get(__u64 cookie, __u64 now)
 	s->start_ns = now;
 	s->last_ns = now;
 	s->tgid = bpf_get_current_pid_tgid() >> 32;
+	s->netns = bpf_get_current_task_btf()->nsproxy->net_ns->ns.inum;
 	if (bpf_map_update_elem(&pt_udp_sessions, &cookie, s, BPF_NOEXIST)) {
 		s = bpf_map_lookup_elem(&pt_udp_sessions, &cookie); /* a racing thread won */
 		if (!s)
-			pt_count_loss(PT_LOSS_UDP_MAP_FULL);
+			pt_count_loss(PT_LOSS(PT_UDP_LOSS_UNTRACKED));
 		return s;
 	}
 	emit_start(cookie);
@@ -101,6 +105,9 @@ static __always_inline void track(struct bpf_sock_addr *ctx, __u16 family, __u8 
 		return;
 	family = pt_unmap_v4(addr, family);
 	if (pt_filter_drops(family, addr, port))
+		return;
+	/* before any session exists: no start record, no end record */
+	if (pt_container_drops(PT_LOSS(PT_UDP_LOSS_CONTAINER)))
 		return;
 	cookie = bpf_get_socket_cookie(ctx);
 	now = bpf_ktime_get_boot_ns();
@@ -283,11 +290,11 @@ int pt_udp_release(struct bpf_sock *sk)
 	s = bpf_map_lookup_elem(&pt_udp_sessions, &cookie);
 	if (!s)
 		return 1;
-	r = pt_reserve(sizeof(*r), PT_REC_UDP_SESSION, PT_LOSS_UDP_SESSION);
+	r = pt_record(PT_REC(PT_UDP_REC_END));
 	if (r) {
 		r->cookie = cookie;
 		__builtin_memcpy(&r->s, s, sizeof(*s));
-		pt_submit(r, sizeof(*r));
+		pt_output(r, sizeof(*r), PT_LOSS(PT_UDP_LOSS_RING));
 	}
 	bpf_map_delete_elem(&pt_udp_sessions, &cookie);
 	return 1;

@@ -36,6 +36,7 @@ enum bpf_map_type {
 	BPF_MAP_TYPE_ARRAY = 2,
 	BPF_MAP_TYPE_PERCPU_ARRAY = 6,
 	BPF_MAP_TYPE_LRU_HASH = 9,
+	BPF_MAP_TYPE_LRU_PERCPU_HASH = 10,
 	BPF_MAP_TYPE_LPM_TRIE = 11,
 	BPF_MAP_TYPE_SK_STORAGE = 24,
 	BPF_MAP_TYPE_RINGBUF = 27,
@@ -105,8 +106,43 @@ typedef struct {
 	struct net *net;
 } possible_net_t;
 
+struct mnt_namespace {
+	struct ns_common ns;
+};
+
 struct nsproxy {
+	struct mnt_namespace *mnt_ns;
 	struct net *net_ns;
+};
+
+struct kernfs_node {
+	const char *name;
+	u64 id; /* the cgroup id of a cgroup's directory (kernel >= 5.5) */
+};
+
+struct cgroup {
+	struct kernfs_node *kn;
+};
+
+struct css_set {
+	struct cgroup *dfl_cgrp; /* the task's cgroup in the v2 (default) hierarchy */
+};
+
+struct file {
+	void *private_data; /* a socket file: its struct socket */
+};
+
+struct fdtable {
+	unsigned int max_fds;
+	struct file **fd;
+};
+
+struct files_struct {
+	struct fdtable *fdt;
+};
+
+struct signal_struct {
+	atomic_t live; /* threads of the group not yet exited */
 };
 
 struct task_struct {
@@ -121,6 +157,9 @@ struct task_struct {
 	const struct cred *real_cred;
 	char comm[16];
 	struct nsproxy *nsproxy;
+	struct css_set *cgroups;
+	struct files_struct *files;
+	struct signal_struct *signal;
 	kuid_t loginuid;
 	u64 self_exec_id;
 };
@@ -143,9 +182,21 @@ struct sock {
 	u16 sk_type;
 };
 
+struct socket {
+	struct sock *sk;
+};
+
 #pragma clang attribute pop
 
 /* UAPI context structs: fixed ABI, accessed at their UAPI offsets (no CO-RE). */
+
+/* A syscalls:sys_exit_* tracepoint (its format file: 8 common bytes, nr, ret). */
+struct pt_sys_exit_ctx {
+	__u64 common;
+	__s32 nr;
+	__s32 pad;
+	__s64 ret;
+};
 struct bpf_sock {
 	__u32 bound_dev_if;
 	__u32 family;
@@ -180,5 +231,47 @@ struct bpf_sock_addr {
 	};
 };
 
+
+/* A cgroup_skb program's context (UAPI struct __sk_buff, its offsets fixed). */
+struct __sk_buff {
+	__u32 len;
+	__u32 pkt_type;
+	__u32 mark;
+	__u32 queue_mapping;
+	__u32 protocol;
+	__u32 vlan_present;
+	__u32 vlan_tci;
+	__u32 vlan_proto;
+	__u32 priority;
+	__u32 ingress_ifindex;
+	__u32 ifindex;
+	__u32 tc_index;
+	__u32 cb[5];
+	__u32 hash;
+	__u32 tc_classid;
+	__u32 data;
+	__u32 data_end;
+	__u32 napi_id;
+	__u32 family;
+	__u32 remote_ip4;
+	__u32 local_ip4;
+	__u32 remote_ip6[4];
+	__u32 local_ip6[4];
+	__u32 remote_port;
+	__u32 local_port;
+	__u32 data_meta;
+	union {
+		void *flow_keys;
+		__u64 :64;
+	} __attribute__((aligned(8)));
+	__u64 tstamp;
+	__u32 wire_len;
+	__u32 gso_segs;
+	union {
+		struct bpf_sock *sk;
+		__u64 :64;
+	} __attribute__((aligned(8)));
+	__u32 gso_size;
+};
 
 #endif /* PIDTREE_VMLINUX_H */

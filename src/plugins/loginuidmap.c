@@ -17,7 +17,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "plugin.h"
+#include "plugins.h"
 
 #define LOGINUID_UNSET 4294967295u
 

@@ -17,16 +17,19 @@
  * plugin manager watches their directories with inotify, so an atomic
  * rename into place is seen).  A file that cannot be read at reload keeps
  * the entries it had, with an error in the log.  See hostmap.h for the
- * format and the merge rule.
+ * format and the merge rule.  Each file is read from the descriptor that
+ * passed the trusted-file policy (trust.h); a refused one is an error.
  */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hostmap.h"
-#include "plugin.h"
+#include "plugins.h"
+#include "trust.h"
 
 struct sim {
 	const struct pidtree_api *api;
@@ -61,6 +64,26 @@ static void warn_line(void *ctx, const char *file, int line, const char *msg)
 	s->api->log(s->ctx, PIDTREE_WARNING, "%s:%d: %s", file, line, msg);
 }
 
+/*
+ * Read hostfile path into tab from the descriptor that passed the
+ * trusted-file policy (trust.h), never from the path again: whoever could
+ * edit it could give their own traffic a trusted name.  0, -EPERM (refused),
+ * -ENOMEM or -errno; why says why.
+ */
+static int load_hostfile(struct sim *s, const char *path, struct pt_hosttab *tab, char *why,
+			 size_t whylen)
+{
+	int fd = pt_trust_open(path, 0, NULL, why, whylen), err;
+
+	if (fd < 0)
+		return fd;
+	err = pt_hosts_read_fd(fd, path, tab, warn_line, s);
+	close(fd);
+	if (err)
+		snprintf(why, whylen, "%s", strerror(-err));
+	return err == -EPERM ? -EIO : err;
+}
+
 static int build(struct sim *s, const struct pt_hosttab *const *use)
 {
 	int err = pt_hostmap_build(&s->map, use, s->nfiles);
@@ -77,7 +100,7 @@ static int init(const struct pidtree_api *api, struct pidtree_ctx *ctx,
 	const struct pidtree_arg *files = api->arg_get(args, "hostfiles");
 	const struct pidtree_arg *key = api->arg_get(args, "attribute_key");
 	const struct pt_hosttab **use = NULL;
-	char dir[PATH_MAX], path[PATH_MAX], why[PATH_MAX + 128];
+	char dir[PATH_MAX], path[PATH_MAX], why[PATH_MAX + 256];
 	struct sim *s;
 	bool bad = false;
 	int err;
@@ -158,20 +181,14 @@ static int init(const struct pidtree_api *api, struct pidtree_ctx *ctx,
 			free(use);
 			return -ENOMEM;
 		}
-		/* whoever could edit it could give their own traffic a trusted name */
-		if (pt_plugin_path_check(path, why, sizeof(why)) == -EPERM) {
-			api->report(ctx, PIDTREE_ERR, it, "refusing hostfile %s", why);
-			bad = true;
-			continue;
-		}
-		err = pt_hosts_load(path, &s->tabs[i], warn_line, s);
+		err = load_hostfile(s, path, &s->tabs[i], why, sizeof(why));
 		if (err == -ENOMEM) {
 			free(use);
 			return err;
 		}
 		if (err) {
-			api->report(ctx, PIDTREE_ERR, it, "cannot read hostfile %s: %s", path,
-				    strerror(-err));
+			api->report(ctx, PIDTREE_ERR, it, "%s hostfile %s: %s",
+				    err == -EPERM ? "refusing" : "cannot read", path, why);
 			bad = true;
 			continue;
 		}
@@ -208,20 +225,17 @@ static int reload(void *state)
 		goto out;
 	}
 	for (size_t i = 0; i < s->nfiles; i++) {
-		char why[PATH_MAX + 128];
+		char why[PATH_MAX + 256];
 
-		err = pt_plugin_path_check(s->paths[i], why, sizeof(why));
-		if (err == -EPERM)
-			s->api->log(s->ctx, PIDTREE_ERR, "refusing hostfile %s", why);
-		else
-			err = pt_hosts_load(s->paths[i], &next[i], warn_line, s);
+		err = load_hostfile(s, s->paths[i], &next[i], why, sizeof(why));
 		ok[i] = !err;
 		use[i] = err ? &s->tabs[i] : &next[i];
 		if (err) {
 			failed++;
 			s->api->log(s->ctx, PIDTREE_ERR,
-				    "cannot re-read hostfile %s: %s; keeping its previous %zu "
-				    "entries", s->paths[i], strerror(-err), s->tabs[i].n);
+				    "%s hostfile %s: %s; keeping its previous %zu entries",
+				    err == -EPERM ? "refusing" : "cannot re-read", s->paths[i], why,
+				    s->tabs[i].n);
 		}
 	}
 	err = build(s, use);

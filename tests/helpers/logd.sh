@@ -97,7 +97,7 @@ collector_conf() {
 	local port=$1
 	mkdir -p "$T/rs"
 	cat >"$T/rsyslog.conf" <<CONF
-global(workDirectory="$T/rs")
+global(workDirectory="$T/rs" maxMessageSize="64k")
 module(load="imuxsock" SysSock.Use="off")
 module(load="imtcp")
 module(load="imudp")

@@ -146,23 +146,29 @@ run_at() {
 	return 1
 }
 
+# Other processes of a busy host can take X+1 between the two trees (the
+# leaf pids then differ): the round is tried again, at most 5 times.
 OUT=$T/reuse.json
 start_pidtree "$OUT" -c "$T/probes.yml" || { fail "daemon starts"; finish; }
-X=$(free_pid)
-kill -STOP "$PIDTREE_PID"
-A= B=
-run_at "$X" sh -c "$CONNECTOR 127.0.0.1 $P marker-reuse-A; true" && A=$RUN_PID
-wait "$RUN_PID"
-run_at "$X" sh -c "$CONNECTOR 127.0.0.1 $P marker-reuse-B; true" && B=$RUN_PID
-wait "$RUN_PID"
-kill -CONT "$PIDTREE_PID"
+for round in 1 2 3 4 5; do
+	X=$(free_pid)
+	kill -STOP "$PIDTREE_PID"
+	A= B=
+	run_at "$X" sh -c "$CONNECTOR 127.0.0.1 $P marker-reuse$round-A; true" && A=$RUN_PID
+	wait "$RUN_PID"
+	run_at "$X" sh -c "$CONNECTOR 127.0.0.1 $P marker-reuse$round-B; true" && B=$RUN_PID
+	wait "$RUN_PID"
+	kill -CONT "$PIDTREE_PID"
+	EA=$(wait_for "$OUT" ".proctree[0].cmdline | endswith(\"marker-reuse$round-A\")")
+	EB=$(wait_for "$OUT" ".proctree[0].cmdline | endswith(\"marker-reuse$round-B\")")
+	[ "${A:-}" = "$X" ] && [ "${B:-}" = "$X" ] && [ "$(jq .pid <<<"$EA")" = "$(jq .pid <<<"$EB")" ] && break
+	log "reuse: round $round: another process took one of the pids; again"
+done
 check "pid $X really was reused (A=${A:-?} B=${B:-?})" test "${A:-}" = "$X" -a "${B:-}" = "$X"
-EA=$(wait_for "$OUT" '.proctree[0].cmdline | endswith("marker-reuse-A")')
-EB=$(wait_for "$OUT" '.proctree[0].cmdline | endswith("marker-reuse-B")')
 check "tree A: parent is pid $X with A's cmdline" \
-	test "$(jq -r '"\(.proctree[1].pid) \(.proctree[1].cmdline)"' <<<"$EA")" = "$X sh -c $CONNECTOR 127.0.0.1 $P marker-reuse-A; true"
+	test "$(jq -r '"\(.proctree[1].pid) \(.proctree[1].cmdline)"' <<<"$EA")" = "$X sh -c $CONNECTOR 127.0.0.1 $P marker-reuse$round-A; true"
 check "tree B: parent is pid $X with B's cmdline" \
-	test "$(jq -r '"\(.proctree[1].pid) \(.proctree[1].cmdline)"' <<<"$EB")" = "$X sh -c $CONNECTOR 127.0.0.1 $P marker-reuse-B; true"
+	test "$(jq -r '"\(.proctree[1].pid) \(.proctree[1].cmdline)"' <<<"$EB")" = "$X sh -c $CONNECTOR 127.0.0.1 $P marker-reuse$round-B; true"
 check "leaf pids reused too ($(jq .pid <<<"$EA") and $(jq .pid <<<"$EB"))" \
 	test "$(jq .pid <<<"$EA")" = "$(jq .pid <<<"$EB")"
 check "reuse: both errors empty" test "$(jq -r .error <<<"$EA")$(jq -r .error <<<"$EB")" = ""
@@ -170,22 +176,33 @@ check "SIGTERM: exit 0" stop_pidtree
 
 # ---------------------------------------------------------------------------
 # 3. lost exec records + reused pid still alive: /proc must not lend the new
-#    process's cmdline.  A 4 KiB ring cannot hold an exec record (4 KiB of
-#    argv), so every exec record is lost; tree A's parent pid is then taken
+#    process's cmdline.  A 4 KiB ring cannot hold the exec record of an
+#    argv over 4 KiB (records are as long as their argv, up to 4 KiB of it),
+#    so the exec record of tree A's parent is lost; its pid is then taken
 #    by a live process B (another program) before pidtree reads the ring.
 #    /proc shows start times in 10 ms ticks only, so pidtree also compares
 #    the comm seen in the kernel at event time.
+#    The connect record itself may be lost too when the host's own
+#    exec/fork/exit records fill the tiny ring first (a busy host): then the
+#    round is tried again, at most 5 times.
 # ---------------------------------------------------------------------------
 OUT=$T/lossy.json
-start_pidtree "$OUT" -c "$T/probes.yml" --ringbuf-kib 4 || { fail "daemon starts"; finish; }
-X=$(free_pid)
-kill -STOP "$PIDTREE_PID"
-A= B=
-run_at "$X" sh -c "$CONNECTOR 127.0.0.1 $P marker-lossy-A; true" && A=$RUN_PID
-wait "$RUN_PID"
-run_at "$X" sleep 4.321 && B=$RUN_PID
-kill -CONT "$PIDTREE_PID"
-EA=$(wait_for "$OUT" '.proctree[0].cmdline | endswith("marker-lossy-A")')
+EA=
+for round in 1 2 3 4 5; do
+	start_pidtree "$OUT" -c "$T/probes.yml" --ringbuf-kib 4 || { fail "daemon starts"; finish; }
+	X=$(free_pid)
+	kill -STOP "$PIDTREE_PID"
+	A= B=
+	run_at "$X" sh -c "$CONNECTOR 127.0.0.1 $P marker-lossy-A; true" "$(printf 'pad%.0s' $(seq 1500))" && A=$RUN_PID
+	wait "$RUN_PID"
+	run_at "$X" sleep 4.321 && B=$RUN_PID
+	kill -CONT "$PIDTREE_PID"
+	EA=$(wait_for "$OUT" '.proctree[0].cmdline | endswith("marker-lossy-A")' 5) && break
+	log "lossy: round $round: the connect record was lost too; again"
+	kill "$B" 2>/dev/null
+	wait "$B" 2>/dev/null
+	stop_pidtree
+done
 check "lossy: pid $X reused by a live process (A=${A:-?} B=${B:-?})" test "${A:-}" = "$X" -a "${B:-}" = "$X"
 check "lossy: leaf cmdline from the hook's argv" \
 	test "$(jq -r '.proctree[0].cmdline' <<<"$EA")" = "$CONNECTOR 127.0.0.1 $P marker-lossy-A"

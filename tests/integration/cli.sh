@@ -23,7 +23,10 @@ if [ -f "$top_srcdir/../shared/reference/pidtree-bcc-example_config.yml" ]; then
 		cmp -s "$EX" "$top_srcdir/../shared/reference/pidtree-bcc-example_config.yml"
 fi
 check "pidtree-bcc example: --check-config exits 0" test "$(rc_of "$PIDTREE" --check-config -c "$EX")" = 0
-check "pidtree-bcc example: container_labels warning" grep -q container_labels "$T/err"
+check "pidtree-bcc example: container_labels accepted without a warning" \
+	not grep -q container_labels "$T/err"
+check "pidtree-bcc example: -p shows its container_labels" \
+	bash -c "'$PIDTREE' -p -c '$EX' | grep -q 'container_labels (in the kernel, by mount namespace): key=value'"
 
 # a broken configuration: file:line and exit 78, every error reported
 cat >"$T/bad.yml" <<'YML'

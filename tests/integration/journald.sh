@@ -63,8 +63,8 @@ check "PIDTREE_PROCTREE_JSON parses and is the event's proctree" \
 check "PIDTREE_EVENT_JSON parses and is the JSON event" \
 	test "$(J .PIDTREE_EVENT_JSON | jq -cS .)" = "$(jq -cS . "$T/ev.json")"
 check "MESSAGE is one line" test "$(J .MESSAGE | wc -l)" = 1
-check "MESSAGE summarises probe, process, user, destination, tree" \
-	grep -qF "tcp_connect: connector[$CPID] user root connected to 127.0.0.1:$P from 127.0.0.1; tree: connector[$CPID] < " <<<"$(J .MESSAGE)"
+check "MESSAGE summarises probe, destination, process, user, tree (as the text output)" \
+	grep -qF "tcp_connect 127.0.0.1:$P $CONNECTOR 127.0.0.1 $P marker-journald line one\\nPIDTREE_INJECTED=1[$CPID] root <- " <<<"$(J .MESSAGE)"
 check "journalctl -t pidtree PIDTREE_DADDR=127.0.0.1 finds it" \
 	test "$(journal_entries -t pidtree PIDTREE_DADDR=127.0.0.1 PIDTREE_PID="$CPID" | wc -l)" = 1
 

@@ -15,6 +15,7 @@ FIXTURES=$top_srcdir/tests/fixtures
 
 T=$(mktemp -d /tmp/pidtree-test.XXXXXX)
 PIDTREE_PID=
+BG_KILL= # background helpers (listeners, servers) to stop at exit
 FAILURES=0
 CHECKS=0
 
@@ -22,6 +23,8 @@ cleanup() {
 	if [ -n "$PIDTREE_PID" ] && kill -0 "$PIDTREE_PID" 2>/dev/null; then
 		kill -KILL "$PIDTREE_PID" 2>/dev/null
 	fi
+	# shellcheck disable=SC2086
+	[ -n "$BG_KILL" ] && kill $BG_KILL 2>/dev/null
 	if [ "$FAILURES" -eq 0 ] || [ -z "${KEEP_TMP:-}" ]; then
 		rm -rf "$T"
 	fi
@@ -86,7 +89,10 @@ start_pidtree() {
 		: >"$out"
 		set -- -f "$out" "$@"
 	fi
-	"$PIDTREE" "$@" 2>"$T/pidtree.err" &
+	# emptied here, not by the shell's redirection in the background: the
+	# loop below must not see the previous run's "ready"
+	: >"$T/pidtree.err"
+	"$PIDTREE" "$@" 2>>"$T/pidtree.err" &
 	PIDTREE_PID=$!
 	local i
 	for i in $(seq 1 200); do
@@ -172,6 +178,41 @@ bg_listen() {
 	for i in $(seq 1 100); do
 		[ -s "$out" ] && return 0
 		sleep 0.05
+	done
+	return 1
+}
+
+# detached CMD [ARG...]: runs CMD outside this script's process tree.  It is
+# started through setsid -f and waits until its parent is no longer setsid, so
+# by the time it execs CMD it hangs off pid 1 (or the nearest subreaper).
+# Its events then have a short tree that does not depend on what runs the
+# test: under make check the ancestors include make's recipe shells, whose
+# cmdlines (every test's log name) make an event longer than a syslog
+# record, and such an event is rightly refitted.  Sets DETACHED_PID (CMD's
+# pid: it is exec'd); wait_detached waits until it has exited.
+detached() {
+	local f=$T/detached.pid i
+	rm -f "$f"
+	# shellcheck disable=SC2016
+	setsid -f sh -c 'ppid() { set -- $(cat /proc/$$/stat); echo "$4"; }
+		echo $$ >"$0.new" && mv "$0.new" "$0"
+		while [ "$(cat /proc/$(ppid)/comm 2>/dev/null)" = setsid ]; do sleep 0.01; done
+		exec "$@"' "$f" "$@" </dev/null
+	for i in $(seq 1 500); do
+		[ -s "$f" ] && break
+		sleep 0.01
+	done
+	DETACHED_PID=$(cat "$f" 2>/dev/null)
+	[ -n "$DETACHED_PID" ]
+}
+# wait_detached: until DETACHED_PID has exited (gone, or a zombie of a
+# parent that does not reap; it is not this shell's child to wait for)
+wait_detached() {
+	local i st
+	for i in $(seq 1 1000); do
+		st=$(sed 's/^.*) \(.\).*/\1/' "/proc/$DETACHED_PID/stat" 2>/dev/null) || return 0
+		[ -z "$st" ] || [ "$st" = Z ] && return 0
+		sleep 0.02
 	done
 	return 1
 }

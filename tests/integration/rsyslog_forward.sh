@@ -50,9 +50,11 @@ OUT=$T/events.json
 start_pidtree "$OUT" -c "$T/probes.yml" -o "syslog:unix:$T/pidtree.sock" ||
 	{ fail "daemon starts"; finish; }
 DPID=$PIDTREE_PID
-"$CONNECTOR" 127.0.0.1 "$P" marker-forward 'q"uote' 'back\slash' 'br]acket' 'caf'$'\xc3\xa9' &
-CPID=$!
-wait $CPID
+# (detached: the event's tree must not depend on the harness running the test)
+detached "$CONNECTOR" 127.0.0.1 "$P" marker-forward 'q"uote' 'back\slash' 'br]acket' 'caf'$'\xc3\xa9' ||
+	{ fail "connector starts"; finish; }
+CPID=$DETACHED_PID
+wait_detached
 EV=$(wait_for "$OUT" ".port == $P")
 check "event reported (JSON sink)" test -n "$EV"
 echo "$EV" >"$T/ev.json"

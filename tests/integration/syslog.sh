@@ -36,9 +36,11 @@ start_pidtree "$OUT" -C "$T/pidtree.conf" -c "$T/probes.yml" \
 DPID=$PIDTREE_PID
 check "the example SD-ID is announced as such" grep -q "SD-ID pidtree@32473 uses 32473, RFC 5612's documentation example" "$T/pidtree.err"
 
-"$CONNECTOR" 127.0.0.1 "$P" marker-syslog 'q"uote' 'back\slash' 'br]acket' 'a=b' &
-CPID=$!
-wait $CPID
+# (detached: the event's tree must not depend on the harness running the test)
+detached "$CONNECTOR" 127.0.0.1 "$P" marker-syslog 'q"uote' 'back\slash' 'br]acket' 'a=b' ||
+	{ fail "connector starts"; finish; }
+CPID=$DETACHED_PID
+wait_detached
 EV=$(wait_for "$OUT" ".port == $P")
 check "event reported (JSON sink)" test -n "$EV"
 echo "$EV" >"$T/ev.json"

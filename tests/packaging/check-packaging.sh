@@ -173,6 +173,7 @@ check "the tarball holds packaging, tests and configure" has_all "$W/tarball.lis
 	debian/source/format rpm/pidtree.spec conf/pidtree.yml conf/pidtree.conf \
 	conf/pidtree.service.in conf/pidtree.catalog conf/rsyslog-pidtree.conf \
 	man/pidtree.8 man/pidtree.conf.5 man/pidtree.yml.5 man/pidtree-plugins.7 \
+	man/pidtree-probes.7 include/pidtree/probe.h examples/probes/process_exec/Makefile \
 	include/pidtree/plugin.h examples/plugins/example.c tests/integration/lib.sh \
 	tests/vm/kernel-6.1.sh .ci/run .ci/install-deps bench/run.sh ChangeLog
 
@@ -196,18 +197,22 @@ if [ -f "$DEB" ] && [ -f "$DEBDEV" ]; then
 	dpkg-deb -c "$DEB" | awk '{print $6}' | sed 's|^\./|/|' | uncompressed >"$W/deb/pidtree.list"
 	dpkg-deb -c "$DEBDEV" | awk '{print $6}' | sed 's|^\./|/|' | uncompressed >"$W/deb/pidtree-dev.list"
 	check "pidtree.deb: manual pages compressed" \
-		eval '[ "$(dpkg-deb -c "$DEB" | grep -c "/usr/share/man/man[578]/pidtree.*\.gz$")" -eq 4 ]'
+		eval '[ "$(dpkg-deb -c "$DEB" | grep -c "/usr/share/man/man[578]/pidtree.*\.gz$")" -eq 5 ]'
 	unitdir=$(pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null || true)
 	check "pidtree.deb: daemon, configuration, unit, catalog, manual pages, rsyslog example" \
 		has_all "$W/deb/pidtree.list" /usr/sbin/pidtree /etc/pidtree/pidtree.conf \
 		/etc/pidtree/pidtree.yml "${unitdir:-/lib/systemd/system}/pidtree.service" \
 		/usr/lib/systemd/catalog/pidtree.catalog /usr/share/man/man8/pidtree.8 \
 		/usr/share/man/man5/pidtree.conf.5 /usr/share/man/man5/pidtree.yml.5 \
-		/usr/share/man/man7/pidtree-plugins.7 \
+		/usr/share/man/man7/pidtree-plugins.7 /usr/share/man/man7/pidtree-probes.7 \
 		/usr/share/doc/pidtree/examples/rsyslog-pidtree.conf /usr/share/doc/pidtree/copyright
-	check "pidtree-dev.deb: plugin header and example plugin" \
+	check "pidtree-dev.deb: plugin and probe headers, BPF headers, examples" \
 		has_all "$W/deb/pidtree-dev.list" /usr/include/pidtree/plugin.h \
-		/usr/share/doc/pidtree-dev/examples/example.c /usr/share/doc/pidtree-dev/copyright
+		/usr/include/pidtree/probe.h /usr/include/pidtree/bpf/ringbuf.bpf.h \
+		/usr/include/pidtree/bpf/pidtree.h /usr/include/pidtree/bpf/vmlinux.h \
+		/usr/share/doc/pidtree-dev/examples/example.c \
+		/usr/share/doc/pidtree-dev/examples/process_exec/process_exec.c \
+		/usr/share/doc/pidtree-dev/examples/process_exec/Makefile /usr/share/doc/pidtree-dev/copyright
 	check "pidtree.deb holds no header and pidtree-dev.deb no binary" \
 		eval '! grep -q "^/usr/include/" "$W/deb/pidtree.list" && ! grep -q "bin/" "$W/deb/pidtree-dev.list"'
 	mkdir -p "$W/deb/control" "$W/deb/root"
@@ -270,17 +275,19 @@ if [ -n "$RPM" ] && [ -n "$RPMDEV" ]; then
 	rpm -qlp "$RPM" | uncompressed >"$R/pidtree.list" 2>/dev/null
 	rpm -qlp "$RPMDEV" | uncompressed >"$R/pidtree-devel.list" 2>/dev/null
 	check "pidtree.rpm: manual pages compressed" \
-		eval '[ "$(rpm -qlp "$RPM" | grep -c "^/usr/share/man/man[578]/pidtree.*\.\(gz\|bz2\|xz\|zst\)$")" -eq 4 ]'
+		eval '[ "$(rpm -qlp "$RPM" | grep -c "^/usr/share/man/man[578]/pidtree.*\.\(gz\|bz2\|xz\|zst\)$")" -eq 5 ]'
 	check "pidtree.rpm: daemon, configuration, unit, catalog, manual pages, rsyslog example" \
 		has_all "$R/pidtree.list" /usr/sbin/pidtree /etc/pidtree/pidtree.conf \
 		/etc/pidtree/pidtree.yml /usr/lib/systemd/system/pidtree.service \
 		/usr/lib/systemd/catalog/pidtree.catalog /usr/share/man/man8/pidtree.8 \
 		/usr/share/man/man5/pidtree.conf.5 /usr/share/man/man5/pidtree.yml.5 \
-		/usr/share/man/man7/pidtree-plugins.7 \
+		/usr/share/man/man7/pidtree-plugins.7 /usr/share/man/man7/pidtree-probes.7 \
 		/usr/share/doc/pidtree/examples/rsyslog-pidtree.conf /usr/share/doc/pidtree/README.md
-	check "pidtree-devel.rpm: plugin header and example plugin" \
+	check "pidtree-devel.rpm: plugin and probe headers, BPF headers, examples" \
 		has_all "$R/pidtree-devel.list" /usr/include/pidtree/plugin.h \
-		/usr/share/doc/pidtree-devel/examples/example.c
+		/usr/include/pidtree/probe.h /usr/include/pidtree/bpf/ringbuf.bpf.h \
+		/usr/share/doc/pidtree-devel/examples/example.c \
+		/usr/share/doc/pidtree-devel/examples/process_exec/process_exec.c
 	rpm -qcp "$RPM" >"$R/config.list" 2>/dev/null
 	check "%config files: /etc/pidtree/pidtree.conf and /etc/pidtree/pidtree.yml" \
 		has_all "$R/config.list" /etc/pidtree/pidtree.conf /etc/pidtree/pidtree.yml

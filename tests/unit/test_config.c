@@ -23,9 +23,17 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "keys.h"
+#include "net_listen.h"
+#include "schemas.h"
+#include "udp_session.h"
 
 #define CFG_DIR FIXTURES_DIR "/config"
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#define PROBE(cfg, name) pt_config_probe((cfg), (name))
+#define NL(pc) ((const struct pt_net_listen_opts *)(pc)->opts)
+#define US(pc) ((const struct pt_udp_session_opts *)(pc)->opts)
 
 /* ---- helpers -------------------------------------------------------------- */
 
@@ -108,9 +116,9 @@ static const struct pt_net_filter *find_filter(const struct pt_probe_config *pc,
 {
 	size_t i;
 
-	for (i = 0; i < pc->nfilters; i++)
-		if (!strcmp(pc->filters[i].subnet_name, name))
-			return &pc->filters[i];
+	for (i = 0; i < pc->filter.nfilters; i++)
+		if (!strcmp(pc->filter.filters[i].subnet_name, name))
+			return &pc->filter.filters[i];
 	return NULL;
 }
 
@@ -143,16 +151,19 @@ static const struct pt_plugin_config *find_plugin(const struct pt_probe_config *
 
 static void assert_defaults(const struct pt_probe_config *pc)
 {
-	assert_int_equal(pc->nfilters, 0);
-	assert_int_equal(pc->port_mode, PT_PORTS_NONE);
-	assert_int_equal(pc->nports, 0);
+	assert_int_equal(pc->filter.nfilters, 0);
+	assert_int_equal(pc->filter.port_mode, PT_PORTS_NONE);
+	assert_int_equal(pc->filter.nports, 0);
 	assert_int_equal(pc->nplugins, 0);
-	assert_int_equal(pc->protocols, PT_PROTO_TCP);
-	assert_int_equal(pc->snapshot_periodicity, 0);
-	assert_int_equal(pc->snapshot_delay, 5);
-	assert_false(pc->same_namespace_only);
-	assert_false(pc->exclude_random_bind);
-	assert_int_equal(pc->session_max_duration, 120);
+	if (!strcmp(pc->schema->name, "net_listen")) {
+		assert_int_equal(NL(pc)->protocols, PT_LISTEN_TCP);
+		assert_int_equal(NL(pc)->snapshot_periodicity, 0);
+		assert_int_equal(NL(pc)->snapshot_delay, 5);
+		assert_false(NL(pc)->same_namespace_only);
+		assert_false(NL(pc)->exclude_random_bind);
+	}
+	if (!strcmp(pc->schema->name, "udp_session"))
+		assert_int_equal(US(pc)->session_max_duration, 120);
 }
 
 static bool cfg_is_zero(const struct pt_config *cfg)
@@ -170,7 +181,7 @@ static int load_fixture(struct pt_config *cfg, const char *name, const struct ex
 	int ret;
 
 	snprintf(path, sizeof(path), CFG_DIR "/%s", name);
-	ret = pt_config_load(cfg, path, &d);
+	ret = pt_config_load(cfg, path, schemas(), &d);
 	check_diags(&d, path, e);
 	pt_diags_free(&d);
 	if (ret)
@@ -237,10 +248,7 @@ static void test_parse_port_range(void **state)
 
 static void test_example_config(void **state)
 {
-	static const struct expect e[] = {
-		WARN(37, "container_labels is not supported yet"),
-		END,
-	};
+	static const struct expect e[] = { END };
 	static const char *const names[] = { "10", "17216", "169254", "127" };
 	const struct pt_probe_config *tc, *nl, *us;
 	const struct pt_plugin_config *p;
@@ -250,31 +258,39 @@ static void test_example_config(void **state)
 	size_t i;
 
 	assert_int_equal(load_fixture(&cfg, "pidtree-bcc-example.yml", e), 0);
-	tc = &cfg.probes[PT_PROBE_TCP_CONNECT];
-	nl = &cfg.probes[PT_PROBE_NET_LISTEN];
-	us = &cfg.probes[PT_PROBE_UDP_SESSION];
+	tc = PROBE(&cfg, "tcp_connect");
+	nl = PROBE(&cfg, "net_listen");
+	us = PROBE(&cfg, "udp_session");
 	assert_true(tc->present && nl->present && us->present);
-	assert_int_equal(tc->kind, PT_PROBE_TCP_CONNECT);
+	assert_string_equal(tc->schema->name, "tcp_connect");
 	assert_int_equal(us->line, 33);
 	assert_int_equal(tc->line, 35);
 	assert_int_equal(nl->line, 45);
 
 	/* the anchored list is used by both tcp_connect and udp_session */
-	assert_int_equal(tc->nfilters, 4);
-	assert_int_equal(us->nfilters, 4);
+	assert_int_equal(tc->filter.nfilters, 4);
+	assert_int_equal(us->filter.nfilters, 4);
 	for (i = 0; i < 4; i++) {
-		assert_string_equal(tc->filters[i].subnet_name, names[i]);
-		assert_string_equal(us->filters[i].subnet_name, names[i]);
-		assert_int_equal(tc->filters[i].mode, PT_FILTER_ALL);
-		assert_int_equal(tc->filters[i].family, AF_INET);
+		assert_string_equal(tc->filter.filters[i].subnet_name, names[i]);
+		assert_string_equal(us->filter.filters[i].subnet_name, names[i]);
+		assert_int_equal(tc->filter.filters[i].mode, PT_FILTER_ALL);
+		assert_int_equal(tc->filter.filters[i].family, AF_INET);
 	}
-	assert_net(&tc->filters[0], "10.0.0.0", 8);
-	assert_net(&tc->filters[1], "172.16.0.0", 12);
-	assert_net(&tc->filters[2], "169.254.0.0", 16);
-	assert_net(&us->filters[3], "127.0.0.0", 8);
-	assert_string_equal(tc->filters[0].description, "all RFC 1918 10/8");
-	assert_int_equal(tc->filters[0].line, 3);
-	assert_int_equal(tc->port_mode, PT_PORTS_NONE);
+	assert_net(&tc->filter.filters[0], "10.0.0.0", 8);
+	assert_net(&tc->filter.filters[1], "172.16.0.0", 12);
+	assert_net(&tc->filter.filters[2], "169.254.0.0", 16);
+	assert_net(&us->filter.filters[3], "127.0.0.0", 8);
+	assert_string_equal(tc->filter.filters[0].description, "all RFC 1918 10/8");
+	assert_int_equal(tc->filter.filters[0].line, 3);
+	assert_int_equal(tc->filter.port_mode, PT_PORTS_NONE);
+
+	/* container_labels: [key=value] on tcp_connect only */
+	assert_int_equal(tc->containers.n, 1);
+	assert_int_equal(tc->containers.v[0].n, 1);
+	assert_string_equal(tc->containers.v[0].terms[0].key, "key");
+	assert_string_equal(tc->containers.v[0].terms[0].glob, "value");
+	assert_int_equal(us->containers.n, 0);
+	assert_int_equal(nl->containers.n, 0);
 
 	assert_int_equal(tc->nplugins, 1);
 	p = &tc->plugins[0];
@@ -292,19 +308,19 @@ static void test_example_config(void **state)
 	assert_true(hf->items[0]->quoted);
 	assert_int_equal(hf->items[0]->line, 43);
 
-	assert_int_equal(nl->snapshot_periodicity, 43200);
-	assert_int_equal(nl->snapshot_delay, 5);
-	assert_int_equal(nl->protocols, PT_PROTO_TCP);
-	assert_false(nl->same_namespace_only);
-	assert_false(nl->exclude_random_bind);
-	assert_int_equal(nl->nfilters, 1);
-	assert_net(&nl->filters[0], "127.0.0.0", 8);
-	assert_int_equal(nl->filters[0].line, 51);
-	assert_int_equal(nl->port_mode, PT_PORTS_EXCLUDE);
-	assert_int_equal(nl->nports, 2);
-	assert_range(&nl->ports[0], 22222, 22222);
-	assert_range(&nl->ports[1], 30000, 40000);
-	assert_int_equal(us->session_max_duration, 120);
+	assert_int_equal(NL(nl)->snapshot_periodicity, 43200);
+	assert_int_equal(NL(nl)->snapshot_delay, 5);
+	assert_int_equal(NL(nl)->protocols, PT_LISTEN_TCP);
+	assert_false(NL(nl)->same_namespace_only);
+	assert_false(NL(nl)->exclude_random_bind);
+	assert_int_equal(nl->filter.nfilters, 1);
+	assert_net(&nl->filter.filters[0], "127.0.0.0", 8);
+	assert_int_equal(nl->filter.filters[0].line, 51);
+	assert_int_equal(nl->filter.port_mode, PT_PORTS_EXCLUDE);
+	assert_int_equal(nl->filter.nports, 2);
+	assert_range(&nl->filter.ports[0], 22222, 22222);
+	assert_range(&nl->filter.ports[1], 30000, 40000);
+	assert_int_equal(US(us)->session_max_duration, 120);
 
 	assert_int_equal(cfg.tree.nfiles, 1);
 	real = realpath(CFG_DIR "/pidtree-bcc-example.yml", NULL);
@@ -324,11 +340,11 @@ static void test_good_config(void **state)
 	struct pt_config cfg;
 
 	assert_int_equal(load_fixture(&cfg, "good.yml", e), 0);
-	tc = &cfg.probes[PT_PROBE_TCP_CONNECT];
-	nl = &cfg.probes[PT_PROBE_NET_LISTEN];
-	us = &cfg.probes[PT_PROBE_UDP_SESSION];
+	tc = PROBE(&cfg, "tcp_connect");
+	nl = PROBE(&cfg, "net_listen");
+	us = PROBE(&cfg, "udp_session");
 
-	assert_int_equal(tc->nfilters, 5);
+	assert_int_equal(tc->filter.nfilters, 5);
 	f = find_filter(tc, "10");
 	assert_net(f, "10.0.0.0", 8);
 	assert_int_equal(f->family, AF_INET);
@@ -355,11 +371,11 @@ static void test_good_config(void **state)
 	f = find_filter(tc, "lo");
 	assert_net(f, "127.0.0.0", 8); /* mask given as a prefix length */
 	assert_non_null(find_filter(us, "lo"));
-	assert_int_equal(us->nfilters, 5);
+	assert_int_equal(us->filter.nfilters, 5);
 
-	assert_int_equal(tc->port_mode, PT_PORTS_INCLUDE);
-	assert_int_equal(tc->nports, 3);
-	assert_range(&tc->ports[2], 8000, 9000);
+	assert_int_equal(tc->filter.port_mode, PT_PORTS_INCLUDE);
+	assert_int_equal(tc->filter.nports, 3);
+	assert_range(&tc->filter.ports[2], 8000, 9000);
 
 	/* plugins come from the "<<" merge of the _common anchor */
 	assert_int_equal(tc->nplugins, 2);
@@ -374,17 +390,17 @@ static void test_good_config(void **state)
 	assert_false(p->unload_on_init_exception);
 	assert_null(p->args);
 
-	assert_int_equal(nl->protocols, PT_PROTO_TCP | PT_PROTO_UDP);
-	assert_int_equal(nl->snapshot_periodicity, 60);
-	assert_int_equal(nl->snapshot_delay, 0);
-	assert_true(nl->same_namespace_only);
-	assert_true(nl->exclude_random_bind);
-	assert_int_equal(nl->port_mode, PT_PORTS_EXCLUDE);
-	assert_int_equal(nl->nports, 2);
-	assert_range(&nl->ports[1], 1000, 2000);
-	assert_int_equal(nl->nfilters, 0);
+	assert_int_equal(NL(nl)->protocols, PT_LISTEN_TCP | PT_LISTEN_UDP);
+	assert_int_equal(NL(nl)->snapshot_periodicity, 60);
+	assert_int_equal(NL(nl)->snapshot_delay, 0);
+	assert_true(NL(nl)->same_namespace_only);
+	assert_true(NL(nl)->exclude_random_bind);
+	assert_int_equal(nl->filter.port_mode, PT_PORTS_EXCLUDE);
+	assert_int_equal(nl->filter.nports, 2);
+	assert_range(&nl->filter.ports[1], 1000, 2000);
+	assert_int_equal(nl->filter.nfilters, 0);
 
-	assert_int_equal(us->session_max_duration, 30);
+	assert_int_equal(US(us)->session_max_duration, 30);
 	p = find_plugin(us, "loginuidmap");
 	assert_non_null(p);
 	assert_false(p->enabled);
@@ -406,9 +422,9 @@ static void test_empty_files(void **state)
 		assert_non_null(cfg.tree.root);
 		assert_int_equal(cfg.tree.root->type, PT_Y_NULL);
 		assert_int_equal(cfg.tree.nfiles, 1);
-		for (k = 0; k < PT_PROBE_COUNT; k++) {
+		for (k = 0; k < (int)cfg.nprobes; k++) {
 			assert_false(cfg.probes[k].present);
-			assert_int_equal(cfg.probes[k].kind, k);
+			assert_ptr_equal(cfg.probes[k].schema, schemas()[k]);
 			assert_defaults(&cfg.probes[k]);
 		}
 		pt_config_free(&cfg);
@@ -423,17 +439,17 @@ static void test_include_nested(void **state)
 	char *real;
 
 	assert_int_equal(load_fixture(&cfg, "inc_main.yml", e), 0);
-	tc = &cfg.probes[PT_PROBE_TCP_CONNECT];
-	nl = &cfg.probes[PT_PROBE_NET_LISTEN];
+	tc = PROBE(&cfg, "tcp_connect");
+	nl = PROBE(&cfg, "net_listen");
 	assert_true(tc->present);
-	assert_int_equal(tc->nfilters, 2);
+	assert_int_equal(tc->filter.nfilters, 2);
 	assert_net(find_filter(tc, "lo"), "127.0.0.0", 8);
 	assert_net(find_filter(tc, "lo6"), "::1", 128);
-	assert_true(ends_with(tc->filters[1].file, "/config/inc/level2.yml"));
-	assert_int_equal(tc->filters[1].line, 3);
-	assert_int_equal(tc->port_mode, PT_PORTS_EXCLUDE);
-	assert_int_equal(tc->nports, 1);
-	assert_int_equal(nl->nfilters, 2);
+	assert_true(ends_with(tc->filter.filters[1].file, "/config/inc/level2.yml"));
+	assert_int_equal(tc->filter.filters[1].line, 3);
+	assert_int_equal(tc->filter.port_mode, PT_PORTS_EXCLUDE);
+	assert_int_equal(tc->filter.nports, 1);
+	assert_int_equal(nl->filter.nfilters, 2);
 
 	/* every file once, realpath()'d, the main file first */
 	assert_int_equal(cfg.tree.nfiles, 3);
@@ -472,7 +488,7 @@ static void test_include_cycle(void **state)
 	char msg[3 * PATH_MAX];
 	int ret;
 
-	ret = pt_config_load(&cfg, CFG_DIR "/cycle_a.yml", &d);
+	ret = pt_config_load(&cfg, CFG_DIR "/cycle_a.yml", schemas(), &d);
 	assert_int_equal(ret, -EINVAL);
 	assert_true(cfg_is_zero(&cfg));
 	check_diags(&d, NULL, e);
@@ -515,12 +531,12 @@ static void test_open_failure(void **state)
 	struct pt_diags d = { 0 };
 	struct pt_config cfg;
 
-	assert_int_equal(pt_config_load(&cfg, path, &d), -ENOENT);
+	assert_int_equal(pt_config_load(&cfg, path, schemas(), &d), -ENOENT);
 	assert_true(cfg_is_zero(&cfg));
 	check_diags(&d, path, e);
 	pt_diags_free(&d);
 	/* a directory is not a configuration file */
-	assert_int_equal(pt_config_load(&cfg, CFG_DIR, &d), -EISDIR);
+	assert_int_equal(pt_config_load(&cfg, CFG_DIR, schemas(), &d), -EISDIR);
 	assert_int_equal(d.nerrors, 1);
 	pt_diags_free(&d);
 }
@@ -547,8 +563,8 @@ static void test_diags_accumulate(void **state)
 	struct pt_diags d = { 0 };
 	struct pt_config cfg;
 
-	assert_int_equal(pt_config_load(&cfg, CFG_DIR "/self_include.yml", &d), -EINVAL);
-	assert_int_equal(pt_config_load(&cfg, CFG_DIR "/good.yml", &d), 0);
+	assert_int_equal(pt_config_load(&cfg, CFG_DIR "/self_include.yml", schemas(), &d), -EINVAL);
+	assert_int_equal(pt_config_load(&cfg, CFG_DIR "/good.yml", schemas(), &d), 0);
 	assert_int_equal(d.nerrors, 1);
 	assert_int_equal(d.n, 1);
 	pt_config_free(&cfg);
@@ -571,18 +587,18 @@ struct tcase {
 
 static void check_defaults(const struct pt_config *cfg)
 {
-	assert_true(cfg->probes[PT_PROBE_TCP_CONNECT].present);
-	assert_true(cfg->probes[PT_PROBE_NET_LISTEN].present);
-	assert_false(cfg->probes[PT_PROBE_UDP_SESSION].present);
-	assert_int_equal(cfg->probes[PT_PROBE_NET_LISTEN].line, 3);
-	assert_defaults(&cfg->probes[PT_PROBE_TCP_CONNECT]);
-	assert_defaults(&cfg->probes[PT_PROBE_NET_LISTEN]);
-	assert_defaults(&cfg->probes[PT_PROBE_UDP_SESSION]);
+	assert_true(PROBE(cfg, "tcp_connect")->present);
+	assert_true(PROBE(cfg, "net_listen")->present);
+	assert_false(PROBE(cfg, "udp_session")->present);
+	assert_int_equal(PROBE(cfg, "net_listen")->line, 3);
+	assert_defaults(PROBE(cfg, "tcp_connect"));
+	assert_defaults(PROBE(cfg, "net_listen"));
+	assert_defaults(PROBE(cfg, "udp_session"));
 }
 
 static void check_host_bits(const struct pt_config *cfg)
 {
-	const struct pt_probe_config *pc = &cfg->probes[PT_PROBE_TCP_CONNECT];
+	const struct pt_probe_config *pc = PROBE(cfg, "tcp_connect");
 
 	assert_net(find_filter(pc, "a"), "10.0.0.0", 8);
 	assert_net(find_filter(pc, "b"), "fd00::", 8);
@@ -592,48 +608,79 @@ static void check_host_bits(const struct pt_config *cfg)
 
 static void check_empty_ports(const struct pt_config *cfg)
 {
-	const struct pt_probe_config *pc = &cfg->probes[PT_PROBE_TCP_CONNECT];
+	const struct pt_probe_config *pc = PROBE(cfg, "tcp_connect");
 
-	assert_int_equal(pc->filters[0].mode, PT_FILTER_ALL);
-	assert_int_equal(pc->filters[0].nranges, 0);
-	assert_int_equal(pc->filters[1].mode, PT_FILTER_INCLUDE);
-	assert_int_equal(pc->filters[1].nranges, 1);
+	assert_int_equal(pc->filter.filters[0].mode, PT_FILTER_ALL);
+	assert_int_equal(pc->filter.filters[0].nranges, 0);
+	assert_int_equal(pc->filter.filters[1].mode, PT_FILTER_INCLUDE);
+	assert_int_equal(pc->filter.filters[1].nranges, 1);
 }
 
 static void check_include_wins(const struct pt_config *cfg)
 {
-	const struct pt_probe_config *pc = &cfg->probes[PT_PROBE_TCP_CONNECT];
+	const struct pt_probe_config *pc = PROBE(cfg, "tcp_connect");
 
-	assert_int_equal(pc->port_mode, PT_PORTS_INCLUDE);
-	assert_int_equal(pc->nports, 1);
-	assert_range(&pc->ports[0], 80, 80);
-	pc = &cfg->probes[PT_PROBE_NET_LISTEN];
-	assert_int_equal(pc->port_mode, PT_PORTS_EXCLUDE); /* empty includeports */
-	assert_range(&pc->ports[0], 22, 22);
+	assert_int_equal(pc->filter.port_mode, PT_PORTS_INCLUDE);
+	assert_int_equal(pc->filter.nports, 1);
+	assert_range(&pc->filter.ports[0], 80, 80);
+	pc = PROBE(cfg, "net_listen");
+	assert_int_equal(pc->filter.port_mode, PT_PORTS_EXCLUDE); /* empty includeports */
+	assert_range(&pc->filter.ports[0], 22, 22);
 }
 
 static void check_merge(const struct pt_config *cfg)
 {
-	const struct pt_probe_config *pc = &cfg->probes[PT_PROBE_NET_LISTEN];
+	const struct pt_probe_config *pc = PROBE(cfg, "net_listen");
 
-	assert_int_equal(pc->snapshot_delay, 7);         /* explicit beats merged */
-	assert_int_equal(pc->snapshot_periodicity, 10);  /* first list item wins */
-	assert_true(pc->same_namespace_only);            /* from the second item */
-	assert_int_equal(pc->protocols, PT_PROTO_UDP);   /* duplicate key: last wins */
+	assert_int_equal(NL(pc)->snapshot_delay, 7);         /* explicit beats merged */
+	assert_int_equal(NL(pc)->snapshot_periodicity, 10);  /* first list item wins */
+	assert_true(NL(pc)->same_namespace_only);            /* from the second item */
+	assert_int_equal(NL(pc)->protocols, PT_LISTEN_UDP);   /* duplicate key: last wins */
+}
+
+static void check_mapped(const struct pt_config *cfg)
+{
+	const struct pt_probe_config *pc = PROBE(cfg, "tcp_connect");
+
+	assert_int_equal(pc->filter.nfilters, 2);
+	assert_net(find_filter(pc, "m"), "10.1.0.0", 16);
+	assert_int_equal(find_filter(pc, "part")->family, AF_INET6);
 }
 
 static void check_unknown(const struct pt_config *cfg)
 {
-	const struct pt_probe_config *pc = &cfg->probes[PT_PROBE_TCP_CONNECT];
+	const struct pt_probe_config *pc = PROBE(cfg, "tcp_connect");
 
-	assert_int_equal(pc->protocols, PT_PROTO_TCP);
-	assert_int_equal(pc->session_max_duration, 120);
-	assert_int_equal(pc->nfilters, 1);
+	/* another probe's keys under tcp_connect change nothing anywhere */
+	assert_null(pc->opts);
+	assert_int_equal(NL(PROBE(cfg, "net_listen"))->protocols, PT_LISTEN_TCP);
+	assert_int_equal(US(PROBE(cfg, "udp_session"))->session_max_duration, 120);
+	assert_int_equal(pc->filter.nfilters, 1);
 }
 
 #define FILTER_HEAD "tcp_connect:\n  filters:\n    - subnet_name: a\n" /* lines 1-3 */
 #define B10 "[[[[[[[[[["
 #define E10 "]]]]]]]]]]"
+
+static void check_container_labels(const struct pt_config *cfg)
+{
+	const struct pt_label_filter *f = &PROBE(cfg, "tcp_connect")->containers;
+
+	/* entries are ORed, terms within one ANDed */
+	assert_int_equal(f->n, 2);
+	assert_int_equal(f->v[0].n, 1);
+	assert_string_equal(f->v[0].terms[0].key, "app");
+	assert_string_equal(f->v[0].terms[0].glob, "web*");
+	assert_int_equal(f->v[1].n, 2);
+	assert_string_equal(f->v[1].terms[1].key, "team");
+	assert_string_equal(f->v[1].terms[1].glob, "[a-c]*");
+	/* an empty list: no filter */
+	assert_int_equal(PROBE(cfg, "udp_session")->containers.n, 0);
+	/* nothing trimmed, as pidtree-bcc */
+	f = &PROBE(cfg, "net_listen")->containers;
+	assert_int_equal(f->n, 1);
+	assert_string_equal(f->v[0].terms[1].key, " tier");
+}
 
 static const struct tcase cases[] = {
 	{ "defaults", "# probes with no options\ntcp_connect:\nnet_listen: {}\n_anchor: 1\n",
@@ -803,17 +850,41 @@ static const struct tcase cases[] = {
 	    ERR(5, "plugin 'sourceipmap' configuration must be a mapping, got a list"),
 	    ERR(6, "plugin 'loginuidmap' configuration must be a mapping, got a scalar"),
 	    END }, NULL },
+	{ "ipv4_mapped_network",
+	  "tcp_connect:\n  filters:\n    - subnet_name: m\n      network: \"::ffff:10.1.0.0/112\"\n"
+	  "    - subnet_name: part\n      network: \"::ff00:0/104\"\n",
+	  { WARN(4, "network '::ffff:10.1.0.0/112' is IPv4-mapped: matched as 10.1.0.0/16"),
+	    END },
+	  check_mapped },
 	{ "unknown_keys",
 	  "tcp_connect:\n  foo: 1\n  protocols: [udp]\n  session_max_duration: 3\n"
-	  "  filters:\n    - subnet_name: a\n      network: 10.0.0.0/8\n      color: red\n"
-	  "  container_labels:\n    - key=value\n",
+	  "  filters:\n    - subnet_name: a\n      network: 10.0.0.0/8\n      color: red\n",
 	  { WARN(2, "unknown key 'foo' in probe tcp_connect ignored"),
 	    WARN(3, "unknown key 'protocols' for probe tcp_connect (an option of net_listen)"),
 	    WARN(4, "unknown key 'session_max_duration' for probe tcp_connect"),
 	    WARN(8, "unknown key 'color' in filter ignored"),
-	    WARN(9, "container_labels is not supported yet; ignored"),
 	    END },
 	  check_unknown },
+	{ "container_labels",
+	  "tcp_connect:\n  container_labels:\n    - app=web*\n    - tier=back,team=[a-c]*\n"
+	  "udp_session:\n  container_labels: []\n"
+	  "net_listen:\n  container_labels:\n    - 'app=a, tier=b'\n",
+	  { WARN(6, "container_labels is empty: no container filter"),
+	    WARN(9, "container_labels: label name ' tier' has leading or trailing blanks"),
+	    END },
+	  check_container_labels },
+	{ "container_labels_bad",
+	  "tcp_connect:\n  container_labels:\n    - app\n    - '=x'\n    - 'a=[x'\n"
+	  "    - [a=b]\n    - ''\n    - 'a=b,'\n"
+	  "udp_session:\n  container_labels: app=web\n",
+	  { ERR(3, "container_labels: 'app' has no '=' (expected label=glob)"),
+	    ERR(4, "container_labels: '=x' has an empty label name"),
+	    ERR(5, "container_labels: 'a=[x': unterminated '[' at offset 0 of the glob"),
+	    ERR(6, "container_labels entries must be label=glob strings, got a list"),
+	    ERR(7, "container_labels: empty pattern"),
+	    ERR(8, "container_labels: 'a=b,' has an empty term"),
+	    ERR(10, "container_labels must be a list of label=glob[,label=glob...] strings, got a scalar"),
+	    END }, NULL },
 	{ "includeports_and_excludeports",
 	  "tcp_connect:\n  includeports: [80]\n  excludeports: [22]\n"
 	  "net_listen:\n  includeports: []\n  excludeports: [22]\n",
@@ -855,6 +926,15 @@ static const struct tcase cases[] = {
 	  { ERR(4, "YAML syntax error: did not find expected '-' indicator"), END }, NULL },
 	{ "yaml_syntax_error_flow", "tcp_connect: {filters: [\n\nnet_listen:\n",
 	  { ERR(4, "YAML syntax error"), END }, NULL },
+	/*
+	 * At the end of a file without a final line break libyaml's mark is on
+	 * the line after the last: the last line is reported (found by
+	 * tests/fuzz/fuzz_config, which saw "main.yml:3" for a 2-line file).
+	 */
+	{ "yaml_syntax_error_at_eof", "tcp_connect: [",
+	  { ERR(1, "YAML syntax error"), END }, NULL },
+	{ "yaml_syntax_error_at_eof_crlf", "tcp_connect:\r\n  filters: [a,",
+	  { ERR(2, "YAML syntax error"), END }, NULL },
 	{ "yaml_invalid_utf8", "tcp_connect:\n  foo: \"\xff\"\n",
 	  { ERR(2, "invalid input: invalid leading UTF-8 octet"), END }, NULL },
 	{ "yaml_undefined_alias", "tcp_connect:\n  filters: *nope\n",
@@ -897,7 +977,7 @@ static void test_case(void **state)
 	int ret;
 
 	write_temp(c->yaml, path, sizeof(path));
-	ret = pt_config_load(&cfg, path, &d);
+	ret = pt_config_load(&cfg, path, schemas(), &d);
 	unlink(path);
 	for (i = 0; c->e[i].level; i++)
 		errors |= c->e[i].level == 'E';

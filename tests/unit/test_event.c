@@ -17,7 +17,10 @@
 
 #include <cmocka.h>
 
+#include "clock.h"
 #include "event.h"
+#include "event_json.h"
+#include "schemas.h"
 #include "json.h"
 #include "json_check.h"
 
@@ -31,7 +34,7 @@ static void init_event(struct pt_event *ev)
 	size_t i;
 
 	memset(ev, 0, sizeof(*ev));
-	ev->probe = "tcp_connect";
+	ev->probe = probe_info("tcp_connect");
 	ev->ts_us = 1795858965759464ull;
 	ev->pid = 1775;
 	ev->nproc = 3;
@@ -128,7 +131,7 @@ static void test_event_net_listen(void **state)
 	struct pt_buf b;
 
 	init_event(&ev);
-	ev.probe = "net_listen";
+	ev.probe = probe_info("net_listen");
 	ev.ts_us = 0;
 	ev.nproc = 1;
 	strcpy(ev.laddr, "0.0.0.0");
@@ -174,7 +177,7 @@ static void test_event_udp_session(void **state)
 	d[2].msg_count = 0;
 
 	init_event(&ev);
-	ev.probe = "udp_session";
+	ev.probe = probe_info("udp_session");
 	ev.nproc = 1;
 	ev.dests = d;
 	ev.ndests = 1;
@@ -267,6 +270,69 @@ static void test_event_fields(void **state)
 	assert_int_equal(pt_event_add_int(&ev, "one_more", 1), -ENOSPC);
 	assert_int_equal(pt_event_add_int(&ev, "k0", 100), 0); /* replacing still works */
 	expect_part(&b, &ev, "\"k0\":100,");
+	pt_buf_free(&b);
+}
+
+/* containers: container_name and container{} after the probe's keys, before error */
+static void test_event_container(void **state)
+{
+	struct pt_event_container c = {
+		.id = "767180e321f5963eb2cea8c26d75366220b3d7cae6c07c00ffb1ce23689070c6",
+		.name = "web", .image = "localhost/web:1", .runtime = "podman", .pod = "",
+		.pod_namespace = "",
+	};
+	struct pt_event ev;
+	struct pt_buf b;
+
+	init_event(&ev);
+	ev.nproc = 1;
+	strcpy(ev.daddr, "127.0.0.1");
+	strcpy(ev.saddr, "127.0.0.1");
+	ev.port = 80;
+	ev.container = &c;
+	assert_int_equal(pt_event_add_str(&ev, "source_host", "h"), 0);
+	pt_buf_init(&b);
+	expect_event(&b, &ev,
+		"{\"timestamp\":\"2026-11-28T09:42:45.759464Z\",\"probe\":\"tcp_connect\","
+		"\"pid\":1775,\"proctree\":[{\"pid\":1775,\"cmdline\":\"weechat\","
+		"\"username\":\"oholiab\"}],\"daddr\":\"127.0.0.1\",\"saddr\":\"127.0.0.1\","
+		"\"port\":80,\"container_name\":\"web\",\"container\":{\"id\":"
+		"\"767180e321f5963eb2cea8c26d75366220b3d7cae6c07c00ffb1ce23689070c6\","
+		"\"name\":\"web\",\"image\":\"localhost/web:1\",\"runtime\":\"podman\"},"
+		"\"error\":\"\",\"source_host\":\"h\"}");
+
+	/* a Kubernetes pod: pod and namespace; hostile strings escaped */
+	c.name = "api\"]\n";
+	c.pod = "api-7d9f";
+	c.pod_namespace = "prod";
+	c.runtime = "containerd";
+	expect_part(&b, &ev,
+		"\"container_name\":\"api\\\"]\\n\",\"container\":{\"id\":\"767180e321f5963eb2cea8c26d75366220b3d7cae6c07c00ffb1ce23689070c6\","
+		"\"name\":\"api\\\"]\\n\",\"image\":\"localhost/web:1\",\"runtime\":\"containerd\","
+		"\"pod\":\"api-7d9f\",\"namespace\":\"prod\"},\"error\"");
+
+	/* known by id only (its runtime is down): the id, the rest empty */
+	c.name = c.image = c.runtime = c.pod = c.pod_namespace = "";
+	expect_part(&b, &ev,
+		"\"container_name\":\"\",\"container\":{\"id\":\"767180e321f5963eb2cea8c26d75366220b3d7cae6c07c00ffb1ce23689070c6\","
+		"\"name\":\"\",\"image\":\"\",\"runtime\":\"\"},\"error\"");
+
+	/* a host process: none of it; plugins cannot take the keys */
+	ev.container = NULL;
+	assert_null(strstr(event_json(&b, &ev), "container"));
+	assert_int_equal(pt_event_add_str(&ev, "container_name", "x"), -EINVAL);
+	assert_int_equal(pt_event_add_str(&ev, "container", "x"), -EINVAL);
+
+	/* reset forgets the container and the kernel-side identity */
+	ev.container = &c;
+	ev.mntns = 4026532177u;
+	ev.cgroup_id = 1450;
+	strcpy(ev.cgroup_name, "libpod-x");
+	pt_event_reset(&ev);
+	assert_null(ev.container);
+	assert_int_equal(ev.mntns, 0);
+	assert_int_equal(ev.cgroup_id, 0);
+	assert_string_equal(ev.cgroup_name, "");
 	pt_buf_free(&b);
 }
 
@@ -442,6 +508,28 @@ static void test_addr_to_str(void **state)
 	assert_string_equal(buf, "");
 }
 
+/*
+ * Record time (CLOCK_BOOTTIME) to wall clock.  Found by tests/fuzz
+ * (fuzz_records): the sum was computed in int64_t, so a record older than
+ * a clock set back past it gave a timestamp 584,000 years ahead, and large
+ * values overflowed (undefined behaviour).
+ */
+static void test_boot_to_real(void **state)
+{
+	assert_int_equal(pt_boot_ns_to_real_us(5000000000ull, 1700000000000000000ll),
+			 1700000005000000ull);
+	assert_int_equal(pt_boot_ns_to_real_us(7000, -3000), 4);
+	/* the clock was set back to before the record: the epoch */
+	assert_int_equal(pt_boot_ns_to_real_us(1000000000ull, -2000000000ll), 0);
+	assert_int_equal(pt_boot_ns_to_real_us(0, INT64_MIN), 0);
+	assert_int_equal(pt_boot_ns_to_real_us(UINT64_MAX, INT64_MIN),
+			 (UINT64_MAX - (1ull << 63)) / 1000);
+	/* past 2^64 ns: saturated, not wrapped */
+	assert_int_equal(pt_boot_ns_to_real_us(UINT64_MAX - 5, INT64_MAX), UINT64_MAX / 1000);
+	assert_int_equal(pt_boot_ns_to_real_us(1ull << 63, INT64_MAX),
+			 ((1ull << 63) + (uint64_t)INT64_MAX) / 1000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -449,10 +537,12 @@ int main(void)
 		cmocka_unit_test(test_event_net_listen),
 		cmocka_unit_test(test_event_udp_session),
 		cmocka_unit_test(test_event_fields),
+		cmocka_unit_test(test_event_container),
 		cmocka_unit_test(test_event_loginuid),
 		cmocka_unit_test(test_event_hostile),
 		cmocka_unit_test(test_event_error),
 		cmocka_unit_test(test_addr_to_str),
+		cmocka_unit_test(test_boot_to_real),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -20,9 +20,9 @@
 
 #define MAX_FILTERS 8
 
-/* A probe configuration built by hand, as config.c would produce it. */
+/* A probe's filter built by hand, as the configuration loader would produce it. */
 struct test_cfg {
-	struct pt_probe_config pc;
+	struct pt_filter_spec pc;
 	struct pt_net_filter f[MAX_FILTERS];
 	struct pt_port_range ports[PT_MAX_PORT_RANGES];
 };
@@ -51,8 +51,6 @@ static int parse_ranges(const char *s, struct pt_port_range *r, int max)
 static void cfg_init(struct test_cfg *c)
 {
 	memset(c, 0, sizeof(*c));
-	c->pc.kind = PT_PROBE_TCP_CONNECT;
-	c->pc.present = true;
 	c->pc.filters = c->f;
 	c->pc.ports = c->ports;
 }

@@ -19,6 +19,7 @@
 
 #include "json.h"
 #include "json_check.h"
+#include "utf8.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -126,7 +127,7 @@ static void test_strz(void **state)
 static void test_str_utf8_valid(void **state)
 {
 	CHECK("caf\xc3\xa9", "\"caf\xc3\xa9\"");                 /* U+00E9 */
-	CHECK("\xc2\x80", "\"\xc2\x80\"");                       /* U+0080 */
+	CHECK("\xc2\xa0", "\"\xc2\xa0\"");                       /* U+00A0 */
 	CHECK("\xdf\xbf", "\"\xdf\xbf\"");                       /* U+07FF */
 	CHECK("\xe0\xa0\x80", "\"\xe0\xa0\x80\"");               /* U+0800 */
 	CHECK("\xe2\x82\xac", "\"\xe2\x82\xac\"");               /* U+20AC */
@@ -176,6 +177,115 @@ static void test_str_utf8_invalid(void **state)
 	CHECK("\xe2\x82\0", "\"" FFFD "\\u0000\"");
 	/* the valid ones around are kept */
 	CHECK("\xc3\xa9\x80\xc3\xa9", "\"\xc3\xa9" FFFD "\xc3\xa9\"");
+}
+
+/*
+ * Valid characters that would still mislead a reader: C1 controls (U+0085
+ * ends a line for many consumers), U+2028/U+2029 and the bidirectional
+ * formatting characters are written as \uXXXX escapes; their neighbours
+ * are copied as they are.
+ */
+static void test_str_unsafe(void **state)
+{
+	CHECK("\xc2\x80", "\"\\u0080\"");                 /* first C1 control */
+	CHECK("\xc2\x85", "\"\\u0085\"");                 /* NEL */
+	CHECK("\xc2\x9f", "\"\\u009f\"");                 /* last C1 control */
+	CHECK("\xc2\xa0", "\"\xc2\xa0\"");                /* NBSP: kept */
+	CHECK("\xd8\x9c", "\"\\u061c\"");                 /* ARABIC LETTER MARK */
+	CHECK("\xd8\x9b", "\"\xd8\x9b\"");                /* U+061B: kept */
+	CHECK("\xe2\x80\x8d", "\"\xe2\x80\x8d\"");      /* ZWJ U+200D: kept */
+	CHECK("\xe2\x80\x8e\xe2\x80\x8f", "\"\\u200e\\u200f\"");
+	CHECK("\xe2\x80\xa7", "\"\xe2\x80\xa7\"");      /* U+2027: kept */
+	CHECK("\xe2\x80\xa8", "\"\\u2028\"");            /* LINE SEPARATOR */
+	CHECK("\xe2\x80\xa9", "\"\\u2029\"");            /* PARAGRAPH SEPARATOR */
+	CHECK("\xe2\x80\xaa\xe2\x80\xab\xe2\x80\xac\xe2\x80\xad\xe2\x80\xae",
+	      "\"\\u202a\\u202b\\u202c\\u202d\\u202e\"");
+	CHECK("\xe2\x80\xaf", "\"\xe2\x80\xaf\"");      /* U+202F: kept */
+	CHECK("\xe2\x81\xa5", "\"\xe2\x81\xa5\"");      /* U+2065: kept */
+	CHECK("\xe2\x81\xa6\xe2\x81\xa7\xe2\x81\xa8\xe2\x81\xa9",
+	      "\"\\u2066\\u2067\\u2068\\u2069\"");
+	CHECK("\xe2\x81\xaa", "\"\xe2\x81\xaa\"");      /* U+206A: kept */
+	/* in context: the run before and after is copied, escapes mix */
+	CHECK("invoice\xe2\x80\xae" "fdp.exe", "\"invoice\\u202efdp.exe\"");
+	CHECK("caf\xc3\xa9\xc2\x85\n\xe2\x80\xa8x\xff",
+	      "\"caf\xc3\xa9\\u0085\\n\\u2028x" FFFD "\"");
+}
+
+/*
+ * The writers test a sequence's lead byte before decoding it: every unsafe
+ * code point has a lead byte pt_utf8_lead_may_be_unsafe() names, and each
+ * byte it names leads some unsafe code point.
+ */
+static void test_unsafe_lead_bytes(void **state)
+{
+	bool leads[256] = { false };
+	unsigned int n = 0;
+
+	for (uint32_t cp = 0; cp <= 0x10ffff; cp++) {
+		unsigned char lead;
+
+		if (!pt_unicode_unsafe(cp))
+			continue;
+		n++;
+		lead = cp < 0x80 ? (unsigned char)cp : cp < 0x800 ? (unsigned char)(0xc0 | cp >> 6) :
+		       cp < 0x10000 ? (unsigned char)(0xe0 | cp >> 12) : (unsigned char)(0xf0 | cp >> 18);
+		assert_true(pt_utf8_lead_may_be_unsafe(lead));
+		leads[lead] = true;
+	}
+	assert_int_equal(n, 32 + 2 + 1 + 2 + 5 + 4);
+	for (unsigned int c = 0; c < 256; c++)
+		assert_int_equal(leads[c], pt_utf8_lead_may_be_unsafe((unsigned char)c));
+}
+
+/* The unsafe sequences at every alignment across the writer's 4 KiB chunks. */
+static void test_str_unsafe_long(void **state)
+{
+	static const char *const seq[] = { "\xc2\x85", "\xe2\x80\xa8", "\xe2\x80\xae",
+					   "\xd8\x9c", "\xe2\x81\xa9" };
+	static const char *const esc[] = { "\\u0085", "\\u2028", "\\u202e", "\\u061c",
+					   "\\u2069" };
+	const size_t n = 64 * 1024;
+	struct pt_buf b;
+	char *in, *want;
+	size_t i, o, k;
+
+	in = malloc(n);
+	want = malloc(n * 6 + 3);
+	assert_non_null(in);
+	assert_non_null(want);
+	o = 0;
+	want[o++] = '"';
+	for (i = 0, k = 0; i < n;) {
+		size_t l = strlen(seq[k % 5]);
+
+		if (i % 5 == 1 && i + l <= n) {
+			memcpy(in + i, seq[k % 5], l);
+			memcpy(want + o, esc[k % 5], 6);
+			i += l;
+			o += 6;
+			k++;
+		} else {
+			in[i] = (char)('a' + i % 26);
+			want[o++] = in[i++];
+		}
+	}
+	want[o++] = '"';
+	pt_buf_init(&b);
+	pt_json_str(&b, in, n);
+	assert_false(b.oom);
+	assert_int_equal(b.len, o);
+	assert_memory_equal(b.data, want, o);
+	assert_true(json_valid(b.data, b.len));
+	/* only unsafe characters: 2 input bytes -> 6 output bytes each */
+	for (i = 0; i + 2 <= n; i += 2)
+		memcpy(in + i, "\xc2\x85", 2);
+	pt_buf_reset(&b);
+	pt_json_str(&b, in, n);
+	assert_false(b.oom);
+	assert_int_equal(b.len, n / 2 * 6 + 2);
+	pt_buf_free(&b);
+	free(in);
+	free(want);
 }
 
 /* Long strings cross the writer's 4 KiB chunks; check the seams. */
@@ -254,13 +364,21 @@ static void test_str_random_vs_python(void **state)
 		"bad = 0\n"
 		"for n, line in enumerate(sys.stdin.buffer):\n"
 		"    h, js = line.rstrip(b\"\\n\").split(b\"\\t\", 1)\n"
-		"    got = json.loads(js.decode(\"utf-8\"))\n"
+		"    text = js.decode(\"utf-8\")\n"
+		"    got = json.loads(text)\n"
+		"    raw = [c for c in text if 0x80 <= ord(c) <= 0x9f or ord(c) in\n"
+		"           (0x2028, 0x2029, 0x61c, 0x200e, 0x200f, 0x202a, 0x202b, 0x202c,\n"
+		"            0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069)]\n"
+		"    if raw:\n"
+		"        bad += 1\n"
+		"        print(\"unescaped\", n, h, ascii(raw))\n"
 		"    exp = bytes.fromhex(h.decode()).decode(\"utf-8\", \"replace\")\n"
 		"    if got != exp:\n"
 		"        bad += 1\n"
 		"        print(\"mismatch\", n, h, ascii(got), ascii(exp))\n"
 		"print(\"bad\", bad)\n";
 	static const unsigned char alphabet[] = { 0x00, 0x01, 0x1f, 0x20, '"',  '\\', 'a',  0x7f,
+						  0xe2, 0xe2, 0x80, 0x81, 0xa8, 0xae, 0xa6, 0xd8, 0x9c,
 						  0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1,
 						  0xc2, 0xdf, 0xe0, 0xe1, 0xed, 0xef, 0xf0, 0xf1,
 						  0xf4, 0xf5, 0xff, '\n', '\t' };
@@ -341,6 +459,9 @@ int main(void)
 		cmocka_unit_test(test_strz),
 		cmocka_unit_test(test_str_utf8_valid),
 		cmocka_unit_test(test_str_utf8_invalid),
+		cmocka_unit_test(test_str_unsafe),
+		cmocka_unit_test(test_str_unsafe_long),
+		cmocka_unit_test(test_unsafe_lead_bytes),
 		cmocka_unit_test(test_str_long),
 		cmocka_unit_test(test_str_random_vs_python),
 		cmocka_unit_test(test_timestamp),

@@ -30,7 +30,9 @@
 /* paths here are short; snprintf truncation is checked where it matters */
 #pragma GCC diagnostic ignored "-Wformat-truncation"
 #include "event.h"
-#include "plugin.h"
+#include "plugins.h"
+#include "trust.h"
+#include "schemas.h"
 
 static char dir[64];
 
@@ -115,7 +117,7 @@ static void load(struct setup *s, const char *yml, const char *extra_path)
 	memset(s, 0, sizeof(*s));
 	write_at("probes.yml", yml);
 	snprintf(path, sizeof(path), "%s/probes.yml", dir);
-	s->err = pt_config_load(&s->cfg, path, &s->diags);
+	s->err = pt_config_load(&s->cfg, path, schemas(), &s->diags);
 	if (s->err) {
 		dump(&s->diags);
 		fail_msg("configuration did not load");
@@ -134,7 +136,7 @@ static void unload(struct setup *s)
 static void event(struct pt_event *ev, const char *probe)
 {
 	memset(ev, 0, sizeof(*ev));
-	ev->probe = probe;
+	ev->probe = probe_info(probe);
 	ev->pid = 100;
 	ev->nproc = 3;
 	for (int i = 0; i < 3; i++) {
@@ -548,7 +550,7 @@ static void test_reconfigure_keeps_old(void **st)
 	rm_at("hosts.a");
 	write_at("probes.yml", "# moved down a line\ntcp_connect:\n  plugins:\n    sourceipmap:\n"
 			       "      hostfiles: [hosts.a]\n");
-	assert_int_equal(pt_config_load(&cfg, path, &d), 0);
+	assert_int_equal(pt_config_load(&cfg, path, schemas(), &d), 0);
 	assert_int_equal(pt_plugins_reconfigure(s.m, &cfg, &d), 0);
 	pt_config_free(&cfg);
 	assert_int_equal(d.nerrors, 0);
@@ -559,7 +561,7 @@ static void test_reconfigure_keeps_old(void **st)
 	/* a bad new configuration: the old plugins stay */
 	write_at("probes.yml",
 		 "tcp_connect:\n  plugins:\n    sourceipmap:\n      hostfiles: [gone]\n");
-	assert_int_equal(pt_config_load(&cfg, path, &d), 0);
+	assert_int_equal(pt_config_load(&cfg, path, schemas(), &d), 0);
 	assert_int_equal(pt_plugins_reconfigure(s.m, &cfg, &d), -EINVAL);
 	pt_config_free(&cfg);
 	assert_string_equal(source_of(s.m, "127.0.0.1", "source_host"), "old-config");
@@ -568,7 +570,7 @@ static void test_reconfigure_keeps_old(void **st)
 	write_at("probes.yml", "tcp_connect:\n  plugins:\n    sourceipmap:\n"
 			       "      hostfiles: [hosts.c]\n      attribute_key: src\n");
 	pt_diags_free(&d);
-	assert_int_equal(pt_config_load(&cfg, path, &d), 0);
+	assert_int_equal(pt_config_load(&cfg, path, schemas(), &d), 0);
 	assert_int_equal(pt_plugins_reconfigure(s.m, &cfg, &d), 0);
 	pt_config_free(&cfg);
 	assert_null(source_of(s.m, "127.0.0.1", "source_host"));
@@ -579,7 +581,7 @@ static void test_reconfigure_keeps_old(void **st)
 	/* no plugins at all */
 	write_at("probes.yml", "tcp_connect:\n");
 	pt_diags_free(&d);
-	assert_int_equal(pt_config_load(&cfg, path, &d), 0);
+	assert_int_equal(pt_config_load(&cfg, path, schemas(), &d), 0);
 	assert_int_equal(pt_plugins_reconfigure(s.m, &cfg, &d), 0);
 	pt_config_free(&cfg);
 	assert_int_equal(pt_plugins_count(s.m), 0);
@@ -587,6 +589,37 @@ static void test_reconfigure_keeps_old(void **st)
 	pt_diags_free(&d);
 	unload(&s);
 	rm_at("hosts.c");
+}
+
+/*
+ * The probe whose plugins come first loses them: the next probe's set
+ * moves to the first place, its instances kept.  (They were destroyed
+ * while still in use: ASan's heap-use-after-free in pt_plugins_reload.)
+ */
+static void test_reconfigure_set_moves(void **st)
+{
+	struct pt_config cfg;
+	struct pt_diags d = { 0 };
+	char path[PATH_MAX];
+	struct setup s;
+
+	write_at("hosts.a", "127.0.0.1 moved\n");
+	load(&s, "tcp_connect:\n  plugins:\n    loginuidmap:\n"
+		 "net_listen:\n  plugins:\n    sourceipmap:\n      hostfiles: [hosts.a]\n",
+	     NULL);
+	assert_int_equal(s.err, 0);
+	assert_int_equal(pt_plugins_count(s.m), 2);
+	snprintf(path, sizeof(path), "%s/probes.yml", dir);
+	write_at("probes.yml", "tcp_connect:\n"
+			       "net_listen:\n  plugins:\n    sourceipmap:\n      hostfiles: [hosts.a]\n");
+	assert_int_equal(pt_config_load(&cfg, path, schemas(), &d), 0);
+	assert_int_equal(pt_plugins_reconfigure(s.m, &cfg, &d), 0);
+	pt_config_free(&cfg);
+	assert_int_equal(pt_plugins_count(s.m), 1);
+	pt_plugins_reload(s.m); /* touches every kept instance */
+	pt_diags_free(&d);
+	unload(&s);
+	rm_at("hosts.a");
 }
 
 /* ---- external plugins ---------------------------------------------------------------- */
@@ -780,7 +813,7 @@ static void test_external_path(void **st)
 	assert_int_equal(s.err, 0);
 	assert_true(mapped(so_a));
 	snprintf(path, sizeof(path), "%s/probes.yml", dir);
-	assert_int_equal(pt_config_load(&cfg, path, &d), 0);
+	assert_int_equal(pt_config_load(&cfg, path, schemas(), &d), 0);
 	/* not in the new directory: refused, the running plugin stays */
 	assert_int_equal(pt_plugins_reconfigure_path(s.m, &cfg, pb, &d), -EINVAL);
 	assert_diag(&d, 'E', 3, "pb/example.so: No such file or directory");
@@ -812,6 +845,17 @@ static void test_external_path(void **st)
 	rmdir(pb);
 }
 
+/* pt_trust_open() of a directory: 0 or -errno */
+static int dir_check(const char *path, char *why, size_t whylen)
+{
+	int fd = pt_trust_open(path, O_DIRECTORY, NULL, why, whylen);
+
+	if (fd < 0)
+		return fd;
+	close(fd);
+	return 0;
+}
+
 static void test_path_check(void **st)
 {
 	char why[512], sub[PATH_MAX];
@@ -819,20 +863,20 @@ static void test_path_check(void **st)
 	snprintf(sub, sizeof(sub), "%s/chk", dir);
 	assert_int_equal(mkdir(sub, 0755), 0);
 	chmod(sub, 0755);
-	assert_int_equal(pt_plugin_path_check(sub, why, sizeof(why)), 0);
+	assert_int_equal(dir_check(sub, why, sizeof(why)), 0);
 	chmod(sub, 0757);
-	assert_int_equal(pt_plugin_path_check(sub, why, sizeof(why)), -EPERM);
+	assert_int_equal(dir_check(sub, why, sizeof(why)), -EPERM);
 	assert_non_null(strstr(why, "world-writable"));
 	chmod(sub, 0755);
 	/* a world-writable directory above, not sticky */
 	chmod(dir, 0777);
-	assert_int_equal(pt_plugin_path_check(sub, why, sizeof(why)), -EPERM);
+	assert_int_equal(dir_check(sub, why, sizeof(why)), -EPERM);
 	assert_non_null(strstr(why, dir));
 	chmod(dir, 01777); /* sticky above: fine */
-	assert_int_equal(pt_plugin_path_check(sub, why, sizeof(why)), 0);
+	assert_int_equal(dir_check(sub, why, sizeof(why)), 0);
 	chmod(dir, 0700);
-	assert_int_equal(pt_plugin_path_check("/nonexistent/x", why, sizeof(why)), -ENOENT);
-	assert_int_equal(pt_plugin_path_check("/", why, sizeof(why)), 0);
+	assert_int_equal(dir_check("/nonexistent/x", why, sizeof(why)), -ENOENT);
+	assert_int_equal(dir_check("/", why, sizeof(why)), 0);
 	rmdir(sub);
 }
 
@@ -874,6 +918,7 @@ int main(void)
 		cmocka_unit_test(test_loginuidmap),
 		cmocka_unit_test(test_enabled_and_unload),
 		cmocka_unit_test(test_reconfigure_keeps_old),
+		cmocka_unit_test(test_reconfigure_set_moves),
 		cmocka_unit_test(test_external),
 		cmocka_unit_test(test_external_path),
 		cmocka_unit_test(test_path_check),

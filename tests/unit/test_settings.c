@@ -18,7 +18,11 @@
 #include <cmocka.h>
 
 #include "settings.h"
-#include "sink_fmt.h"
+#include "json_fit.h"
+#include "rfc5424.h"
+#include "summary.h"
+#include "text.h"
+#include "utf8.h"
 
 #define DIR FIXTURES_DIR "/settings"
 
@@ -67,6 +71,7 @@ static void test_defaults(void **state)
 	assert_int_equal(d.n, 0);
 	assert_string_equal(s.path, "");
 	assert_string_equal(s.probes, "");
+	assert_string_equal(s.probe_path, "");
 	assert_int_equal(s.nsinks, 0);
 	assert_string_equal(s.sink.journald.identifier, "pidtree");
 	assert_int_equal(s.sink.journald.priority, 6);
@@ -80,6 +85,56 @@ static void test_defaults(void **state)
 	assert_int_equal(s.sink.syslog.max_size, 8192);
 	assert_int_equal(s.sink.syslog.bom, PT_BOM_AUTO);
 	assert_string_equal(s.sink.json_path, "");
+	assert_int_equal(s.containers.enabled, PT_CONTAINERS_AUTO);
+	assert_string_equal(s.containers.docker_socket, "/run/docker.sock");
+	assert_string_equal(s.containers.podman_socket, "/run/podman/podman.sock");
+	assert_string_equal(s.containers.containerd_state, "/run/containerd");
+	assert_int_equal(s.containers.rebaseline_interval, 1800);
+	assert_int_equal(s.containers.stopped_keep, 600);
+	pt_diags_free(&d);
+}
+
+/* [containers]: parsed by pt_containers_setting, errors and warnings with lines */
+static void test_containers(void **state)
+{
+	static const struct expect want[] = {
+		{ 'W', 7, "[containers] enabled set more than once" },
+		{ 'E', 7, "enabled: 'maybe' is not auto, yes or no" },
+		{ 'E', 8, "docker_socket: 'run/docker.sock' must be an absolute path (or none)" },
+		{ 'E', 9, "rebaseline_interval: '5' is not a number of seconds in 0 or 10-86400" },
+		{ 'E', 10, "stopped_keep: '0' is not a number of seconds in 10-86400" },
+		{ 'W', 11, "unknown key 'socket' in [containers]" },
+	};
+	struct pt_daemon_settings s, s2;
+	struct pt_diags d = { 0 };
+
+	assert_int_equal(pt_settings_load(&s, tmpfile_with("[containers]\nenabled = no\n"
+							   "podman_socket = /tmp/p.sock\n"
+							   "docker_socket = none\ncontainerd_state =\n"
+							   "rebaseline_interval = 0\nstopped_keep = 30\n"),
+					  true, &d), 0);
+	unlink(s.path);
+	check_diags(&d, NULL, 0);
+	assert_int_equal(s.containers.enabled, PT_CONTAINERS_OFF);
+	assert_string_equal(s.containers.podman_socket, "/tmp/p.sock");
+	assert_string_equal(s.containers.docker_socket, "");
+	assert_string_equal(s.containers.containerd_state, "");
+	assert_int_equal(s.containers.rebaseline_interval, 0);
+	assert_int_equal(s.containers.stopped_keep, 30);
+	pt_settings_init(&s2);
+	assert_false(pt_containers_opts_equal(&s.containers, &s2.containers));
+	assert_true(pt_containers_opts_equal(&s2.containers, &s2.containers));
+	pt_diags_free(&d);
+
+	memset(&d, 0, sizeof(d));
+	assert_int_equal(pt_settings_load(&s, tmpfile_with("[containers]\nenabled = yes\n\n\n\n\n"
+							   "enabled = maybe\n"
+							   "docker_socket = run/docker.sock\n"
+							   "rebaseline_interval = 5\nstopped_keep = 0\n"
+							   "socket = /x\n"),
+					  true, &d), -EINVAL);
+	unlink(s.path);
+	check_diags(&d, want, sizeof(want) / sizeof(want[0]));
 	pt_diags_free(&d);
 }
 
@@ -104,6 +159,8 @@ static void test_good(void **state)
 	check_diags(&d, NULL, 0);
 	assert_string_equal(s.path, DIR "/good.conf");
 	assert_string_equal(s.probes, DIR "/probes/pidtree.yml");
+	assert_string_equal(s.probe_path, DIR "/probes.d");
+	assert_string_equal(s.plugin_path, "/usr/lib/pidtree/plugins");
 	assert_int_equal(s.nsinks, 3);
 	assert_string_equal(s.sinks[0], "journald");
 	assert_string_equal(s.sinks[1], "syslog:tcp://[::1]:6514");
@@ -293,6 +350,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_missing_required),
 		cmocka_unit_test(test_good),
+		cmocka_unit_test(test_containers),
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_minimal_crlf),
 		cmocka_unit_test(test_long_line_and_limits),

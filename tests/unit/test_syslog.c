@@ -16,9 +16,17 @@
 
 #include <cmocka.h>
 
-#include "json.h"
-#include "sink_fmt.h"
+#include "schemas.h"
 
+#include "json.h"
+#include "event_json.h"
+#include "json_fit.h"
+#include "rfc5424.h"
+#include "summary.h"
+#include "text.h"
+#include "utf8.h"
+
+#define FFFD_S "\xef\xbf\xbd"
 #define TS_US 1795862036525391ull /* 2026-11-28T10:33:56.525391Z */
 
 /* ---- a small strict JSON checker -------------------------------------------- */
@@ -127,7 +135,7 @@ static void make_event(struct pt_event *ev)
 	static const uint32_t pids[] = { 1775, 1700, 600, 1 };
 
 	memset(ev, 0, sizeof(*ev));
-	ev->probe = "tcp_connect";
+	ev->probe = probe_info("tcp_connect");
 	ev->ts_us = TS_US;
 	ev->pid = 1775;
 	ev->nproc = 4;
@@ -233,6 +241,53 @@ static void test_escaping(void **state)
 	pt_buf_free(&b);
 }
 
+/* containers: SD params container_* and pod*, escaped; the summary names it */
+static void test_container(void **state)
+{
+	struct pt_event_container c = {
+		.id = "767180e321f5963eb2cea8c26d75366220b3d7cae6c07c00ffb1ce23689070c6",
+		.name = "web\"]", .image = "localhost/web:1", .runtime = "podman", .pod = "",
+		.pod_namespace = "",
+	};
+	struct pt_syslog_fmt f = fmt_default();
+	struct pt_event ev;
+	struct pt_buf b;
+
+	make_event(&ev);
+	ev.container = &c;
+	assert_int_equal(pt_event_add_str(&ev, "container_image", "plugin's"), 0);
+	pt_buf_init(&b);
+	format(&b, &f, &ev);
+	assert_non_null(strstr(b.data,
+		" port=\"443\" container_id=\"767180e321f5963eb2cea8c26d75366220b3d7cae6c07c00ffb1ce23689070c6\""
+		" container_name=\"web\\\"\\]\" container_image=\"localhost/web:1\""
+		" container_runtime=\"podman\" cmdline=\""));
+	assert_null(strstr(b.data, " pod=\""));
+	/* a plugin field named like one of ours stays in MSG only */
+	assert_null(strstr(b.data, "container_image=\"plugin's\""));
+	assert_non_null(strstr(b.data, "\"container_name\":\"web\\\"]\""));
+
+	c.name = "api";
+	c.pod = "api-7d9f";
+	c.pod_namespace = "prod";
+	ev.nfields = 0;
+	format(&b, &f, &ev);
+	assert_non_null(strstr(b.data, " container_runtime=\"podman\" pod=\"api-7d9f\" "
+				       "pod_namespace=\"prod\" cmdline=\""));
+	pt_buf_reset(&b);
+	pt_event_summary(&b, &ev, &(struct pt_summary_opts){ 0 });
+	assert_string_equal(pt_buf_str(&b),
+			    "tcp_connect 192.0.2.7:443 container api of pod prod/api-7d9f "
+			    "curl -s https://example.com/[1775] backup <- /bin/bash ./backup.sh[1700] "
+			    "<- /usr/sbin/cron -f[600] root <- /sbin/init[1]");
+
+	/* a host process: no container parameters */
+	ev.container = NULL;
+	format(&b, &f, &ev);
+	assert_null(strstr(b.data, "container_id="));
+	pt_buf_free(&b);
+}
+
 static void test_header_limits(void **state)
 {
 	struct pt_syslog_fmt f = fmt_default();
@@ -250,7 +305,12 @@ static void test_header_limits(void **state)
 	f.hostname = host;
 	f.procid = 0;
 	f.sd_id = "";
-	ev.probe = "a_probe_name_longer_than_thirty_two_characters";
+	static const struct pt_probe_info long_name = {
+		.name = "a_probe_name_longer_than_thirty_two_characters",
+		.shape = PT_SHAPE_CONNECT,
+	};
+
+	ev.probe = &long_name;
 	pt_buf_init(&b);
 	format(&b, &f, &ev);
 	/* HOSTNAME <= 255 (space -> '_'), APP-NAME <= 48, PROCID and SD NILVALUE, MSGID <= 32 */
@@ -373,6 +433,26 @@ static void test_json_fit(void **state)
 	assert_true(b.len <= 20000);
 	assert_true(json_valid(b.data, b.len));
 	assert_non_null(strstr(pt_buf_str(&b), "\"error\":\"cmdlines cut to"));
+	/* the process's own cmdline keeps more than its ancestors' */
+	{
+		static char leaf[1200];
+		const char *p0, *p1, *e0, *e1;
+
+		memset(leaf, 'L', sizeof(leaf) - 1);
+		leaf[sizeof(leaf) - 1] = '\0';
+		ev.proctree[0].cmdline = leaf;
+		pt_buf_reset(&b);
+		assert_int_equal(pt_json_fit(&b, &ev, 8000, pt_json_event), 0);
+		assert_true(b.len <= 8000 && json_valid(b.data, b.len));
+		p0 = strstr(pt_buf_str(&b), "\"cmdline\":\"") + 11;
+		e0 = strchr(p0, '"');
+		p1 = strstr(e0, "\"cmdline\":\"") + 11;
+		e1 = strchr(p1, '"');
+		assert_int_equal(e0 - p0, sizeof(leaf) - 1); /* whole: under a third of the limit */
+		assert_true(e0 - p0 > 4 * (e1 - p1));
+		assert_non_null(strstr(pt_buf_str(&b), "the process's own to"));
+		ev.proctree[0].cmdline = big[0];
+	}
 	/* ancestry shortened too */
 	pt_buf_reset(&b);
 	assert_int_equal(pt_json_fit(&b, &ev, 1500, pt_json_event), 0);
@@ -432,6 +512,97 @@ static void test_text(void **state)
 		   "a\\nb\\rc\\td\\ee\\\\f\\x01\\xff]\"");
 }
 
+/*
+ * Valid but unsafe characters (C1 controls, U+2028/U+2029, bidirectional
+ * formatting): U+FFFD in PARAM-VALUEs, \uXXXX for people.
+ */
+static void test_text_unsafe(void **state)
+{
+	check_text("a\xc2\x85" "b\xe2\x80\xa8" "c\xe2\x80\xae" "d\xd8\x9c" "e\xe2\x81\xa6" "f",
+		   100, PT_TEXT_SD,
+		   "a" FFFD_S "b" FFFD_S "c" FFFD_S "d" FFFD_S "e" FFFD_S "f");
+	check_text("a\xc2\x85" "b\xe2\x80\xa9" "c\xe2\x80\xae" "d\xe2\x80\x8f" "e\xe2\x81\xa9" "f",
+		   100, PT_TEXT_HUMAN, "a\\u0085b\\u2029c\\u202ed\\u200fe\\u2069f");
+	/* the neighbours stay as they are */
+	check_text("\xc2\xa0\xe2\x80\xa7\xe2\x80\xaf\xe2\x81\xaa\xd8\x9b", 100, PT_TEXT_SD,
+		   "\xc2\xa0\xe2\x80\xa7\xe2\x80\xaf\xe2\x81\xaa\xd8\x9b");
+	check_text("\xc2\xa0\xe2\x80\xa7\xe2\x80\xaf\xe2\x81\xaa\xd8\x9b", 100, PT_TEXT_HUMAN,
+		   "\xc2\xa0\xe2\x80\xa7\xe2\x80\xaf\xe2\x81\xaa\xd8\x9b");
+}
+
+/* Every code point pt_unicode_unsafe() names, the others kept, in both modes. */
+static void test_text_unsafe_all(void **state)
+{
+	struct pt_buf b;
+	unsigned char in[4];
+	uint32_t cp;
+
+	pt_buf_init(&b);
+	for (cp = 0x80; cp < 0x10000; cp++) {
+		size_t n;
+
+		if (cp >= 0xd800 && cp <= 0xdfff)
+			continue;
+		if (cp < 0x800) {
+			in[0] = (unsigned char)(0xc0 | cp >> 6);
+			in[1] = (unsigned char)(0x80 | (cp & 0x3f));
+			n = 2;
+		} else {
+			in[0] = (unsigned char)(0xe0 | cp >> 12);
+			in[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
+			in[2] = (unsigned char)(0x80 | (cp & 0x3f));
+			n = 3;
+		}
+		pt_buf_reset(&b);
+		pt_text_append(&b, (const char *)in, n, 16, PT_TEXT_SD);
+		if (pt_unicode_unsafe(cp)) {
+			assert_int_equal(b.len, 3);
+			assert_memory_equal(b.data, FFFD_S, 3);
+		} else {
+			assert_int_equal(b.len, n);
+			assert_memory_equal(b.data, in, n);
+		}
+		pt_buf_reset(&b);
+		pt_text_append(&b, (const char *)in, n, 16, PT_TEXT_HUMAN);
+		if (pt_unicode_unsafe(cp)) {
+			char want[8];
+
+			snprintf(want, sizeof(want), "\\u%04x", (unsigned int)cp);
+			assert_string_equal(pt_buf_str(&b), want);
+		} else {
+			assert_int_equal(b.len, n);
+			assert_memory_equal(b.data, in, n);
+		}
+	}
+	pt_buf_free(&b);
+}
+
+/*
+ * A cmdline with U+0085, U+2028 and U+202E: one record, one line for a
+ * line-oriented reader; the SD value has U+FFFD, MSG the JSON escapes.
+ */
+static void test_record_unsafe(void **state)
+{
+	static const char *const raw[] = { "\xc2\x85", "\xe2\x80\xa8", "\xe2\x80\xa9",
+					   "\xe2\x80\xae" };
+	struct pt_syslog_fmt f = fmt_default();
+	struct pt_event ev;
+	struct pt_buf b;
+	size_t msg;
+
+	make_event(&ev);
+	ev.proctree[0].cmdline = "x\xc2\x85y \xe2\x80\xa8z \xe2\x80\xae" "fdp.exe \xe2\x80\xa9";
+	pt_buf_init(&b);
+	msg = format(&b, &f, &ev);
+	pt_buf_str(&b);
+	assert_non_null(strstr(b.data, " cmdline=\"x" FFFD_S "y " FFFD_S "z " FFFD_S "fdp.exe "
+				   FFFD_S "\"]"));
+	assert_non_null(strstr(b.data + msg, "x\\u0085y \\u2028z \\u202efdp.exe \\u2029"));
+	for (size_t i = 0; i < ARRAY_SIZE(raw); i++)
+		assert_null(strstr(b.data, raw[i]));
+	pt_buf_free(&b);
+}
+
 static void test_targets(void **state)
 {
 	struct pt_syslog_target t;
@@ -486,28 +657,32 @@ static void test_names(void **state)
 	assert_int_equal(pt_syslog_severity("8"), -1);
 }
 
+/* The journal's MESSAGE: the summary the text output shows, fitted to 300 columns. */
 static void test_summary(void **state)
 {
+	struct pt_summary_opts o = { .width = PT_SUMMARY_JOURNAL_WIDTH };
 	struct pt_event ev;
 	struct pt_buf b;
 
 	make_event(&ev);
 	ev.proctree[0].cmdline = "/usr/bin/curl\n-s x";
 	pt_buf_init(&b);
-	pt_event_summary(&b, &ev);
+	pt_event_summary(&b, &ev, &o);
 	assert_string_equal(pt_buf_str(&b),
-			    "tcp_connect: curl\\n-s[1775] user backup connected to 192.0.2.7:443 "
-			    "from 10.1.2.3; tree: curl\\n-s[1775] < bash[1700] < cron[600] < init[1]");
+			    "tcp_connect 192.0.2.7:443 /usr/bin/curl\\n-s x[1775] backup "
+			    "<- /bin/bash ./backup.sh[1700] <- /usr/sbin/cron -f[600] root "
+			    "<- /sbin/init[1]");
 	pt_buf_reset(&b);
+	ev.probe = probe_info("net_listen");
 	ev.daddr[0] = '\0';
 	strcpy(ev.laddr, "::");
 	ev.protocol = "tcp";
 	ev.proctree[0].cmdline = "";
 	ev.nproc = 1;
 	strcpy(ev.error, "process gone");
-	pt_event_summary(&b, &ev);
+	pt_event_summary(&b, &ev, &o);
 	assert_string_equal(pt_buf_str(&b),
-			    "tcp_connect: ?[1775] user backup listening on tcp [::]:443 (process gone)");
+			    "net_listen tcp [::]:443 ?[1775] backup (process gone)");
 	pt_buf_free(&b);
 }
 
@@ -543,8 +718,11 @@ int main(void)
 		cmocka_unit_test(test_header_limits), cmocka_unit_test(test_pri_and_bom),
 		cmocka_unit_test(test_max_size),     cmocka_unit_test(test_json_fit),
 		cmocka_unit_test(test_utf8_cut),     cmocka_unit_test(test_text),
+		cmocka_unit_test(test_text_unsafe),  cmocka_unit_test(test_text_unsafe_all),
+		cmocka_unit_test(test_record_unsafe),
 		cmocka_unit_test(test_targets),	     cmocka_unit_test(test_names),
 		cmocka_unit_test(test_summary),	     cmocka_unit_test(test_record_not_event),
+		cmocka_unit_test(test_container),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,390 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Bounded record queue + writer thread (see queue.h).  The ring of records is
+ * protected by one mutex; the event loop holds it only for the few
+ * instructions of a push, never across I/O.  The writer thread is never
+ * cancelled; one that pt_async_stop() stops waiting for is marked orphaned
+ * under the lock, and whichever of the two sides sees the other gone frees
+ * the queue and releases ctx, so it happens exactly once.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "queue.h"
+
+#define BACKOFF_MIN_MS 100u
+#define BACKOFF_MAX_MS 10000u
+#define STOP_GRACE_MS 200u /* after the drain deadline, for a deliver() to return */
+
+struct slot {
+	void *rec;
+	size_t len;
+};
+
+struct pt_async {
+	pthread_mutex_t lock;
+	pthread_cond_t wake; /* writer: records queued, or stop requested */
+	pthread_cond_t done_cond; /* pt_async_stop: writer finished */
+	pthread_t thread;
+	struct slot *ring;
+	size_t cap, head, count, bytes, max_bytes;
+	bool closing, done;
+	bool orphaned; /* pt_async_stop gave up: the writer frees everything */
+	struct timespec deadline; /* CLOCK_MONOTONIC, valid when closing */
+	unsigned int drain_ms;    /* what the deadline was set to */
+	struct pt_async_stats st;
+	const struct pt_async_ops *ops;
+	void *ctx;
+	char name[160];
+};
+
+static void ts_now(struct timespec *ts)
+{
+	clock_gettime(CLOCK_MONOTONIC, ts);
+}
+
+static void ts_add_ms(struct timespec *ts, unsigned int ms)
+{
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+static bool ts_before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+static bool past_deadline(const struct pt_async *a)
+{
+	struct timespec now;
+
+	if (!a->closing)
+		return false;
+	ts_now(&now);
+	return !ts_before(&now, &a->deadline);
+}
+
+/* Drop every queued record; lock held. */
+static void abandon_all(struct pt_async *a)
+{
+	while (a->count) {
+		free(a->ring[a->head].rec);
+		a->head = (a->head + 1) % a->cap;
+		a->count--;
+		a->st.abandoned++;
+	}
+	a->bytes = 0;
+}
+
+/* Lock held.  Sleep for the backoff, but never past the stop deadline. */
+static void backoff_wait(struct pt_async *a, unsigned int ms)
+{
+	struct timespec until;
+	bool was_closing = a->closing;
+
+	ts_now(&until);
+	ts_add_ms(&until, ms);
+	if (a->closing && ts_before(&a->deadline, &until))
+		until = a->deadline;
+	for (;;) {
+		if (pthread_cond_timedwait(&a->wake, &a->lock, &until) == ETIMEDOUT)
+			return;
+		if (a->closing && !was_closing) {
+			was_closing = true;
+			if (ts_before(&a->deadline, &until))
+				until = a->deadline;
+		}
+	}
+}
+
+/* The last user of a: free it and release ctx.  Lock not held. */
+static void destroy(struct pt_async *a)
+{
+	pthread_cond_destroy(&a->wake);
+	pthread_cond_destroy(&a->done_cond);
+	pthread_mutex_destroy(&a->lock);
+	a->ops->release(a->ctx);
+	free(a->ring);
+	free(a);
+}
+
+static void *writer(void *arg)
+{
+	struct pt_async *a = arg;
+	unsigned int backoff = 0;
+
+	pthread_mutex_lock(&a->lock);
+	for (;;) {
+		struct slot s;
+		int r;
+
+		while (!a->count && !a->closing)
+			pthread_cond_wait(&a->wake, &a->lock);
+		if (!a->count || past_deadline(a))
+			break;
+		s = a->ring[a->head];
+		pthread_mutex_unlock(&a->lock);
+		r = a->ops->deliver(a->ctx, s.rec, s.len);
+		pthread_mutex_lock(&a->lock);
+		if (a->orphaned)
+			break; /* counted as lost by pt_async_stop already */
+		if (r == -EAGAIN) {
+			a->st.retries++;
+			backoff = backoff ? backoff * 2 : BACKOFF_MIN_MS;
+			if (backoff > BACKOFF_MAX_MS)
+				backoff = BACKOFF_MAX_MS;
+			backoff_wait(a, backoff);
+			continue;
+		}
+		backoff = 0;
+		a->ring[a->head].rec = NULL;
+		a->head = (a->head + 1) % a->cap;
+		a->count--;
+		a->bytes -= s.len;
+		free(s.rec);
+		if (r == 0)
+			a->st.delivered++;
+		else
+			a->st.rejected++;
+	}
+	abandon_all(a);
+	pthread_mutex_unlock(&a->lock);
+	if (a->ops->close)
+		a->ops->close(a->ctx);
+	pthread_mutex_lock(&a->lock);
+	if (a->orphaned) {
+		/* nobody waits for us: the queue and ctx are ours to free */
+		pthread_mutex_unlock(&a->lock);
+		destroy(a);
+		return NULL;
+	}
+	a->done = true;
+	pthread_cond_broadcast(&a->done_cond);
+	pthread_mutex_unlock(&a->lock);
+	return NULL;
+}
+
+int pt_async_start(struct pt_async **out, const char *name, size_t max_items,
+		   size_t max_bytes, const struct pt_async_ops *ops, void *ctx)
+{
+	pthread_condattr_t ca;
+	sigset_t all, old;
+	struct pt_async *a;
+	int err;
+
+	if (!max_items || !ops || !ops->deliver || !ops->release)
+		return -EINVAL;
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	a->ring = calloc(max_items, sizeof(*a->ring));
+	if (!a->ring) {
+		free(a);
+		return -ENOMEM;
+	}
+	a->cap = max_items;
+	a->max_bytes = max_bytes;
+	a->ops = ops;
+	a->ctx = ctx;
+	snprintf(a->name, sizeof(a->name), "%s", name);
+	pthread_mutex_init(&a->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&a->wake, &ca);
+	pthread_cond_init(&a->done_cond, &ca);
+	pthread_condattr_destroy(&ca);
+	/*
+	 * The thread starts with every signal blocked: SIGTERM, SIGHUP, ... are
+	 * for the event loop's signalfd, and would otherwise be delivered to
+	 * (and kill the process through) a thread started before the loop
+	 * blocked them.
+	 */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	err = -pthread_create(&a->thread, NULL, writer, a);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err) {
+		pt_err("%s: cannot start the writer thread: %s", a->name, strerror(-err));
+		pthread_cond_destroy(&a->wake);
+		pthread_cond_destroy(&a->done_cond);
+		pthread_mutex_destroy(&a->lock);
+		free(a->ring);
+		free(a);
+		return err;
+	}
+	*out = a;
+	return 0;
+}
+
+int pt_async_push(struct pt_async *a, void *rec, size_t len)
+{
+	pthread_mutex_lock(&a->lock);
+	/* a record alone may exceed max_bytes: the sinks bound record sizes */
+	if (a->closing || a->count == a->cap ||
+	    (a->count && a->bytes + len > a->max_bytes)) {
+		a->st.full++;
+		pthread_mutex_unlock(&a->lock);
+		free(rec);
+		return -ENOSPC;
+	}
+	a->ring[(a->head + a->count) % a->cap] = (struct slot){ .rec = rec, .len = len };
+	a->count++;
+	a->bytes += len;
+	a->st.queued++;
+	pthread_cond_signal(&a->wake);
+	pthread_mutex_unlock(&a->lock);
+	return 0;
+}
+
+void pt_async_get_stats(struct pt_async *a, struct pt_async_stats *st)
+{
+	pthread_mutex_lock(&a->lock);
+	*st = a->st;
+	pthread_mutex_unlock(&a->lock);
+}
+
+/* Lock held: wait for the writer to finish, until deadline + extra_ms. */
+static void wait_done(struct pt_async *a, unsigned int extra_ms)
+{
+	struct timespec until = a->deadline;
+
+	ts_add_ms(&until, extra_ms);
+	while (!a->done)
+		if (pthread_cond_timedwait(&a->done_cond, &a->lock, &until) == ETIMEDOUT)
+			break;
+}
+
+/* Lock held. */
+static void close_locked(struct pt_async *a, unsigned int drain_ms)
+{
+	if (a->closing)
+		return;
+	a->closing = true;
+	a->drain_ms = drain_ms;
+	ts_now(&a->deadline);
+	ts_add_ms(&a->deadline, drain_ms);
+	pthread_cond_broadcast(&a->wake);
+}
+
+void pt_async_close(struct pt_async *a, unsigned int drain_ms)
+{
+	pthread_mutex_lock(&a->lock);
+	close_locked(a, drain_ms);
+	pthread_mutex_unlock(&a->lock);
+}
+
+bool pt_async_closed(struct pt_async *a)
+{
+	bool done;
+
+	pthread_mutex_lock(&a->lock);
+	done = a->done;
+	pthread_mutex_unlock(&a->lock);
+	return done;
+}
+
+void pt_async_stop(struct pt_async *a, unsigned int drain_ms, struct pt_async_stats *final)
+{
+	struct pt_async_stats st;
+	char name[sizeof(a->name)];
+	pthread_t thread;
+	size_t left;
+
+	if (!a)
+		return;
+	pthread_mutex_lock(&a->lock);
+	close_locked(a, drain_ms);
+	wait_done(a, STOP_GRACE_MS);
+	if (!a->done) {
+		/*
+		 * Stuck in deliver(): the records still queued, the one in
+		 * deliver() among them, are lost; the thread frees the queue
+		 * and ctx when (if ever) deliver() returns.
+		 */
+		left = a->count;
+		a->st.abandoned += left;
+		a->orphaned = true;
+		st = a->st;
+		thread = a->thread;
+		memcpy(name, a->name, sizeof(name));
+		pthread_mutex_unlock(&a->lock);
+		/* from here on a belongs to the thread */
+		pthread_detach(thread);
+		pt_warn("%s: receiver not responding; %zu records not delivered, the writer thread is left to end on its own",
+			name, left);
+		if (final)
+			*final = st;
+		return;
+	}
+	st = a->st;
+	drain_ms = a->drain_ms;
+	pthread_mutex_unlock(&a->lock);
+	pthread_join(a->thread, NULL);
+	if (st.abandoned)
+		pt_warn("%s: receiver not responding after %u ms; %llu records not delivered",
+			a->name, drain_ms, (unsigned long long)st.abandoned);
+	if (final)
+		*final = st;
+	destroy(a);
+}
+
+/* ---- receiver state, logged from the event loop ----------------------------- */
+
+void pt_link_down(struct pt_link *l, int err)
+{
+	atomic_store(&l->err, err);
+	if (!atomic_exchange(&l->down, true))
+		atomic_fetch_add(&l->outages, 1);
+}
+
+void pt_link_up(struct pt_link *l)
+{
+	atomic_store(&l->down, false);
+}
+
+void pt_link_refused(struct pt_link *l, int err)
+{
+	atomic_store(&l->refused_err, err);
+	atomic_fetch_add(&l->refused, 1);
+}
+
+void pt_link_report(struct pt_link *l, const char *name)
+{
+	unsigned int outages = atomic_load(&l->outages), refused = atomic_load(&l->refused);
+
+	if (outages != l->outages_seen) {
+		pt_warn("%s: cannot deliver (%s); holding events and retrying", name,
+			strerror(atomic_load(&l->err)));
+		l->outages_seen = outages;
+		l->reported_down = true;
+	}
+	if (l->reported_down && !atomic_load(&l->down)) {
+		pt_info("%s: delivering again", name);
+		l->reported_down = false;
+	}
+	if (refused != l->refused_seen) {
+		pt_warn("%s: %u records refused by the receiver (%s)", name,
+			refused - l->refused_seen, strerror(atomic_load(&l->refused_err)));
+		l->refused_seen = refused;
+	}
+}
+
+int pt_link_health(struct pt_link *l, const char *name, char *why, size_t len)
+{
+	if (!atomic_load(&l->down))
+		return 0;
+	snprintf(why, len, "%s: down (%s); events are held and retried", name,
+		 strerror(atomic_load(&l->err)));
+	return 1;
+}
