@@ -5,14 +5,16 @@
 # command is printed ("$ command", its output indented below it); checks
 # print "ok:" or "FAIL:" (lib.sh).
 #
-# Boot 1 ("install"): dpkg -i, the service enabled and started by the
-# maintainer scripts, systemctl status; then a reboot.
-# Boot 2 ("main"): active after the reboot, and the rest (see the sections
-# below); then poweroff.  The phase is kept in /var/lib/pidtree-vmtest.
+# Phase "install": dpkg -i, the service enabled and started by the
+# maintainer scripts, systemctl status.  With REBOOT=1 the guest then
+# reboots, and phase "main" (the rest: see the sections below) begins in
+# boot 2 by checking that systemd started pidtree at boot; without (the
+# default: a boot costs 90 s of TCG), "main" follows in the same boot.
+# The phase is kept in /var/lib/pidtree-vmtest.  Then poweroff.
 #
 # Environment (from the unit): top_srcdir, top_builddir (snapshots of the
 # trees), PIDTREE_DEB, PIDTREE_DEB_UP (the same package with a higher
-# version), FLOOD (connects of the journald flood).  For development:
+# version), FLOOD (connects of each journald flood), REBOOT.  For development:
 # VMTEST_SECTIONS="name ..." runs only those sections of boot 2.
 set -u
 cd /tmp || exit 1
@@ -22,7 +24,8 @@ cd /tmp || exit 1
 . "$top_srcdir/tests/helpers/logd.sh"
 LOADGEN=$top_builddir/bench/loadgen
 EXAMPLE_SO=$top_builddir/tests/plugins/example.so
-FLOOD=${FLOOD:-6000}
+FLOOD=${FLOOD:-600}
+REBOOT=${REBOOT:-0}
 STATE=/var/lib/pidtree-vmtest
 ETC=/etc/pidtree
 mkdir -p "$STATE"
@@ -106,7 +109,6 @@ finish_phase() {
 
 marker "PHASE $phase"
 run systemctl is-system-running --wait
-run systemd-analyze
 
 # ===========================================================================
 if [ "$phase" = install ]; then
@@ -123,19 +125,25 @@ if [ "$phase" = install ]; then
 		grep -q '^ *Status: "events [0-9]* (.*/s); lost: kernel 0' "$T/out"
 	echo main >"$STATE/phase"
 	finish_phase
-	marker "REBOOT"
-	# (what systemctl reboot does, without asking logind, masked here)
-	systemctl start --job-mode=replace-irreversibly --no-block reboot.target
-	exit 0
+	if [ "$REBOOT" = 1 ]; then
+		marker "REBOOT"
+		# (what systemctl reboot does, without asking logind, masked here)
+		systemctl start --job-mode=replace-irreversibly --no-block reboot.target
+		exit 0
+	fi
+	phase=main
+	marker "PHASE $phase (same boot)"
 fi
 
 # ===========================================================================
-section "after the reboot"
-check "systemctl is-active pidtree: active (started at boot)" run systemctl is-active pidtree
-check "  started once this boot, by systemd, not restarted" \
-	test "$(svc NRestarts)" = 0 -a "$(journalctl -b -q -u pidtree -o cat | grep -c '^ready$')" = 1
-run systemctl status pidtree
-[ "$(svc ActiveState)" = active ] || run journalctl -b -u pidtree --no-pager
+if [ "$REBOOT" = 1 ]; then
+	section "after the reboot"
+	check "systemctl is-active pidtree: active (started at boot)" run systemctl is-active pidtree
+	check "  started once this boot, by systemd, not restarted" \
+		test "$(svc NRestarts)" = 0 -a "$(journalctl -b -q -u pidtree -o cat | grep -c '^ready$')" = 1
+	run systemctl status pidtree
+	[ "$(svc ActiveState)" = active ] || run journalctl -b -u pidtree --no-pager
+fi
 
 P_A=$(rand_port) P_B=$(rand_port) P_C=$(rand_port)
 
@@ -250,8 +258,8 @@ YML
 	check "  ExecMainStatus=78 (EX_CONFIG), Result=exit-code, ActiveState=failed" \
 		test "$(svc ExecMainStatus) $(svc Result) $(svc ActiveState)" = "78 exit-code failed"
 	n1=$(svc NRestarts)
-	run sleep 8
-	check "  8 s later (RestartSec=2s): still failed, not restarted" \
+	run sleep 5
+	check "  5 s later (RestartSec=2s): still failed, not restarted" \
 		test "$(svc ActiveState) $(svc NRestarts)" = "failed $n1"
 	check "  the error is in the journal (err, file:line)" \
 		sh_run "journalctl --no-pager -u pidtree -p err --since '$since' -o cat"
@@ -444,17 +452,12 @@ if want flood; then
 	printf '[Journal]\nRateLimitIntervalSec=5s\nRateLimitBurst=50\n' >/etc/systemd/journald.conf.d/50-vmtest.conf
 	run cat /etc/systemd/journald.conf.d/50-vmtest.conf
 	run systemctl restart systemd-journald
-	# flood PORT N: at least N connects to 127.0.0.1:PORT, as fast as this
-	# guest goes (2-second runs of bench/loadgen, from a process 2 deep);
-	# prints how many were made
+	# flood PORT N: N connects to 127.0.0.1:PORT as fast as this guest goes
+	# (bench/loadgen, from a process 2 deep); prints how many were made.
+	# N past journald.conf's burst (50 here) is enough: what is tested is
+	# whose limit applies, not how fast journald is.
 	flood() {
-		local total=0 n
-		while [ "$total" -lt "$2" ]; do
-			n=$("$LOADGEN" -d 2 -t 2 -a 127.0.0.1 -p "$1" | sed -n 's/^connects=\([0-9]*\) .*/\1/p')
-			[ -n "$n" ] && [ "$n" -gt 0 ] || break
-			total=$((total + n))
-		done
-		echo "$total"
+		"$LOADGEN" -d 2 -n "$2" -a 127.0.0.1 -p "$1" | sed -n 's/^connects=\([0-9]*\) .*/\1/p'
 	}
 	# settled PORT N: the journal's count for PORT, once it reaches N or
 	# stops growing for 6 s (at most 300 s)
@@ -496,7 +499,7 @@ YML
 		sh_run "ls -l /run/systemd/units/ | grep 'log-rate-limit-.*:pidtree.service'"
 	since=$(date '+%Y-%m-%d %H:%M:%S')
 	t0=$SECONDS
-	printf '$ %s -d 2 -t 2 -a 127.0.0.1 -p %s  (repeated up to %s connects)\n' "$LOADGEN" "$P_F" "$FLOOD"
+	printf '$ %s -d 2 -n %s -a 127.0.0.1 -p %s\n' "$LOADGEN" "$FLOOD" "$P_F"
 	N=$(flood "$P_F" "$FLOOD")
 	echo "    $N connects in $((SECONDS - t0)) s"
 	got=$(settled "$P_F" "$N")
@@ -526,8 +529,8 @@ YML
 	check "  PID 1 hands journald no limit for it" \
 		not sh_run "ls -l /run/systemd/units/ | grep 'log-rate-limit-.*:pidtree-ratelimit-control.service'"
 	since=$(date '+%Y-%m-%d %H:%M:%S')
-	printf '$ %s -d 2 -t 2 -a 127.0.0.1 -p %s  (repeated up to %s connects)\n' "$LOADGEN" "$P_G" 1500
-	N2=$(flood "$P_G" 1500)
+	printf '$ %s -d 2 -n %s -a 127.0.0.1 -p %s\n' "$LOADGEN" "$FLOOD" "$P_G"
+	N2=$(flood "$P_G" "$FLOOD")
 	got2=$(settled "$P_G" "$N2")
 	# journald reports an interval's suppression with the first message
 	# after it: wait the 5 s out, then make pidtree log its totals

@@ -17,8 +17,10 @@
 #     systemd-guest.sh once the guest is up), hides others (this machine's
 #     container marks and policy-rc.d) and copies dpkg's database, then
 #     starts the host's own systemd as PID 1;
-#  3. the guest installs the package, reboots once, runs its checks and
-#     powers off; its output comes back on the second serial port.
+#  3. the guest installs the package, runs its checks (with
+#     PIDTREE_VM_REBOOT=1 it reboots once in between and checks that pidtree
+#     started at boot: 90 s more) and powers off; its output comes back on
+#     the second serial port.
 #
 # Output: every command the guest runs and its checks ("ok:"/"FAIL:"), then
 # "N passed, M failed".  Exit status 0 when every check passed, 1 otherwise
@@ -26,7 +28,8 @@
 #
 # Environment: PIDTREE_VM_DEB, PIDTREE_VM_CACHE, PIDTREE_VM_KERNEL_PKG,
 # PIDTREE_VM_TIMEOUT (whole VM, seconds), PIDTREE_VM_MEM (MiB),
-# PIDTREE_VM_CPUS, FLOOD (connects of the journald flood, default 6000),
+# PIDTREE_VM_CPUS, PIDTREE_VM_REBOOT (1: reboot between install and the
+# rest), FLOOD (connects of each journald flood, default 600),
 # KEEP_TMP (keep the work directory of a failed run).
 set -u
 
@@ -40,7 +43,8 @@ here=$(cd "$(dirname "$0")" && pwd -P)
 VM_TIMEOUT=${PIDTREE_VM_TIMEOUT:-1800}
 # systemd as PID 1, and the kernel's command line for it
 VM_APPEND="systemd.unit=multi-user.target systemd.show_status=0"
-FLOOD=${FLOOD:-6000}
+FLOOD=${FLOOD:-600}
+REBOOT=${PIDTREE_VM_REBOOT:-0}
 # shellcheck source=tests/vm/vmlib.sh
 . "$here/vmlib.sh"
 
@@ -153,7 +157,7 @@ After=multi-user.target
 [Service]
 Type=exec
 Environment=top_srcdir=$G_SRC top_builddir=$G_BUILD
-Environment=PIDTREE_DEB=$DEB PIDTREE_DEB_UP=$DEB_UP FLOOD=$FLOOD
+Environment=PIDTREE_DEB=$DEB PIDTREE_DEB_UP=$DEB_UP FLOOD=$FLOOD REBOOT=$REBOOT
 Environment="VMTEST_SECTIONS=${VMTEST_SECTIONS:-}"
 ExecStart=/bin/bash $G_SRC/tests/vm/systemd-guest.sh
 StandardOutput=file:/dev/ttyS1
@@ -165,7 +169,7 @@ EOF
 ln -s ../pidtree-vmtest.service "$S/etc/systemd/system/multi-user.target.wants/pidtree-vmtest.service"
 {
 	printf 'VM_INIT=systemd\n'
-	printf 'VM_MAX_BOOTS=2\n'
+	printf 'VM_MAX_BOOTS=%s\n' $((1 + REBOOT))
 	printf 'VM_HIDE="%s"\n' "$hide"
 	# dpkg's database and the loader cache: apt on this machine rewrites them
 	printf 'VM_COPY="%s"\n' "/var/lib/dpkg/status /var/lib/dpkg/available /var/lib/dpkg/diversions \
@@ -180,12 +184,12 @@ truncate -s 4G "$W/disk.img" && mkfs.ext4 -q -F -E lazy_itable_init=1,lazy_journ
 	vm_fail "cannot make the disk image"
 
 # ---------------------------------------------------------------------------
-# 3. boot (the guest reboots once, then powers off)
+# 3. boot (the guest powers off when done; reboots once first with REBOOT=1)
 # ---------------------------------------------------------------------------
 vm_virtiofsd
 say "kernel: $PKG $PKGVER ($KVER); systemd $(dpkg-query -W -f='${Version}' systemd)"
 say "masked in the guest:$masked; hidden:$hide"
-vm_boot -drive file="$W/disk.img",if=virtio,format=raw,cache=unsafe
+vm_boot $([ "$REBOOT" = 1 ] || echo -no-reboot) -drive file="$W/disk.img",if=virtio,format=raw,cache=unsafe
 
 # ---------------------------------------------------------------------------
 # 4. results
