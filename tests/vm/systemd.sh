@@ -48,8 +48,8 @@ REBOOT=${PIDTREE_VM_REBOOT:-0}
 # shellcheck source=tests/vm/vmlib.sh
 . "$here/vmlib.sh"
 
-vm_require_tools dpkg-buildpackage dh mkfs.ext4 truncate
-for f in tests/helpers/connector bench/loadgen tests/plugins/example.so; do
+vm_require_tools dpkg-buildpackage dh mkfs.ext4 truncate dnsmasq dig
+for f in tests/helpers/connector tests/helpers/acceptor bench/loadgen tests/plugins/example.so; do
 	[ -e "$top_builddir/$f" ] || vm_fail "$top_builddir/$f not built (make check builds it)"
 done
 
@@ -189,7 +189,10 @@ truncate -s 4G "$W/disk.img" && mkfs.ext4 -q -F -E lazy_itable_init=1,lazy_journ
 vm_virtiofsd
 say "kernel: $PKG $PKGVER ($KVER); systemd $(dpkg-query -W -f='${Version}' systemd)"
 say "masked in the guest:$masked; hidden:$hide"
-vm_boot $([ "$REBOOT" = 1 ] || echo -no-reboot) -drive file="$W/disk.img",if=virtio,format=raw,cache=unsafe
+# a reboot that is not expected (a panic) ends the run
+noreboot=(-no-reboot)
+[ "$REBOOT" = 1 ] && noreboot=()
+vm_boot "${noreboot[@]}" -drive file="$W/disk.img",if=virtio,format=raw,cache=unsafe
 
 # ---------------------------------------------------------------------------
 # 4. results
