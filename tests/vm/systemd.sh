@@ -44,6 +44,12 @@ VM_TIMEOUT=${PIDTREE_VM_TIMEOUT:-1800}
 # systemd as PID 1, and the kernel's command line for it
 VM_APPEND="systemd.unit=multi-user.target systemd.show_status=0"
 FLOOD=${FLOOD:-600}
+# The host's root as the guest sees it is taken to stay as it was at boot
+# (the trees are snapshots, the files apt rewrites are copied: VM_COPY
+# below): the guest's FUSE caches may keep names and attributes for good,
+# which spares a round trip to virtiofsd for each lookup (daemon-reload
+# and dpkg look up thousands of files).
+VM_VIRTIOFS_CACHE=always
 REBOOT=${PIDTREE_VM_REBOOT:-0}
 # shellcheck source=tests/vm/vmlib.sh
 . "$here/vmlib.sh"

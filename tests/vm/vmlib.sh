@@ -16,8 +16,9 @@
 #   vm_snapshot     a snapshot of the source and build trees the guest runs:
 #                   sets G_SRC G_BUILD
 #   vm_virtiofsd    share this machine's / read-only with the guest (virtiofsd
-#                   from qemu-system-x86); tests/vm/init mounts it under a
-#                   writable overlay
+#                   from qemu-system-x86, its cache mode $VM_VIRTIOFS_CACHE,
+#                   default auto); tests/vm/init mounts it under a writable
+#                   overlay
 #   vm_boot QEMU-ARG...
 #                   boot with `qemu-system-x86_64 -accel tcg -cpu max`, kernel
 #                   command line "$VM_APPEND" added to the common one; the
@@ -29,7 +30,7 @@
 #                   tests.log without carriage returns.
 #
 # The caller sets `here` (its directory) and may set VM_TIMEOUT, VM_MEM,
-# VM_CPUS, VM_APPEND before sourcing or calling.  say/vm_fail report.
+# VM_CPUS, VM_APPEND, VM_VIRTIOFS_CACHE before sourcing or calling.  say/vm_fail report.
 
 top_srcdir=$(cd "${top_srcdir:-$here/../..}" && pwd -P)
 top_builddir=$(cd "${top_builddir:-$top_srcdir}" && pwd -P)
@@ -38,6 +39,7 @@ VM_MEM=${PIDTREE_VM_MEM:-${VM_MEM:-2048}}
 VM_CPUS=${PIDTREE_VM_CPUS:-${VM_CPUS:-2}}
 VM_APPEND=${VM_APPEND:-}
 VIRTIOFSD=${VIRTIOFSD:-/usr/lib/qemu/virtiofsd}
+VM_VIRTIOFS_CACHE=${VM_VIRTIOFS_CACHE:-auto}
 BUSYBOX=${BUSYBOX:-/bin/busybox}
 
 W=
@@ -224,7 +226,7 @@ vm_snapshot() {
 # share / and boot
 # ---------------------------------------------------------------------------
 vm_virtiofsd() {
-	"$VIRTIOFSD" --socket-path="$W/virtiofs.sock" -o source=/ -o sandbox=chroot -o cache=auto \
+	"$VIRTIOFSD" --socket-path="$W/virtiofs.sock" -o source=/ -o sandbox=chroot -o cache="$VM_VIRTIOFS_CACHE" \
 		-o log_level=warn --rlimit-nofile=0 >"$W/virtiofsd.log" 2>&1 &
 	VFS_PID=$!
 	for _ in $(seq 1 100); do
