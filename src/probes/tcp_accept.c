@@ -9,7 +9,7 @@
  * established and closed while still in the accept queue (counted in the
  * kernel), and the ones the kernel dropped before the handshake completed
  * because a listener's queue was full (TcpExt ListenDrops of
- * /proc/net/netstat, read on each tick, in pidtree's network namespace).
+ * /proc/self/net/netstat, read on each tick, in pidtree's network namespace).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -37,12 +37,16 @@ static void destroy_skel(void *skel)
 	pt_tcp_accept__destroy(skel);
 }
 
-/* TcpExt ListenDrops of /proc/net/netstat: -1 when it cannot be read */
+/*
+ * TcpExt ListenDrops of /proc/self/net/netstat: -1 when it cannot be read.
+ * Not by its /proc/net link: the shipped unit's ProcSubset=pid hides /proc's
+ * top level but the processes' own directories.
+ */
 static int64_t listen_drops(void)
 {
 	char keys[4096], vals[4096], *ks, *vs, *k, *v;
 	int64_t n = -1;
-	FILE *f = fopen("/proc/net/netstat", "re");
+	FILE *f = fopen("/proc/self/net/netstat", "re");
 
 	if (!f)
 		return -1;
