@@ -93,6 +93,17 @@ static int tcp_accept_open(struct pt_probe *p, const struct pt_probe_env *env,
 	if (err)
 		return err;
 	err = pt_tcp_accept__attach(skel);
+	/*
+	 * These are perf tracepoints: perf_event_open() refuses them with
+	 * EACCES when kernel.perf_event_paranoid is above 2 (Debian's and
+	 * Ubuntu's default is 3) and CAP_SYS_ADMIN is missing, which the
+	 * shipped unit never gives; CAP_PERFMON does not do there.
+	 */
+	if (err == -EACCES)
+		return pt_probe_fail(p, "attach to syscalls/sys_exit_accept{,4} and "
+				     "sock/inet_sock_set_state: perf_event_open() refused "
+				     "(kernel.perf_event_paranoid above 2 needs CAP_SYS_ADMIN; "
+				     "set it to 2, see pidtree(8))", err);
 	if (err)
 		return pt_probe_fail(p, "attach to syscalls/sys_exit_accept{,4} (is tracefs mounted?) "
 				     "and sock/inet_sock_set_state", err);

@@ -336,6 +336,13 @@ udp_session:
 tcp_accept:
   includeports: [$P_ACC]
 YML
+	# tcp_accept's perf tracepoints need kernel.perf_event_paranoid 2 or
+	# less under the unit (Debian's kernel defaults to 3: pidtree(8),
+	# KERNEL REQUIREMENTS); what the administrator does, persistently
+	run sysctl kernel.perf_event_paranoid
+	printf 'kernel.perf_event_paranoid = 2\n' >/etc/sysctl.d/60-pidtree.conf
+	check "sysctl --system with /etc/sysctl.d/60-pidtree.conf: perf_event_paranoid 2" \
+		eval 'sysctl --system >/dev/null && [ "$(sysctl -n kernel.perf_event_paranoid)" = 2 ]'
 	# a listener older than pidtree: only a snapshot can report it
 	bg_listen "$T/pre" tcp 127.1.33.9 "$P_PRE" 300 marker-pre-listener
 	PRE_PID=$BG_PID
