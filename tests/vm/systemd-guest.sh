@@ -91,6 +91,9 @@ reload() {
 	run systemctl reload pidtree || return 1
 	wait_until 60 eval '[ "$(own -o cat | grep -c "configuration reloaded\|reload failed")" -gt '"$n"' ]'
 }
+# verdict_ok: pidtree's last reload verdict is a success (outputs a reload
+# closes log their totals after it)
+verdict_ok() { own -o cat | grep 'configuration reloaded\|reload failed' | tail -n 1 | grep -q 'configuration reloaded'; }
 # connect PORT MARKER: one TCP connect to 127.0.0.1:PORT; CPID = its pid
 connect() {
 	printf '$ %s 127.0.0.1 %s %s\n' "$CONNECTOR" "$1" "$2"
@@ -200,7 +203,7 @@ tcp_connect:
   includeports: [$P_B]
 YML
 	check "systemctl reload pidtree (new includeports)" reload
-	check "  pidtree says: configuration reloaded" eval 'own -o cat | tail -n 3 | grep -q "configuration reloaded"'
+	check "  pidtree says: configuration reloaded" verdict_ok
 	connect "$P_A" marker-old-port
 	connect "$P_B" marker-new-port
 	check "  the new port is reported" event_seen "$P_B"
@@ -421,8 +424,10 @@ YML
 	run sh -c "tail -n 3 $T/collected.log | cut -c1-200"
 	check "syslog to /dev/log (journald's socket, under PrivateDevices=): the record" \
 		wait_until 20 eval 'journalctl -q --no-pager _TRANSPORT=syslog _SYSTEMD_UNIT=pidtree.service -o cat | grep -q "port=\"$P_T\""'
-	check "pidtree's warnings and errors under the hardening (none but the SD-ID notice)" \
-		sh_run "journalctl --no-pager -u pidtree --since '$since' _TRANSPORT=stdout -p warning -o cat | grep -v 'pidtree@32473' | { ! grep .; }"
+	# (but the SD-ID notice, and the slow name service one: under TCG the
+	# guest's NSS takes over 100 ms to find that uid 4242 has no name)
+	check "pidtree's warnings and errors under the hardening (none but those notices)" \
+		sh_run "journalctl --no-pager -u pidtree --since '$since' _TRANSPORT=stdout -p warning -o cat | grep -v 'pidtree@32473\|looking up the user name of uid 4242 took' | { ! grep .; }"
 	run sh -c "journalctl --no-pager -u pidtree --since '$since' _TRANSPORT=stdout -o cat | head -n 30"
 	kill "$PRE_PID" "$(cat "$T/dnsmasq.pid")" 2>/dev/null
 	stop_rsyslog collector
@@ -438,7 +443,7 @@ tcp_connect:
   includeports: [$P_A]
 YML
 	check "  back to the journal alone: systemctl reload" reload
-	check "  ... configuration reloaded" eval 'own -o cat | tail -n 3 | grep -q "configuration reloaded"'
+	check "  ... configuration reloaded" verdict_ok
 fi
 
 if want fleet; then
