@@ -3,16 +3,17 @@
  * journald_ceiling - how many entries of pidtree's shape journald takes per
  * second: a plain sd_journal_sendv() loop, nothing else.
  *
- *   journald_ceiling [-n COUNT] [-t IDENTIFIER] [-E] [-u] [-s SIZE]
+ *   journald_ceiling [-n COUNT] [-t IDENTIFIER] [-E] [-T] [-u] [-s SIZE]
  *                    [-e EVENT.json -P PROCTREE.json]
  *
  * Sends COUNT (default 30000) entries with the fields pidtree's journald
- * sink sends for a tcp_connect event (src/sink_journald.c): MESSAGE,
+ * sink sends for a tcp_connect event (src/format/journald_fields.c): MESSAGE,
  * MESSAGE_ID, PRIORITY, SYSLOG_IDENTIFIER (default "pidtree"),
  * PIDTREE_PROBE, PIDTREE_TIMESTAMP, PIDTREE_PID, PIDTREE_UID,
  * PIDTREE_USERNAME, PIDTREE_CMDLINE, PIDTREE_DADDR, PIDTREE_SADDR,
  * PIDTREE_PORT, PIDTREE_PROCTREE_JSON and PIDTREE_EVENT_JSON (-E leaves the
- * last one out).  The event is sample_event.h's: synthetic of about SIZE
+ * last one out, as pidtree's default [journald] event_json = no does; -T
+ * leaves PIDTREE_PROCTREE_JSON out, to measure what it costs).  The event is sample_event.h's: synthetic of about SIZE
  * bytes (default 900), or pidtree's own (-e, -P); -u gives every entry
  * another leaf pid (no two proctrees alike).
  *
@@ -66,6 +67,8 @@ static char *kv(const char *name, const char *value, size_t len)
 }
 
 /* the iovecs of every field but PIDTREE_EVENT_JSON; returns how many */
+static int with_proctree = 1;
+
 static size_t fill(struct iovec *iov, const struct sample *s, const char *ident, char *pid,
 		   char *ts, char **msg, char **cmd, char **ptree)
 {
@@ -105,7 +108,8 @@ static size_t fill(struct iovec *iov, const struct sample *s, const char *ident,
 	ADD(fixed[5]);
 	ADD(fixed[6]);
 	ADD(fixed[7]);
-	ADD(*ptree);
+	if (with_proctree)
+		ADD(*ptree);
 #undef ADD
 	return n;
 }
@@ -121,17 +125,18 @@ int main(int argc, char **argv)
 	struct sample s;
 	double start, t;
 
-	while ((c = getopt(argc, argv, "n:t:Eus:e:P:")) != -1) {
+	while ((c = getopt(argc, argv, "n:t:ETus:e:P:")) != -1) {
 		switch (c) {
 		case 'n': count = strtoul(optarg, NULL, 10); break;
 		case 't': ident = optarg; break;
 		case 'E': with_event = 0; break;
+		case 'T': with_proctree = 0; break;
 		case 'u': vary = 1; break;
 		case 's': size = strtoul(optarg, NULL, 10); break;
 		case 'e': event_file = optarg; break;
 		case 'P': proctree_file = optarg; break;
 		default:
-			fputs("usage: journald_ceiling [-n COUNT] [-t IDENTIFIER] [-E] [-u] [-s SIZE] "
+			fputs("usage: journald_ceiling [-n COUNT] [-t IDENTIFIER] [-E] [-T] [-u] [-s SIZE] "
 			      "[-e EVENT.json -P PROCTREE.json]\n", stderr);
 			return 2;
 		}

@@ -225,7 +225,7 @@ pidtree_stop() {
 	stop_pid "$MPIDS" TERM
 	MPIDS=
 	PT_LOST=$(sed -n 's/.*lost records: tcp_connect=\([0-9]*\).*/\1/p' "$T/pidtree.err" | tail -1)
-	PT_DROPS=$(sed -n 's/.*output drops: json=\([0-9]*\).*/\1/p' "$T/pidtree.err" | tail -1)
+	PT_DROPS=$(sed -n 's|.*; outputs: json[^ ]* [0-9]* written/\([0-9]*\) lost/.*|\1|p' "$T/pidtree.err" | tail -1)
 }
 pidtree_events() {
 	grep -F "\"$ADDR\"" "$T/events.json" 2>/dev/null | grep -c "\"port\":${PORT}[,}]" || true

@@ -4,7 +4,7 @@
  * takes per second over TCP: a plain loop writing RFC 5424 records with
  * RFC 6587 octet counting, one write() per record, nothing else.
  *
- *   syslog_ceiling -p PORT [-a 127.x.y.z] [-n COUNT] [-u] [-s SIZE]
+ *   syslog_ceiling -p PORT [-a 127.x.y.z] [-n COUNT] [-b BATCH] [-u] [-s SIZE]
  *                  [-e EVENT.json -P PROCTREE.json]
  *
  * Each record is what pidtree's syslog sink sends for a tcp_connect event
@@ -14,6 +14,10 @@
  *   port="…" cmdline="…"] EVENT-JSON
  * with sample_event.h's event (synthetic of about SIZE bytes, default 900,
  * or pidtree's own with -e/-P; -u: another leaf pid per record).
+ *
+ * -b BATCH: BATCH records per write() (default 1, at most 64), as pidtree's
+ * writer sends a backlog: the collector then reads many records per
+ * wake-up, which is its real ceiling.
  *
  * The socket's send buffer hides up to a few hundred KiB of records the
  * collector has not read yet, and the collector's own queue more: the
@@ -64,15 +68,16 @@ int main(int argc, char **argv)
 	const char *addr = "127.0.0.1", *event_file = NULL, *proctree_file = NULL;
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	unsigned long count = 30000, i;
-	size_t size = 900, len, body_max, first = 0;
+	size_t size = 900, len, body_max, first = 0, batch = 1, pending = 0, used = 0;
 	char host[256], *body, *rec;
 	int c, port = 0, vary = 0, fd, n, r;
 	struct sample s;
 	double start, t;
 
-	while ((c = getopt(argc, argv, "p:a:n:us:e:P:")) != -1) {
+	while ((c = getopt(argc, argv, "p:a:n:b:us:e:P:")) != -1) {
 		switch (c) {
 		case 'p': port = atoi(optarg); break;
+		case 'b': batch = strtoul(optarg, NULL, 10); break;
 		case 'a': addr = optarg; break;
 		case 'n': count = strtoul(optarg, NULL, 10); break;
 		case 'u': vary = 1; break;
@@ -80,15 +85,15 @@ int main(int argc, char **argv)
 		case 'e': event_file = optarg; break;
 		case 'P': proctree_file = optarg; break;
 		default:
-			fputs("usage: syslog_ceiling -p PORT [-a 127.x.y.z] [-n COUNT] [-u] [-s SIZE] "
+			fputs("usage: syslog_ceiling -p PORT [-a 127.x.y.z] [-n COUNT] [-b BATCH] [-u] [-s SIZE] "
 			      "[-e EVENT.json -P PROCTREE.json]\n", stderr);
 			return 2;
 		}
 	}
 	sin.sin_port = htons((uint16_t)port);
-	if (port <= 0 || port > 65535 || !count || (vary && event_file) ||
+	if (port <= 0 || port > 65535 || !count || (vary && event_file) || !batch || batch > 64 ||
 	    inet_pton(AF_INET, addr, &sin.sin_addr) != 1 || (ntohl(sin.sin_addr.s_addr) >> 24) != 127) {
-		fputs("syslog_ceiling: -p PORT needed, COUNT > 0, -u only without -e, "
+		fputs("syslog_ceiling: -p PORT needed, COUNT > 0, BATCH 1-64, -u only without -e, "
 		      "127.0.0.0/8 addresses only\n", stderr);
 		return 2;
 	}
@@ -99,7 +104,7 @@ int main(int argc, char **argv)
 	host[sizeof(host) - 1] = '\0';
 	body_max = SAMPLE_MAX + 4096;
 	body = malloc(body_max);
-	rec = malloc(body_max + 32);
+	rec = malloc(batch * (body_max + 32));
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	if (!body || !rec || fd < 0 || connect(fd, (struct sockaddr *)&sin, sizeof(sin))) {
 		fprintf(stderr, "syslog_ceiling: %s:%d: %s\n", addr, port, strerror(errno));
@@ -120,14 +125,18 @@ int main(int argc, char **argv)
 			fputs("syslog_ceiling: record too large\n", stderr);
 			return 1;
 		}
-		len = (size_t)snprintf(rec, body_max + 32, "%d %s", n, body);
+		len = (size_t)snprintf(rec + used, body_max + 32, "%d %s", n, body);
 		if (!first)
 			first = len;
-		r = write_all(fd, rec, len);
+		used += len;
+		if (++pending < batch && i + 1 < count)
+			continue;
+		r = write_all(fd, rec, used);
 		if (r) {
 			fprintf(stderr, "syslog_ceiling: write: %s after %lu records\n", strerror(-r), i);
 			return 1;
 		}
+		pending = used = 0;
 	}
 	t = now() - start;
 	close(fd);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * In-kernel event filter, one instance per probe object.  Semantics (the
- * userland model is pt_filter_drops() in src/filter.c):
+ * userland model is pt_filter_drops() in src/core/filter.c):
  *   1. global ports: includeports -> drop every port not listed;
  *      excludeports -> drop every port listed.
  *   2. longest-prefix match of the address in the v4 or v6 trie:

@@ -3,7 +3,7 @@
  * Probe configuration: the top level of the file (probe names), one
  * pt_probe_config per known probe, and one per external probe that the
  * caller's resolver (pt_config_unknown) supplies for a key no schema
- * names.  The YAML itself is read by yaml.c, each probe's mapping is
+ * names.  The YAML itself is read by ytree.c, each probe's mapping is
  * interpreted by probe_keys.c.
  */
 #include "config.h"

@@ -77,6 +77,54 @@ static int number(struct ctx *c, const char *key, const char *v, unsigned long l
 	return 0;
 }
 
+/*
+ * queue_size = SIZE: bytes with a K, M or G suffix (powers of 1024), in
+ * PT_QUEUE_MIN_SIZE..PT_QUEUE_MAX_SIZE.  Without a suffix it is the number
+ * of events earlier versions meant: accepted as queue_len, with a warning,
+ * so that an old pidtree.conf keeps its meaning.
+ */
+static int queue_size(struct ctx *c, const char *key, const char *v, size_t *size, size_t *len)
+{
+	unsigned long long n;
+	unsigned int shift;
+	char *end;
+
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (v[0] < '0' || v[0] > '9' || errno)
+		goto bad;
+	if (!*end) {
+		if (n < 1 || n > PT_QUEUE_MAX_LEN)
+			goto bad;
+		WARN(c, "%s: '%s' without a unit is a number of events (deprecated): read as queue_len = %s; queue_size is in bytes now, e.g. 64M",
+		     key, v, v);
+		*len = (size_t)n;
+		return 0;
+	}
+	switch (*end == 'k' || *end == 'm' || *end == 'g' ? *end - 32 : *end) {
+	case 'K': shift = 10; break;
+	case 'M': shift = 20; break;
+	case 'G': shift = 30; break;
+	default: goto bad;
+	}
+	if (end[1] || n > (PT_QUEUE_MAX_SIZE >> shift) || (n << shift) < PT_QUEUE_MIN_SIZE)
+		goto bad;
+	*size = (size_t)(n << shift);
+	return 0;
+bad:
+	ERR(c, "%s: '%s' is not a size in 64K-1G (bytes with a K, M or G suffix)", key, v);
+	return -EINVAL;
+}
+
+static int yes_no(struct ctx *c, const char *key, const char *v, bool *out)
+{
+	if (pt_parse_bool(v, out)) {
+		ERR(c, "%s: '%s' is not yes or no", key, v);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* name@PEN with PEN = digits, optionally dot-separated (RFC 5424 7.2.2). */
 static bool valid_sd_id(const char *v)
 {
@@ -177,6 +225,7 @@ static const struct key {
 } keys[] = {
 	{ "daemon", "probes" },	    { "output", "sink" },	 { "journald", "identifier" },
 	{ "journald", "priority" }, { "journald", "field_max" }, { "journald", "queue_size" },
+	{ "journald", "queue_len" }, { "journald", "event_json" }, { "syslog", "queue_len" },
 	{ "syslog", "target" },	    { "syslog", "facility" },	 { "syslog", "severity" },
 	{ "syslog", "sd_id" },	    { "syslog", "app_name" },	 { "syslog", "hostname" },
 	{ "syslog", "max_size" },   { "syslog", "bom" },	 { "syslog", "queue_size" },
@@ -257,7 +306,9 @@ static int set_syslog(struct ctx *c, const char *name, const char *v)
 	if (!strcmp(name, "max_size"))
 		return number(c, name, v, PT_SYSLOG_MIN_SIZE, PT_SYSLOG_MAX_SIZE, &o->max_size);
 	if (!strcmp(name, "queue_size"))
-		return number(c, name, v, 1, 1u << 20, &o->queue_len);
+		return queue_size(c, name, v, &o->queue_size, &o->queue_len);
+	if (!strcmp(name, "queue_len"))
+		return number(c, name, v, 1, PT_QUEUE_MAX_LEN, &o->queue_len);
 	/* bom */
 	if (!strcasecmp(v, "auto")) {
 		o->bom = PT_BOM_AUTO;
@@ -335,7 +386,11 @@ static int set_key(struct ctx *c, const char *section, const char *name, const c
 	}
 	if (!strcmp(name, "field_max"))
 		return number(c, name, v, 1024, 1u << 24, &j->field_max);
-	return number(c, name, v, 1, 1u << 20, &j->queue_len);
+	if (!strcmp(name, "event_json"))
+		return yes_no(c, name, v, &j->event_json);
+	if (!strcmp(name, "queue_len"))
+		return number(c, name, v, 1, PT_QUEUE_MAX_LEN, &j->queue_len);
+	return queue_size(c, name, v, &j->queue_size, &j->queue_len);
 }
 
 #if INI_HANDLER_LINENO

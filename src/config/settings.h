@@ -13,9 +13,11 @@
  *              remote_include_timeout=  "!include URL" (remote.h)
  *   [output]   sink = SPEC[, SPEC...] up to 4 outputs (json, json:PATH,
  *                                     journald, syslog, syslog:TARGET)
- *   [journald] identifier= priority= field_max= queue_size=
+ *   [journald] identifier= priority= field_max= event_json= queue_size=
+ *              queue_len=
  *   [syslog]   target= facility= severity= sd_id= app_name= hostname=
- *              max_size= bom= queue_size=
+ *              max_size= bom= queue_size= queue_len=
+ *              (queue_size in bytes, K/M/G; sinkspec.h)
  *   [json]     path = PATH            file for a bare "json" sink
  *   [containers] enabled= docker_socket= podman_socket= containerd_state=
  *              rebaseline_interval= stopped_keep=  (containers_opts.h)

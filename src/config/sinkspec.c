@@ -168,7 +168,8 @@ void pt_sink_opts_init(struct pt_sink_opts *o)
 	strcpy(o->journald.identifier, "pidtree");
 	o->journald.priority = 6;
 	o->journald.field_max = 64 * 1024;
-	o->journald.queue_len = 4096;
+	o->journald.event_json = false;
+	o->journald.queue_size = PT_QUEUE_DEFAULT_SIZE;
 	strcpy(o->syslog.target, "unix:/dev/log");
 	o->syslog.facility = 10; /* authpriv: cmdlines may hold secrets */
 	o->syslog.severity = 6;
@@ -176,13 +177,14 @@ void pt_sink_opts_init(struct pt_sink_opts *o)
 	strcpy(o->syslog.app_name, "pidtree");
 	o->syslog.max_size = PT_SYSLOG_DEFAULT_SIZE;
 	o->syslog.bom = PT_BOM_AUTO;
-	o->syslog.queue_len = 4096;
+	o->syslog.queue_size = PT_QUEUE_DEFAULT_SIZE;
 }
 
 static bool journald_same(const struct pt_journald_opts *a, const struct pt_journald_opts *b)
 {
 	return !strcmp(a->identifier, b->identifier) && a->priority == b->priority &&
-	       a->field_max == b->field_max && a->queue_len == b->queue_len;
+	       a->field_max == b->field_max && a->event_json == b->event_json &&
+	       a->queue_size == b->queue_size && a->queue_len == b->queue_len;
 }
 
 static bool syslog_same(const struct pt_syslog_opts *a, const struct pt_syslog_opts *b,
@@ -191,7 +193,8 @@ static bool syslog_same(const struct pt_syslog_opts *a, const struct pt_syslog_o
 	return (!target || !strcmp(a->target, b->target)) && a->facility == b->facility &&
 	       a->severity == b->severity && !strcmp(a->sd_id, b->sd_id) &&
 	       !strcmp(a->app_name, b->app_name) && !strcmp(a->hostname, b->hostname) &&
-	       a->max_size == b->max_size && a->bom == b->bom && a->queue_len == b->queue_len;
+	       a->max_size == b->max_size && a->bom == b->bom && a->queue_size == b->queue_size &&
+	       a->queue_len == b->queue_len;
 }
 
 bool pt_sink_same(const char *spec, const struct pt_sink_opts *a, const struct pt_sink_opts *b)

@@ -39,11 +39,28 @@
 
 enum pt_bom { PT_BOM_AUTO, PT_BOM_YES, PT_BOM_NO };
 
+/*
+ * [journald] / [syslog] queue_size = SIZE: the memory the queued events of
+ * that output may hold while its receiver is slow or away, in bytes with a
+ * K, M or G suffix (powers of 1024).  Each event counts its record's
+ * length plus a few dozen bytes of bookkeeping (PT_ASYNC_REC_COST, queue.h),
+ * so this bounds the memory, not only the data.  queue_len = N caps the
+ * number of events as well (default none); a queue_size without a suffix
+ * is the number of events it meant in earlier versions (deprecated: it
+ * sets queue_len, with a warning).
+ */
+#define PT_QUEUE_MIN_SIZE (64ull << 10)
+#define PT_QUEUE_DEFAULT_SIZE (64ull << 20)
+#define PT_QUEUE_MAX_SIZE (1ull << 30)
+#define PT_QUEUE_MAX_LEN (1u << 20)
+
 struct pt_journald_opts {
 	char identifier[PT_IDENT_MAX + 1]; /* SYSLOG_IDENTIFIER, default "pidtree" */
 	int priority;                      /* PRIORITY, default 6 (info) */
 	size_t field_max;                  /* longest field value, default 64 KiB */
-	size_t queue_len;                  /* events held while journald is slow */
+	bool event_json;                   /* PIDTREE_EVENT_JSON, default no */
+	size_t queue_size;                 /* bytes held while journald is slow */
+	size_t queue_len;                  /* and at most this many events; 0: no cap */
 };
 
 struct pt_syslog_opts {
@@ -55,6 +72,7 @@ struct pt_syslog_opts {
 	char hostname[PT_HOSTNAME_MAX + 1]; /* "" = gethostname() */
 	size_t max_size;                   /* whole record, octet-count prefix excluded */
 	enum pt_bom bom;
+	size_t queue_size;                 /* as [journald]'s */
 	size_t queue_len;
 };
 

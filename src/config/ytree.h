@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * The probe configuration's YAML, read with libyaml into a tree of
- * pt_ynode that remembers file:line for every node (see yaml.c for
+ * pt_ynode that remembers file:line for every node (see ytree.c for
  * includes, aliases and merge keys).
  */
 #ifndef PIDTREE_YTREE_H

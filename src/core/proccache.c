@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * Process cache and ancestry resolution (contract in proctree.h).
+ * Process cache and ancestry resolution (contract in proccache.h).
  *
  * Structure
  *  - ent[]: max_entries slots allocated once with calloc (slots never used

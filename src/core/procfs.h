@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * Reading one process from /proc for the process cache (proctree.c).
- * Internal: only proctree.c and the unit tests use it.
+ * Reading one process from /proc for the process cache (proccache.c,
+ * proccache_proc.c).  Internal: only the process cache and the unit and fuzz
+ * tests use it.
  */
 #ifndef PIDTREE_PROCFS_H
 #define PIDTREE_PROCFS_H

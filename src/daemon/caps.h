@@ -27,7 +27,7 @@
  *                         dropped, so the ptrace access check needs it) to
  *                         learn the mount namespace container_labels match
  * Gone, notably: CAP_SYS_RESOURCE (BPF maps are charged to the memory cgroup
- * since 5.11; libbpf raised RLIMIT_MEMLOCK before load on older kernels),
+ * since 5.11, pidtree's kernel floor, so RLIMIT_MEMLOCK is never raised),
  * CAP_SYS_ADMIN, CAP_SYS_MODULE, CAP_SETUID/SETGID, CAP_CHOWN,
  * CAP_DAC_OVERRIDE, CAP_NET_RAW, CAP_KILL.  A capability dropped cannot come
  * back: a reload that adds a probe needing it fails for that probe.

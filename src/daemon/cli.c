@@ -18,7 +18,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: pidtree [OPTION]...\n"
 		"Report the process ancestry of the network activity of every process: outbound\n"
-		"TCP connections, TCP and UDP listeners, UDP sessions.\n"
+		"and inbound TCP connections, TCP and UDP listeners, UDP sessions, with the DNS\n"
+		"names of the addresses and the container and pod of the process.\n"
 		"\n"
 		"  -c, --config FILE        probe configuration (YAML, pidtree-bcc compatible);\n"
 		"                           default: [daemon] probes= of pidtree.conf, else %s\n"

@@ -178,6 +178,8 @@ void pt_losses_check(struct daemon *d);   /* 1 s: log new kernel losses */
 void pt_losses_after_event(struct daemon *d); /* --lost-event-telemetry */
 void pt_losses_totals(struct daemon *d, bool final); /* log line: SIGUSR1, exit */
 void pt_losses_status(struct daemon *d, char *buf, size_t len); /* STATUS= text */
+/* The per-output section of STATUS= and the log line, at most (bytes). */
+#define PT_LOSS_OUTPUTS_MAX 2048
 
 /* health.c: the check, when due (from the 1 s tick) */
 void pt_health_tick(struct daemon *d);

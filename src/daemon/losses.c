@@ -8,7 +8,10 @@
  *     kept across a reload that closes the probe;
  *   - the DNS name table's (naming.c: malformed answers, names evicted);
  *   - each output's drops (queue full, undeliverable, unwritable), kept
- *     across a reload that closes the output;
+ *     across a reload that closes the output: one row, "outputs", the sum,
+ *     and a section with one line per output (what it wrote, lost and
+ *     still holds for its receiver), the outputs closing after a reload
+ *     marked, those closed summed;
  *   - events that could not be formatted (out of memory);
  *   - malformed ring-buffer records.
  * STATUS=, SIGUSR1, the exit line and --lost-event-telemetry all print this
@@ -19,6 +22,7 @@
  * are printed apart, as "counted".
  */
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -29,6 +33,7 @@
 #include "proccache.h"
 
 #define TOTALS_MAX 1024
+#define SPEC_SHOWN 64 /* an output's specification, at most, in STATUS= and the log */
 
 struct loss_row {
 	const char *name;
@@ -91,8 +96,67 @@ static void collect(struct daemon *d, struct loss_table *t)
 	t->unresolved = st.unresolved;
 }
 
+/* snprintf at *off into buf of len bytes, *off kept <= len - 1 */
+static void append(char *buf, size_t len, size_t *off, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void append(char *buf, size_t len, size_t *off, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*off + 1 >= len)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *off, len - *off, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		*off = *off + (size_t)n < len ? *off + (size_t)n : len - 1;
+}
+
+/* One output: its specification (cut, control bytes as '?') and counts. */
+static void output_line(char *buf, size_t len, size_t *off, const char *spec,
+			uint64_t written, uint64_t dropped, uint64_t held, bool closing)
+{
+	char shown[SPEC_SHOWN + 4];
+	size_t i;
+
+	for (i = 0; spec[i] && i < SPEC_SHOWN; i++)
+		shown[i] = (unsigned char)spec[i] < 0x20 || spec[i] == 0x7f ? '?' : spec[i];
+	if (spec[i])
+		memcpy(shown + i, "...", 3), i += 3;
+	shown[i] = '\0';
+	append(buf, len, off, "%s%s%s %" PRIu64 " written/%" PRIu64 " lost/%" PRIu64 " held",
+	       *off ? ", " : "", shown, closing ? " (closing)" : "", written, dropped, held);
+}
+
+/*
+ * The table's per-output section, for STATUS= and the log line:
+ * "SPEC W written/L lost/H held" for each output, ", " between.
+ */
+static void outputs_section(const struct daemon *d, char *buf, size_t len)
+{
+	const struct pt_outputs *o = &d->out;
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < o->n; i++)
+		output_line(buf, len, &off, o->specs[i], o->sinks[i]->written, o->sinks[i]->dropped,
+			    o->sinks[i]->held, false);
+	for (int i = 0; i < o->nretiring; i++)
+		output_line(buf, len, &off, o->retiring_specs[i], o->retiring[i]->written,
+			    o->retiring[i]->dropped, o->retiring[i]->held, true);
+	/* at exit: the outputs are closed, their final drains counted */
+	for (int i = 0; i < o->nclosed; i++)
+		output_line(buf, len, &off, o->closed_specs[i], o->closed_written[i],
+			    o->closed_drops[i], 0, false);
+	if (d->retired_drops)
+		append(buf, len, &off, "%sclosed outputs %" PRIu64 " lost", off ? ", " : "",
+		       d->retired_drops);
+}
+
 void pt_losses_status(struct daemon *d, char *buf, size_t len)
 {
+	char outs[PT_LOSS_OUTPUTS_MAX];
 	uint64_t now = pt_clock_ns(CLOCK_MONOTONIC);
 	struct loss_table t;
 	double rate = 0;
@@ -101,12 +165,15 @@ void pt_losses_status(struct daemon *d, char *buf, size_t len)
 		rate = (double)(d->events - d->status_events) * 1e9 / (double)(now - d->status_ns);
 	d->status_ns = now;
 	d->status_events = d->events;
+	pt_outputs_flush(d); /* the outputs' counts as of now */
 	collect(d, &t);
+	outputs_section(d, outs, sizeof(outs));
 	snprintf(buf, len,
 		 "events %" PRIu64 " (%.1f/s); lost: kernel %" PRIu64 ", process records %" PRIu64
-		 ", outputs %" PRIu64 ", userland %" PRIu64 "; unresolved ancestors %" PRIu64 "%s%s",
+		 ", outputs %" PRIu64 ", userland %" PRIu64 "; unresolved ancestors %" PRIu64
+		 "; outputs: %s%s%s",
 		 d->events, rate, t.kernel_events, t.kernel_other, t.outputs,
-		 t.event_losses - t.kernel_events - t.outputs, t.unresolved,
+		 t.event_losses - t.kernel_events - t.outputs, t.unresolved, outs,
 		 d->health[0] ? "; health: " : "", d->health);
 }
 
@@ -125,7 +192,8 @@ static void print_rows(struct pt_buf *b, const struct loss_table *t, bool counte
 
 /*
  * pidtree-bcc's record, {"type": "lost_event_telemetry", "count": N}, with N
- * the events lost so far, plus the count of every row of the table.
+ * the events lost so far, plus the count of every row of the table and the
+ * running outputs' section.
  */
 static void telemetry(struct daemon *d)
 {
@@ -142,7 +210,16 @@ static void telemetry(struct daemon *d)
 	print_rows(&b, &t, false);
 	pt_buf_adds(&b, "},\"counted\":{");
 	print_rows(&b, &t, true);
-	pt_buf_printf(&b, "},\"unresolved_ancestors\":%" PRIu64 "}", t.unresolved);
+	pt_buf_printf(&b, "},\"unresolved_ancestors\":%" PRIu64 ",\"outputs\":[", t.unresolved);
+	for (int i = 0; i < d->out.n; i++) {
+		const struct pt_sink *s = d->out.sinks[i];
+
+		pt_buf_adds(&b, i ? ",{\"output\":" : "{\"output\":");
+		pt_json_strz(&b, d->out.specs[i]);
+		pt_buf_printf(&b, ",\"written\":%" PRIu64 ",\"lost\":%" PRIu64 ",\"held\":%" PRIu64 "}",
+			      s->written, s->dropped, s->held);
+	}
+	pt_buf_adds(&b, "]}");
 	if (!b.oom)
 		pt_daemon_emit_record(d, b.data, b.len);
 	pt_buf_free(&b);
@@ -158,14 +235,14 @@ void pt_losses_after_event(struct daemon *d)
 
 void pt_losses_totals(struct daemon *d, bool final)
 {
-	char kernel[TOTALS_MAX] = "", other[TOTALS_MAX] = "", drops[TOTALS_MAX] = "";
+	char kernel[TOTALS_MAX] = "", other[TOTALS_MAX] = "", outs[PT_LOSS_OUTPUTS_MAX];
 	char counted[TOTALS_MAX] = "";
-	size_t ko = 0, oo = 0, dof = 0, co = 0;
+	size_t ko = 0, oo = 0, co = 0;
 	struct loss_table t;
-	uint64_t closed;
 
 	if (final && d->opt.telemetry_every)
 		telemetry(d); /* the last word on losses, after the final drain */
+	pt_outputs_flush(d); /* the outputs' counts as of now */
 	collect(d, &t);
 	for (size_t i = 0; i < t.n; i++) {
 		bool c = t.rows[i].kind == PT_COUNTED;
@@ -177,16 +254,11 @@ void pt_losses_totals(struct daemon *d, bool final)
 		*off += (size_t)snprintf(buf + *off, TOTALS_MAX - *off, " %s=%" PRIu64,
 					 t.rows[i].name, t.rows[i].n);
 	}
-	for (int i = 0; i < d->out.n && dof < TOTALS_MAX; i++)
-		dof += (size_t)snprintf(drops + dof, TOTALS_MAX - dof, " %s=%" PRIu64,
-					d->out.sinks[i]->ops->name, d->out.sinks[i]->dropped);
-	pt_outputs_dropped(d, &closed);
-	if (closed && dof < TOTALS_MAX)
-		snprintf(drops + dof, TOTALS_MAX - dof, " closed outputs=%" PRIu64, closed);
-	pt_info("%s events %" PRIu64 "; lost records:%s; lost in userland:%s; output drops:%s; "
+	outputs_section(d, outs, sizeof(outs));
+	pt_info("%s events %" PRIu64 "; lost records:%s; lost in userland:%s; outputs: %s; "
 		"unresolved ancestors %" PRIu64 "%s%s",
-		final ? "exiting after" : "totals:", d->events, kernel, other, drops, t.unresolved,
-		co ? "; counted:" : "", counted);
+		final ? "exiting after" : "totals:", d->events, kernel, other,
+		outs[0] ? outs : "none", t.unresolved, co ? "; counted:" : "", counted);
 }
 
 void pt_losses_check(struct daemon *d)

@@ -117,6 +117,8 @@ int main(int argc, char **argv)
 	pt_info("ready");
 	if (pt_loop_run(&d) == 0)
 		rc = 0;
+	/* the outputs deliver what they hold first: the exit line counts what that loses */
+	pt_outputs_close(&d);
 	pt_losses_totals(&d, true);
 out:
 	cleanup(&d);

@@ -22,6 +22,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "daemon.h"
@@ -215,22 +216,49 @@ uint64_t pt_outputs_dropped(const struct daemon *d, uint64_t *closed)
 		c += d->out.retiring[i]->dropped;
 	for (int i = 0; i < d->out.n; i++)
 		n += d->out.sinks[i]->dropped;
+	for (int i = 0; i < d->out.nclosed; i++)
+		n += d->out.closed_drops[i];
 	if (closed)
 		*closed = c;
 	return n + c;
 }
 
+/* Every output that drains in the background has delivered (or given up). */
+static bool all_retired(const struct pt_outputs *o)
+{
+	for (int i = 0; i < o->n; i++)
+		if (o->sinks[i]->ops->retired && !o->sinks[i]->ops->retired(o->sinks[i]))
+			return false;
+	for (int i = 0; i < o->nretiring; i++)
+		if (!o->retiring[i]->ops->retired(o->retiring[i]))
+			return false;
+	return true;
+}
+
 void pt_outputs_close(struct daemon *d)
 {
 	struct pt_outputs *o = &d->out;
+	const struct timespec tick = { 0, 10 * 1000 * 1000 };
 
 	for (int i = 0; i < o->n; i++)
 		if (o->sinks[i]->ops->retire)
 			o->sinks[i]->ops->retire(o->sinks[i]);
+	/* the drains run at once; a stuck one is cut short by its destroy below */
+	for (int ms = 0; ms < PT_SINK_DRAIN_MS + 500 && !all_retired(o); ms += 10)
+		nanosleep(&tick, NULL);
 	for (int i = 0; i < o->nretiring; i++)
 		d->retired_drops += o->retiring[i]->ops->destroy(o->retiring[i]);
 	o->nretiring = 0;
-	for (int i = 0; i < o->n; i++)
-		d->retired_drops += o->sinks[i]->ops->destroy(o->sinks[i]);
+	for (int i = 0; i < o->n; i++) {
+		struct pt_sink *s = o->sinks[i];
+
+		if (s->ops->flush)
+			s->ops->flush(s); /* its counts as the drain left them */
+		memcpy(o->closed_specs[i], o->specs[i], sizeof(o->closed_specs[i]));
+		o->closed_written[i] = s->written;
+		/* destroy counts what is still held as lost too */
+		o->closed_drops[i] = s->ops->destroy(s);
+	}
+	o->nclosed = o->n;
 	o->n = 0;
 }

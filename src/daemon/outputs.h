@@ -26,6 +26,11 @@ struct pt_outputs {
 	struct pt_sink *retiring[PT_RETIRING_MAX];
 	char retiring_specs[PT_RETIRING_MAX][PT_SINK_SPEC_MAX];
 	int nretiring;
+	/* after pt_outputs_close: what each output did, its final drain included */
+	char closed_specs[PT_MAX_OUTPUTS][PT_SINK_SPEC_MAX];
+	uint64_t closed_written[PT_MAX_OUTPUTS];
+	uint64_t closed_drops[PT_MAX_OUTPUTS];
+	int nclosed;
 };
 
 struct daemon;

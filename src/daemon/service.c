@@ -18,7 +18,7 @@
 #include "log.h"
 
 #define STATUS_EVERY_NS (5 * 1000000000ull)
-#define STATUS_MAX 512
+#define STATUS_MAX (PT_LOSS_OUTPUTS_MAX + 1024)
 
 /* WATCHDOG_USEC as the keep-alive period in ns (half of it), 0 if off. */
 static uint64_t watchdog_period_ns(void)

@@ -11,8 +11,11 @@
  *   PIDTREE_PROBE PIDTREE_TIMESTAMP PIDTREE_PID PIDTREE_UID PIDTREE_USERNAME
  *   PIDTREE_CMDLINE      the process's own cmdline, bytes as they are
  *   PIDTREE_DADDR PIDTREE_SADDR PIDTREE_LADDR PIDTREE_PORT PIDTREE_PROTOCOL
- *                        (udp_session: one PIDTREE_DADDR and PIDTREE_PORT
- *                        value per destination, in the same order;
+ *                        (udp_session: one PIDTREE_DADDR, PIDTREE_PORT,
+ *                        PIDTREE_DURATION (seconds) and PIDTREE_MSG_COUNT
+ *                        value per destination, in the same order, so that
+ *                        the entry says all the event does without
+ *                        PIDTREE_EVENT_JSON;
  *                        tcp_accept: PIDTREE_SADDR and PIDTREE_SPORT are the
  *                        remote peer, PIDTREE_DADDR and PIDTREE_PORT local)
  *   PIDTREE_SPORT        tcp_accept
@@ -27,7 +30,8 @@
  *   PIDTREE_ERROR        when the event has an error
  *   PIDTREE_<KEY>        plugin fields (PIDTREE_FIELD_<KEY> if KEY is one of
  *                        the names above)
- *   PIDTREE_PROCTREE_JSON, PIDTREE_EVENT_JSON
+ *   PIDTREE_PROCTREE_JSON  the ancestry as JSON
+ *   PIDTREE_EVENT_JSON   the whole JSON event, with [journald] event_json = yes
  * A JSON record that is not an event (e.g. lost_event_telemetry) gives
  * MESSAGE, PRIORITY, SYSLOG_IDENTIFIER, PIDTREE_RECORD_TYPE and
  * PIDTREE_RECORD_JSON.
@@ -53,7 +57,7 @@
 static const char *const own_names[] = {
 	"PROBE", "TIMESTAMP", "PID",   "UID",	   "USERNAME",	    "CMDLINE",	  "DADDR",
 	"SADDR", "LADDR",     "PORT",  "PROTOCOL", "ERROR",	    "PROCTREE_JSON", "EVENT_JSON",
-	"SPORT",
+	"SPORT", "DURATION", "MSG_COUNT",
 	"CONTAINER_ID", "CONTAINER_NAME", "CONTAINER_IMAGE", "CONTAINER_RUNTIME", "POD",
 	"POD_NAMESPACE", /* containers */
 	"DADDR_NAME", "DADDR_CNAMES", "SADDR_NAME", "SADDR_CNAMES", /* dns */
@@ -237,6 +241,11 @@ static void build(struct pt_jd_fields *s, const struct pt_event *ev, const char 
 	for (i = 0; ev->dests && i < ev->ndests; i++) {
 		fieldz(s, "PIDTREE_DADDR", ev->dests[i].daddr);
 		fieldu(s, "PIDTREE_PORT", ev->dests[i].port);
+		pt_buf_reset(&s->tmp);
+		pt_json_seconds(&s->tmp, ev->dests[i].duration); /* as the JSON event has it */
+		field(s, "PIDTREE_DURATION", s->tmp.data ? s->tmp.data : "0", s->tmp.len,
+		      s->o->field_max);
+		fieldu(s, "PIDTREE_MSG_COUNT", (long long)ev->dests[i].msg_count);
 		name_fields(s, "DADDR", &ev->dests[i].name);
 	}
 	if (ev->protocol)
@@ -259,7 +268,14 @@ static void build(struct pt_jd_fields *s, const struct pt_event *ev, const char 
 			fieldu(s, name, f->num);
 	}
 	json_field(s, "PIDTREE_PROCTREE_JSON", ev, NULL, 0, pt_json_proctree);
-	json_field(s, "PIDTREE_EVENT_JSON", ev, json, len, pt_json_event);
+	/*
+	 * The whole event again: only on request ([journald] event_json).
+	 * It repeats every field above and, with its own timestamp, is a new
+	 * object for journald to hash, compress and store on every entry: it
+	 * doubled journald's cost per entry (bench/outputs.sh).
+	 */
+	if (s->o->event_json)
+		json_field(s, "PIDTREE_EVENT_JSON", ev, json, len, pt_json_event);
 }
 
 void pt_jd_fields_init(struct pt_jd_fields *f, const struct pt_journald_opts *o)

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * The plugin manager (plugin.h): the inotify watches plugins ask for,
+ * The plugin manager (plugins.h): the inotify watches plugins ask for,
  * built-in and dlopen()ed plugins, reconfiguration and running.  The
- * accessors of the public ABI are in plugin_api.c.
+ * accessors of the public ABI are in api.c.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * Internals shared by the plugin manager (plugin.c) and the daemon's side
- * of the public plugin ABI (plugin_api.c: argument and event accessors,
+ * Internals shared by the plugin manager (manager.c) and the daemon's side
+ * of the public plugin ABI (api.c: argument and event accessors,
  * messages).  Not installed.
  */
 #ifndef PIDTREE_PLUGIN_INT_H
@@ -104,7 +104,7 @@ struct pt_plugins {
 #define YN(a) ((const struct pt_ynode *)(a))
 #define ARG(n) ((const struct pidtree_arg *)(n))
 
-/* The function table handed to every plugin (plugin_api.c). */
+/* The function table handed to every plugin (api.c). */
 extern const struct pidtree_api pt_plugin_api;
 
 size_t pt_plugin_arg_count(const struct pidtree_arg *a);

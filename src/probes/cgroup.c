@@ -74,3 +74,16 @@ int pt_attach_cgroup(struct bpf_program *prog, int cgfd, struct bpf_link **link)
 	}
 	return 0;
 }
+
+int pt_attach_cgroup_all(const char *who, const struct pt_cgroup_prog *progs, size_t n)
+{
+	int cgfd, err = 0;
+
+	cgfd = pt_cgroup2_open(who);
+	if (cgfd < 0)
+		return cgfd;
+	for (size_t i = 0; !err && i < n; i++)
+		err = pt_attach_cgroup(progs[i].prog, cgfd, progs[i].link);
+	close(cgfd);
+	return err;
+}

@@ -18,7 +18,6 @@
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <bpf/libbpf.h>
 
@@ -44,24 +43,14 @@ static const struct pt_dns_opts *opts_of(const struct pt_probe_config *pc)
 
 static int attach_all(struct pt_dns *skel)
 {
-	struct {
-		struct bpf_program *prog;
-		struct bpf_link **link;
-	} progs[] = {
+	const struct pt_cgroup_prog progs[] = {
 		{ skel->progs.pt_dns_connect4, &skel->links.pt_dns_connect4 },
 		{ skel->progs.pt_dns_connect6, &skel->links.pt_dns_connect6 },
 		{ skel->progs.pt_dns_egress, &skel->links.pt_dns_egress },
 		{ skel->progs.pt_dns_ingress, &skel->links.pt_dns_ingress },
 	};
-	int cgfd, err = 0;
 
-	cgfd = pt_cgroup2_open(NAME);
-	if (cgfd < 0)
-		return cgfd;
-	for (size_t i = 0; !err && i < ARRAY_SIZE(progs); i++)
-		err = pt_attach_cgroup(progs[i].prog, cgfd, progs[i].link);
-	close(cgfd);
-	return err;
+	return pt_attach_cgroup_all(NAME, progs, ARRAY_SIZE(progs));
 }
 
 static int dns_open(struct pt_probe *p, const struct pt_probe_env *env,

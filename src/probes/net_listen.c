@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 #include <netinet/in.h>
 
 #include <bpf/libbpf.h>
@@ -135,7 +134,13 @@ static uint32_t self_netns(void)
 static int attach_all(struct pt_probe *p, struct pt_net_listen *skel,
 		      const struct pt_net_listen_opts *o)
 {
-	int cgfd, err;
+	/* the bind programs only when exclude_random_bind asks for them */
+	const struct pt_cgroup_prog udp[] = {
+		{ skel->progs.pt_post_bind4, &skel->links.pt_post_bind4 },
+		{ skel->progs.pt_post_bind6, &skel->links.pt_post_bind6 },
+		{ skel->progs.pt_bind4, &skel->links.pt_bind4 },
+		{ skel->progs.pt_bind6, &skel->links.pt_bind6 },
+	};
 
 	if (o->protocols & PT_LISTEN_TCP) {
 		skel->links.pt_tcp_listen = bpf_program__attach(skel->progs.pt_tcp_listen);
@@ -145,18 +150,7 @@ static int attach_all(struct pt_probe *p, struct pt_net_listen *skel,
 	}
 	if (!(o->protocols & PT_LISTEN_UDP))
 		return 0;
-	cgfd = pt_cgroup2_open(NAME);
-	if (cgfd < 0)
-		return cgfd;
-	err = pt_attach_cgroup(skel->progs.pt_post_bind4, cgfd, &skel->links.pt_post_bind4);
-	if (!err)
-		err = pt_attach_cgroup(skel->progs.pt_post_bind6, cgfd, &skel->links.pt_post_bind6);
-	if (!err && o->exclude_random_bind)
-		err = pt_attach_cgroup(skel->progs.pt_bind4, cgfd, &skel->links.pt_bind4);
-	if (!err && o->exclude_random_bind)
-		err = pt_attach_cgroup(skel->progs.pt_bind6, cgfd, &skel->links.pt_bind6);
-	close(cgfd);
-	return err;
+	return pt_attach_cgroup_all(NAME, udp, o->exclude_random_bind ? 4 : 2);
 }
 
 static int net_listen_open(struct pt_probe *p, const struct pt_probe_env *env,

@@ -94,7 +94,7 @@ struct pt_loss_def {
 #define PT_CONTAINER_FILTERED_WHAT \
 	"events of processes outside the containers container_labels matches (dropped in the kernel)"
 
-/* Kernel features a probe needs (features.c checks them at start-up). */
+/* Kernel features a probe needs (kernel_features.c checks them at start-up). */
 #define PT_FEAT_CGROUP_SOCK  (1u << 0) /* cgroup socket programs on the cgroup2 root */
 #define PT_FEAT_CGROUP_MOUNT (1u << 1) /* a mounted cgroup2 file system */
 #define PT_FEAT_PROC_FDS     (1u << 2) /* reads other processes' /proc/PID/fd (CAP_SYS_PTRACE) */
@@ -273,6 +273,19 @@ int pt_cgroup2_root(char *buf, size_t len);
 int pt_cgroup2_open(const char *who);
 /* Attach a cgroup program to the cgroup2 root; the link is stored in *link. */
 int pt_attach_cgroup(struct bpf_program *prog, int cgfd, struct bpf_link **link);
+
+/* One cgroup program of a skeleton and the skeleton's slot for its link. */
+struct pt_cgroup_prog {
+	struct bpf_program *prog;
+	struct bpf_link **link;
+};
+/*
+ * Attach the n programs of progs to the cgroup2 root, in order, each link
+ * into its *link; who names the probe in the log lines.  Stops at the first
+ * failure: 0, or -errno after a log line.  Links attached before a failure
+ * stay in their slots, so destroying the skeleton detaches them.
+ */
+int pt_attach_cgroup_all(const char *who, const struct pt_cgroup_prog *progs, size_t n);
 
 /* libbpf messages through pt_log. */
 void pt_libbpf_logging(void);

@@ -21,7 +21,6 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -163,10 +162,7 @@ static void destroy_skel(void *skel)
 
 static int attach_all(struct pt_udp_session *skel)
 {
-	struct {
-		struct bpf_program *prog;
-		struct bpf_link **link;
-	} progs[] = {
+	const struct pt_cgroup_prog progs[] = {
 		{ skel->progs.pt_sendmsg4, &skel->links.pt_sendmsg4 },
 		{ skel->progs.pt_sendmsg6, &skel->links.pt_sendmsg6 },
 		{ skel->progs.pt_connect4, &skel->links.pt_connect4 },
@@ -174,15 +170,8 @@ static int attach_all(struct pt_udp_session *skel)
 		{ skel->progs.pt_udp_egress, &skel->links.pt_udp_egress },
 		{ skel->progs.pt_udp_release, &skel->links.pt_udp_release },
 	};
-	int cgfd, err = 0;
 
-	cgfd = pt_cgroup2_open(NAME);
-	if (cgfd < 0)
-		return cgfd;
-	for (size_t i = 0; !err && i < ARRAY_SIZE(progs); i++)
-		err = pt_attach_cgroup(progs[i].prog, cgfd, progs[i].link);
-	close(cgfd);
-	return err;
+	return pt_attach_cgroup_all(NAME, progs, ARRAY_SIZE(progs));
 }
 
 static int udp_open(struct pt_probe *p, const struct pt_probe_env *env,

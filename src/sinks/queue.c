@@ -8,12 +8,14 @@
  * the queue and releases ctx, so it happens exactly once.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <time.h>
 
 #include "log.h"
@@ -22,6 +24,11 @@
 #define BACKOFF_MIN_MS 100u
 #define BACKOFF_MAX_MS 10000u
 #define STOP_GRACE_MS 200u /* after the drain deadline, for a deliver() to return */
+#define RING_MIN 64u       /* slots of an idle queue */
+#define BATCH_MAX 64u      /* records per deliver_many() */
+#define BATCH_BYTES (256u << 10)
+#define TRIM_AFTER (8u << 20) /* bytes freed by a drain before the heap is trimmed */
+#define KICK_AT 64u           /* records that wake an idle writer without a kick */
 
 struct slot {
 	void *rec;
@@ -34,9 +41,12 @@ struct pt_async {
 	pthread_cond_t done_cond; /* pt_async_stop: writer finished */
 	pthread_t thread;
 	struct slot *ring;
-	size_t cap, head, count, bytes, max_bytes;
+	size_t cap, head, count;
+	size_t bytes, max_bytes, max_items; /* bytes: the records' charges */
 	bool closing, done;
+	bool idle;     /* the writer waits for records (not for a backoff) */
 	bool orphaned; /* pt_async_stop gave up: the writer frees everything */
+	size_t freed;  /* writer: bytes freed since the heap was last trimmed */
 	struct timespec deadline; /* CLOCK_MONOTONIC, valid when closing */
 	unsigned int drain_ms;    /* what the deadline was set to */
 	struct pt_async_stats st;
@@ -87,6 +97,51 @@ static void abandon_all(struct pt_async *a)
 	a->bytes = 0;
 }
 
+static size_t charge(size_t len)
+{
+	return len + PT_ASYNC_REC_COST;
+}
+
+/*
+ * Lock held, ring full: twice the slots, the records moved to the start.
+ * The writer holds no pointer into the ring across an unlock (it copies
+ * the head slot), so moving them is safe.  0 or -ENOMEM.
+ */
+static int ring_grow(struct pt_async *a)
+{
+	size_t cap = a->cap * 2, i;
+	struct slot *ring;
+
+	if (a->max_items && cap > a->max_items)
+		cap = a->max_items;
+	ring = malloc(cap * sizeof(*ring));
+	if (!ring)
+		return -ENOMEM;
+	for (i = 0; i < a->count; i++)
+		ring[i] = a->ring[(a->head + i) % a->cap];
+	free(a->ring);
+	a->ring = ring;
+	a->cap = cap;
+	a->head = 0;
+	return 0;
+}
+
+/* Lock held, queue empty: give back what a burst made the ring grow to. */
+static void ring_shrink(struct pt_async *a)
+{
+	struct slot *ring;
+
+	if (a->cap <= RING_MIN)
+		return;
+	ring = malloc(RING_MIN * sizeof(*ring));
+	if (!ring)
+		return; /* keep the big one */
+	free(a->ring);
+	a->ring = ring;
+	a->cap = RING_MIN;
+	a->head = 0;
+}
+
 /* Lock held.  Sleep for the backoff, but never past the stop deadline. */
 static void backoff_wait(struct pt_async *a, unsigned int ms)
 {
@@ -119,26 +174,100 @@ static void destroy(struct pt_async *a)
 	free(a);
 }
 
+/* Lock held: the head record is done with (r: deliver()'s result, not -EAGAIN). */
+static void pop_head(struct pt_async *a, int r)
+{
+	struct slot s = a->ring[a->head];
+
+	a->ring[a->head].rec = NULL;
+	a->head = (a->head + 1) % a->cap;
+	a->count--;
+	a->bytes -= charge(s.len);
+	a->freed += charge(s.len);
+	free(s.rec);
+	if (r == 0)
+		a->st.delivered++;
+	else
+		a->st.rejected++;
+	if (!a->count)
+		ring_shrink(a);
+}
+
+/*
+ * Lock held, queue empty after a drain of at least TRIM_AFTER bytes: give
+ * the freed records' pages back to the system, so that a burst does not
+ * leave the daemon's RSS at its peak (glibc keeps freed small blocks in its
+ * heap otherwise).  Done without the lock: it walks the allocator's arenas.
+ */
+static void trim_after_drain(struct pt_async *a)
+{
+	if (a->count || a->freed < TRIM_AFTER)
+		return;
+	a->freed = 0;
+	pthread_mutex_unlock(&a->lock);
+	malloc_trim(0);
+	pthread_mutex_lock(&a->lock);
+}
+
+/*
+ * Lock held, a->count > 0: the records to hand over next, copied out of the
+ * ring (the producer may move it meanwhile).  One when there is no
+ * deliver_many() or when stopping (a stop that gives up on the writer
+ * counts what is in its hands as lost: keep that to one record); else up
+ * to BATCH_MAX records, BATCH_BYTES in all (at least one).
+ */
+static size_t take(struct pt_async *a, struct iovec *v)
+{
+	size_t n = 0, bytes = 0;
+
+	do {
+		const struct slot *s = &a->ring[(a->head + n) % a->cap];
+
+		if (n && bytes + s->len > BATCH_BYTES)
+			break;
+		v[n++] = (struct iovec){ .iov_base = s->rec, .iov_len = s->len };
+		bytes += s->len;
+	} while (n < a->count && n < BATCH_MAX && a->ops->deliver_many && !a->closing);
+	return n;
+}
+
 static void *writer(void *arg)
 {
 	struct pt_async *a = arg;
 	unsigned int backoff = 0;
+	struct iovec batch[BATCH_MAX];
 
 	pthread_mutex_lock(&a->lock);
 	for (;;) {
-		struct slot s;
-		int r;
+		size_t n, done;
+		int r = 0;
 
-		while (!a->count && !a->closing)
+		while (!a->count && !a->closing) {
+			a->idle = true;
 			pthread_cond_wait(&a->wake, &a->lock);
+		}
+		a->idle = false;
 		if (!a->count || past_deadline(a))
 			break;
-		s = a->ring[a->head];
+		n = take(a, batch);
 		pthread_mutex_unlock(&a->lock);
-		r = a->ops->deliver(a->ctx, s.rec, s.len);
+		if (a->ops->deliver_many) {
+			done = a->ops->deliver_many(a->ctx, batch, n, &r);
+		} else {
+			r = a->ops->deliver(a->ctx, batch[0].iov_base, batch[0].iov_len);
+			done = r == 0;
+		}
 		pthread_mutex_lock(&a->lock);
 		if (a->orphaned)
 			break; /* counted as lost by pt_async_stop already */
+		if (done)
+			backoff = 0;
+		for (size_t i = 0; i < done; i++)
+			pop_head(a, 0);
+		if (done == n) {
+			trim_after_drain(a);
+			continue;
+		}
 		if (r == -EAGAIN) {
 			a->st.retries++;
 			backoff = backoff ? backoff * 2 : BACKOFF_MIN_MS;
@@ -148,15 +277,7 @@ static void *writer(void *arg)
 			continue;
 		}
 		backoff = 0;
-		a->ring[a->head].rec = NULL;
-		a->head = (a->head + 1) % a->cap;
-		a->count--;
-		a->bytes -= s.len;
-		free(s.rec);
-		if (r == 0)
-			a->st.delivered++;
-		else
-			a->st.rejected++;
+		pop_head(a, r ? r : -EIO); /* refused for good */
 	}
 	abandon_all(a);
 	pthread_mutex_unlock(&a->lock);
@@ -175,26 +296,27 @@ static void *writer(void *arg)
 	return NULL;
 }
 
-int pt_async_start(struct pt_async **out, const char *name, size_t max_items,
-		   size_t max_bytes, const struct pt_async_ops *ops, void *ctx)
+int pt_async_start(struct pt_async **out, const char *name, const struct pt_async_limits *lim,
+		   const struct pt_async_ops *ops, void *ctx)
 {
 	pthread_condattr_t ca;
 	sigset_t all, old;
 	struct pt_async *a;
 	int err;
 
-	if (!max_items || !ops || !ops->deliver || !ops->release)
+	if (!lim || lim->max_bytes <= PT_ASYNC_REC_COST || !ops || !ops->deliver || !ops->release)
 		return -EINVAL;
 	a = calloc(1, sizeof(*a));
 	if (!a)
 		return -ENOMEM;
-	a->ring = calloc(max_items, sizeof(*a->ring));
+	a->cap = lim->max_items && lim->max_items < RING_MIN ? lim->max_items : RING_MIN;
+	a->ring = calloc(a->cap, sizeof(*a->ring));
 	if (!a->ring) {
 		free(a);
 		return -ENOMEM;
 	}
-	a->cap = max_items;
-	a->max_bytes = max_bytes;
+	a->max_bytes = lim->max_bytes;
+	a->max_items = lim->max_items;
 	a->ops = ops;
 	a->ctx = ctx;
 	snprintf(a->name, sizeof(a->name), "%s", name);
@@ -229,28 +351,64 @@ int pt_async_start(struct pt_async **out, const char *name, size_t max_items,
 
 int pt_async_push(struct pt_async *a, void *rec, size_t len)
 {
+	int err = -ENOSPC;
+
 	pthread_mutex_lock(&a->lock);
-	/* a record alone may exceed max_bytes: the sinks bound record sizes */
-	if (a->closing || a->count == a->cap ||
-	    (a->count && a->bytes + len > a->max_bytes)) {
-		a->st.full++;
-		pthread_mutex_unlock(&a->lock);
-		free(rec);
-		return -ENOSPC;
+	if (len > a->max_bytes - PT_ASYNC_REC_COST) {
+		/* could never be held, however empty the queue: say so apart */
+		a->st.too_big++;
+		err = -EMSGSIZE;
+		goto drop;
 	}
+	if (a->closing || (a->max_items && a->count == a->max_items) ||
+	    charge(len) > a->max_bytes - a->bytes)
+		goto full;
+	if (a->count == a->cap && ring_grow(a))
+		goto full; /* out of memory: as good as full */
 	a->ring[(a->head + a->count) % a->cap] = (struct slot){ .rec = rec, .len = len };
 	a->count++;
-	a->bytes += len;
+	a->bytes += charge(len);
+	if (a->bytes > a->st.peak_bytes)
+		a->st.peak_bytes = a->bytes;
 	a->st.queued++;
-	pthread_cond_signal(&a->wake);
+	/*
+	 * An idle writer is woken by pt_async_kick() once per batch of
+	 * events, not once per record (a wake-up and a context switch each);
+	 * only a long batch wakes it from here.  A writer in its backoff is
+	 * never woken by records: it would only go back to sleep.
+	 */
+	if (a->idle && a->count >= KICK_AT)
+		pthread_cond_signal(&a->wake);
 	pthread_mutex_unlock(&a->lock);
 	return 0;
+full:
+	a->st.full++;
+drop:
+	pthread_mutex_unlock(&a->lock);
+	free(rec);
+	return err;
+}
+
+void pt_async_kick(struct pt_async *a)
+{
+	pthread_mutex_lock(&a->lock);
+	if (a->idle && a->count)
+		pthread_cond_signal(&a->wake);
+	pthread_mutex_unlock(&a->lock);
+}
+
+/* Lock held. */
+static void snapshot(struct pt_async *a, struct pt_async_stats *st)
+{
+	*st = a->st;
+	st->held = a->count;
+	st->held_bytes = a->bytes;
 }
 
 void pt_async_get_stats(struct pt_async *a, struct pt_async_stats *st)
 {
 	pthread_mutex_lock(&a->lock);
-	*st = a->st;
+	snapshot(a, st);
 	pthread_mutex_unlock(&a->lock);
 }
 
@@ -315,7 +473,8 @@ void pt_async_stop(struct pt_async *a, unsigned int drain_ms, struct pt_async_st
 		left = a->count;
 		a->st.abandoned += left;
 		a->orphaned = true;
-		st = a->st;
+		snapshot(a, &st);
+		st.held = st.held_bytes = 0; /* all counted as abandoned */
 		thread = a->thread;
 		memcpy(name, a->name, sizeof(name));
 		pthread_mutex_unlock(&a->lock);
@@ -327,7 +486,7 @@ void pt_async_stop(struct pt_async *a, unsigned int drain_ms, struct pt_async_st
 			*final = st;
 		return;
 	}
-	st = a->st;
+	snapshot(a, &st); /* the writer has ended: nothing held */
 	drain_ms = a->drain_ms;
 	pthread_mutex_unlock(&a->lock);
 	pthread_join(a->thread, NULL);

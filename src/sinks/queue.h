@@ -4,10 +4,20 @@
  * sinks keep a slow or dead receiver away from the event loop.
  *
  * The event loop (the only producer) formats a record and pushes it; the push
- * never blocks: when the queue holds max_items records or max_bytes bytes the
- * record is dropped and counted.  The writer thread hands records one by one
- * to deliver(); a transient failure (-EAGAIN: receiver gone, socket full)
- * keeps the record at the head and retries after an exponential backoff
+ * never blocks.  The queue is bounded in bytes: every record is charged its
+ * length plus PT_ASYNC_REC_COST (what the allocator and the queue's own
+ * slot spend on it, rounded up), and a record that would take the charges
+ * past max_bytes is dropped and counted, so that max_bytes bounds the
+ * memory the queued records hold, whatever their sizes; a record larger
+ * than the whole queue is never held (counted apart, too_big).  An
+ * optional cap on the number of records (max_items) applies as well.  The
+ * ring of slots grows as records come and shrinks back once the queue is
+ * empty: an idle queue costs a few KiB.
+ *
+ * The writer thread hands records one by one to deliver(), or a batch at a
+ * time to deliver_many() when the sink has one (a stream transport); a
+ * transient failure (-EAGAIN: receiver gone, socket full) keeps the record
+ * at the head and retries after an exponential backoff
  * (100 ms doubling to 10 s), so a receiver restart loses nothing as long as
  * the queue does not overflow.  All locking lives in queue.c.
  *
@@ -32,6 +42,7 @@
 #include <stdint.h>
 
 struct pt_async;
+struct iovec;
 
 struct pt_async_ops {
 	/*
@@ -41,6 +52,15 @@ struct pt_async_ops {
 	 * on the writer thread; may block.
 	 */
 	int (*deliver)(void *ctx, const void *rec, size_t len);
+	/*
+	 * Optional, for transports that can write many records at once (a
+	 * stream: one sendmsg for many): write recs[0..n-1] in order and
+	 * return how many were delivered from the start; when fewer than n,
+	 * *err is the first undelivered one's result as deliver() would give
+	 * it (-EAGAIN: retried after the backoff, from that record on).  Used
+	 * instead of deliver() when set; n is 1 while the queue is stopping.
+	 */
+	size_t (*deliver_many)(void *ctx, const struct iovec *recs, size_t n, int *err);
 	/* Writer thread, after the last deliver(): close sockets.  Optional. */
 	void (*close)(void *ctx);
 	/*
@@ -50,13 +70,25 @@ struct pt_async_ops {
 	void (*release)(void *ctx);
 };
 
+/* Bytes charged per record on top of its length (see above). */
+#define PT_ASYNC_REC_COST 64u
+
+struct pt_async_limits {
+	size_t max_bytes; /* > 0: records' lengths + PT_ASYNC_REC_COST each */
+	size_t max_items; /* 0: no cap on the number of records */
+};
+
 struct pt_async_stats {
 	uint64_t queued;    /* accepted by pt_async_push */
 	uint64_t delivered; /* deliver() returned 0 */
-	uint64_t full;      /* dropped by pt_async_push: queue full */
+	uint64_t full;      /* dropped by pt_async_push: queue full (or closing) */
+	uint64_t too_big;   /* dropped by pt_async_push: larger than max_bytes alone */
 	uint64_t rejected;  /* deliver() failed for good */
 	uint64_t abandoned; /* still queued when pt_async_stop gave up */
 	uint64_t retries;   /* transient failures */
+	/* a snapshot: records held now (in deliver() included), their charge */
+	uint64_t held, held_bytes;
+	uint64_t peak_bytes; /* the highest held_bytes so far */
 };
 
 /*
@@ -64,13 +96,22 @@ struct pt_async_stats {
  * successful start on, ctx belongs to the queue (ops->release frees it);
  * after a failure it is still the caller's.
  */
-int pt_async_start(struct pt_async **out, const char *name, size_t max_items,
-		   size_t max_bytes, const struct pt_async_ops *ops, void *ctx);
+int pt_async_start(struct pt_async **out, const char *name, const struct pt_async_limits *lim,
+		   const struct pt_async_ops *ops, void *ctx);
 /*
  * Queue rec (malloc'd, len bytes); the queue owns it from now on, whatever
- * the result.  0, or -ENOSPC (full: dropped and counted).
+ * the result.  0, -ENOSPC (full or closing: dropped and counted in full) or
+ * -EMSGSIZE (len + PT_ASYNC_REC_COST > max_bytes: dropped, counted in
+ * too_big).  A push does not wake an idle writer for each record (only
+ * when 64 wait): call pt_async_kick() after a batch of pushes.
  */
 int pt_async_push(struct pt_async *a, void *rec, size_t len);
+/*
+ * Wake the writer if it waits for records and some are queued: the sinks
+ * call it from flush(), after each batch of ring-buffer records, so that a
+ * writer that keeps up is woken once per batch rather than once per event.
+ */
+void pt_async_kick(struct pt_async *a);
 void pt_async_get_stats(struct pt_async *a, struct pt_async_stats *st);
 /*
  * The receiver's state as the writer thread sees it, logged by the event
@@ -98,10 +139,10 @@ void pt_link_report(struct pt_link *l, const char *name);
 /* Event loop: 0 when up, > 0 with the reason in why when down (health check). */
 int pt_link_health(struct pt_link *l, const char *name, char *why, size_t len);
 
-/* Records lost so far: queue full, rejected and abandoned. */
+/* Records lost so far: queue full, too big, rejected and abandoned. */
 static inline uint64_t pt_async_lost(const struct pt_async_stats *st)
 {
-	return st->full + st->rejected + st->abandoned;
+	return st->full + st->too_big + st->rejected + st->abandoned;
 }
 
 /*

@@ -11,6 +11,7 @@
  *   syslog:TARGET   RFC 5424 to unix:PATH, udp://HOST:PORT or tcp://HOST:PORT
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -60,16 +61,25 @@ void pt_sink_report(struct pt_sink *s, const char *name, const struct pt_async_s
 
 	s->written = st->delivered;
 	s->dropped = lost;
+	s->held = st->held;
 	if (final) {
-		if (lost)
-			pt_warn("%s: %llu events written, %llu lost (%llu queue full, %llu undeliverable, %llu not sent when closed)",
-				name, (unsigned long long)st->delivered, (unsigned long long)lost,
-				(unsigned long long)st->full,
-				(unsigned long long)(st->rejected + extra_lost),
-				(unsigned long long)st->abandoned);
+		char peak[32];
+
+		/* the high-water mark of the queue: what a burst took of queue_size */
+		if (st->peak_bytes < (1u << 20))
+			snprintf(peak, sizeof(peak), "%llu KiB",
+				 (unsigned long long)(st->peak_bytes + 1023) / 1024);
 		else
-			pt_info("%s: %llu events written, 0 lost", name,
-				(unsigned long long)st->delivered);
+			snprintf(peak, sizeof(peak), "%.1f MiB", st->peak_bytes / 1048576.0);
+		if (lost)
+			pt_warn("%s: %llu events written, %llu lost (%llu queue full, %llu larger than the queue, %llu undeliverable, %llu not sent when closed); at most %s queued",
+				name, (unsigned long long)st->delivered, (unsigned long long)lost,
+				(unsigned long long)st->full, (unsigned long long)st->too_big,
+				(unsigned long long)(st->rejected + extra_lost),
+				(unsigned long long)st->abandoned, peak);
+		else
+			pt_info("%s: %llu events written, 0 lost; at most %s queued", name,
+				(unsigned long long)st->delivered, peak);
 		return;
 	}
 	if (lost <= r->reported)
@@ -77,9 +87,9 @@ void pt_sink_report(struct pt_sink *s, const char *name, const struct pt_async_s
 	now = pt_clock_ns(CLOCK_MONOTONIC);
 	if (r->last_ns && now - r->last_ns < 10000000000ull)
 		return;
-	pt_warn("%s: %llu events lost so far (%llu queue full, %llu undeliverable)", name,
-		(unsigned long long)lost, (unsigned long long)st->full,
-		(unsigned long long)(st->rejected + extra_lost));
+	pt_warn("%s: %llu events lost so far (%llu queue full, %llu larger than the queue, %llu undeliverable)",
+		name, (unsigned long long)lost, (unsigned long long)st->full,
+		(unsigned long long)st->too_big, (unsigned long long)(st->rejected + extra_lost));
 	r->reported = lost;
 	r->last_ns = now;
 }

@@ -47,8 +47,9 @@ struct pt_sink_ops {
 
 struct pt_sink {
 	const struct pt_sink_ops *ops;
-	uint64_t written; /* events handed on */
-	uint64_t dropped; /* events lost in this sink */
+	uint64_t written; /* records (events, telemetry) handed on */
+	uint64_t dropped; /* records lost in this sink */
+	uint64_t held;    /* queued sinks: records waiting for the receiver */
 };
 
 /* JSON lines to path ("-" or NULL: stdout). */
@@ -66,9 +67,9 @@ int pt_sink_open(struct pt_sink **out, const char *spec, const struct pt_sink_op
 
 /*
  * Loss reporting shared by the queued sinks (journald, syslog), called from
- * flush() on the event loop: copies the queue's counters into s->written /
- * s->dropped and logs new losses at most every 10 s.  final: the summary
- * line at exit.
+ * flush() on the event loop: copies the queue's counters into s->written,
+ * s->dropped and s->held and logs new losses at most every 10 s.  final:
+ * the summary line at exit.
  */
 struct pt_async_stats;
 struct pt_loss_report {

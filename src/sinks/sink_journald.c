@@ -12,22 +12,34 @@
  * shortened cmdlines (pt_json_fit) so they stay valid JSON.
  *
  * sd_journal_sendv() blocks while journald's socket is full, so entries are
- * built on the event loop and written by a thread behind a bounded queue
- * (queue.h); a journald restart only delays them (the socket is addressed
- * by path on every send).  It has no timeout either: before each send the
- * writer waits at most JD_ROOM_WAIT_MS for journald's socket to have room
- * (POLLOUT on a socket of our own connected to it, which a unix datagram
- * socket reports only while the receiver's queue is not full), and holds
- * the entry for a retry otherwise, so that a stopped journald leaves the
- * writer in the queue's backoff, where a stop finds it, not in sendmsg(2).
- * (A send can still block when the queue fills between the poll and the
- * send; the queue then leaves the writer to end on its own, queue.h.)
+ * built on the event loop and written by a thread behind a queue bounded in
+ * bytes ([journald] queue_size, queue.h); a journald restart only delays
+ * them (the socket is addressed by path on every send).  It has no timeout
+ * either: before each send the writer waits at most JD_ROOM_WAIT_MS for
+ * journald's socket to have room (POLLOUT on a socket of our own connected
+ * to it, which a unix datagram socket reports only while the receiver's
+ * queue is not full), and holds the entry for a retry otherwise, so that a
+ * stopped journald leaves the writer in the queue's backoff, where a stop
+ * finds it, not in sendmsg(2).  (A send can still block when the queue
+ * fills between the poll and the send; the queue then leaves the writer to
+ * end on its own, queue.h.)
+ *
+ * sd_journal_sendv() also reports success when the socket does not exist
+ * ("fail silently if the journal is not available"), which would lose
+ * entries uncounted: the socket is checked with stat(2) before the first
+ * send, after any failure, and whenever an inotify watch on its directory
+ * says it was removed, replaced or renamed; the watch's descriptor is
+ * polled with the room socket, in the same poll(2).  So a delivered entry
+ * costs two system calls, the poll and libsystemd's sendmsg(2).  Without
+ * inotify (out of instances), every send is preceded by a stat, as the
+ * price of never losing an entry silently.
  */
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -42,9 +54,13 @@
 #include "sink.h"
 #include "journald_fields.h"
 
-#define JD_QUEUE_BYTES (64u << 20)
-#define JD_SOCKET "/run/systemd/journal/socket" /* where libsystemd sends */
+#define JD_DIR "/run/systemd/journal"
+#define JD_SOCKET JD_DIR "/socket" /* where libsystemd sends */
 #define JD_ROOM_WAIT_MS 100
+/* what can make JD_SOCKET another socket, or none */
+#define JD_WATCH_MASK                                                                        \
+	(IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF | \
+	 IN_ONLYDIR)
 
 struct jd_sink {
 	struct pt_sink base;
@@ -59,6 +75,8 @@ struct jd_sink {
 	int room_fd;
 	dev_t room_dev;
 	ino_t room_ino;
+	int ino_fd, ino_wd; /* inotify on JD_DIR; -1: none */
+	bool check;         /* stat JD_SOCKET before the next send */
 };
 
 /* A queued record: uint32_t n, uint32_t len[n], then the n "NAME=value" strings. */
@@ -94,47 +112,99 @@ static void room_close(struct jd_sink *s)
 	s->room_fd = -1;
 }
 
+/* Writer thread: read what the watch saw; any of it means "check again". */
+static void watch_drain(struct jd_sink *s)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	const struct inotify_event *e;
+	ssize_t n;
+
+	while ((n = read(s->ino_fd, buf, sizeof(buf))) > 0)
+		for (char *p = buf; p < buf + n; p += sizeof(*e) + e->len) {
+			e = (const struct inotify_event *)p;
+			if (e->mask & IN_IGNORED)
+				s->ino_wd = -1; /* the directory went away: watch again */
+		}
+	s->check = true;
+}
+
 /*
- * Writer thread: 0 when journald's socket exists and has room for a
- * datagram within JD_ROOM_WAIT_MS, else -errno (-EAGAIN: full).  The
- * socket is connected again when journald's changed (a restart makes a
- * new one at the same path).
+ * Writer thread: make room_fd a socket connected to the JD_SOCKET there is
+ * now (a restarted journald makes a new one at the same path).  The watch
+ * is set first, so that a change after the stat is seen.  0 or -errno.
  */
-static int wait_room(struct jd_sink *s)
+static int room_open(struct jd_sink *s)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX, .sun_path = JD_SOCKET };
-	struct pollfd p = { .events = POLLOUT };
 	struct stat st;
 	int r;
 
-	if (stat(JD_SOCKET, &st))
+	if (s->ino_fd >= 0 && s->ino_wd < 0)
+		s->ino_wd = inotify_add_watch(s->ino_fd, JD_DIR, JD_WATCH_MASK);
+	/* without a watch (no directory yet, no inotify): stat before every send */
+	s->check = s->ino_wd < 0;
+	if (stat(JD_SOCKET, &st)) {
+		s->check = true;
 		return -errno;
-	if (s->room_fd < 0 || st.st_dev != s->room_dev || st.st_ino != s->room_ino) {
+	}
+	if (s->room_fd >= 0 && st.st_dev == s->room_dev && st.st_ino == s->room_ino)
+		return 0;
+	room_close(s);
+	s->room_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (s->room_fd < 0)
+		r = -errno;
+	else if (connect(s->room_fd, (struct sockaddr *)&sun, sizeof(sun)))
+		r = -errno;
+	else
+		r = 0;
+	if (r) {
 		room_close(s);
-		s->room_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-		if (s->room_fd < 0)
-			return -errno;
-		if (connect(s->room_fd, (struct sockaddr *)&sun, sizeof(sun))) {
-			r = -errno;
-			room_close(s);
-			return r;
-		}
-		s->room_dev = st.st_dev;
-		s->room_ino = st.st_ino;
+		s->check = true;
+		return r;
 	}
-	p.fd = s->room_fd;
-	do
-		r = poll(&p, 1, JD_ROOM_WAIT_MS);
-	while (r < 0 && errno == EINTR);
-	if (r < 0)
-		return -errno;
-	if (r == 0)
-		return -EAGAIN; /* journald is not reading */
-	if (p.revents & (POLLERR | POLLHUP)) {
-		room_close(s); /* journald went away: connect again next time */
-		return -EAGAIN;
-	}
+	s->room_dev = st.st_dev;
+	s->room_ino = st.st_ino;
 	return 0;
+}
+
+/*
+ * Writer thread: 0 when journald's socket exists and has room for a
+ * datagram within JD_ROOM_WAIT_MS, else -errno (-EAGAIN: full, or changing
+ * under us).  One poll(2) when nothing changed.
+ */
+static int wait_room(struct jd_sink *s)
+{
+	struct pollfd p[2];
+	nfds_t n;
+	int r;
+
+	for (int pass = 0; pass < 2; pass++) {
+		if (s->check || s->room_fd < 0) {
+			r = room_open(s);
+			if (r)
+				return r;
+		}
+		p[0] = (struct pollfd){ .fd = s->room_fd, .events = POLLOUT };
+		p[1] = (struct pollfd){ .fd = s->ino_fd, .events = POLLIN };
+		n = s->ino_wd >= 0 ? 2 : 1;
+		do
+			r = poll(p, n, JD_ROOM_WAIT_MS);
+		while (r < 0 && errno == EINTR);
+		if (r < 0)
+			return -errno;
+		if (n == 2 && p[1].revents) {
+			watch_drain(s); /* the socket may be another one now: look again */
+			continue;
+		}
+		if (r == 0)
+			return -EAGAIN; /* journald is not reading */
+		if (p[0].revents & (POLLERR | POLLHUP)) {
+			room_close(s); /* journald went away: connect again next time */
+			return -EAGAIN;
+		}
+		return 0;
+	}
+	return -EAGAIN;
 }
 
 /* Writer thread. */
@@ -155,12 +225,7 @@ static int jd_deliver(void *ctx, const void *rec, size_t len)
 		iov[i].iov_len = hdr[1 + i];
 		p += hdr[1 + i];
 	}
-	/*
-	 * sd_journal_sendv() reports success when the socket does not exist
-	 * ("fail silently if the journal is not available"): check first, so
-	 * a journald that is not (yet) running holds events instead of
-	 * losing them uncounted.
-	 */
+	/* the socket exists and has room (see the top of this file) */
 	r = wait_room(s);
 	if (r == 0)
 		r = sd_journal_sendv(iov, (int)n);
@@ -168,6 +233,7 @@ static int jd_deliver(void *ctx, const void *rec, size_t len)
 		pt_link_up(&s->link);
 		return 0;
 	}
+	s->check = true; /* whatever failed, look at the socket again first */
 	if (r == -EINVAL) {
 		pt_link_refused(&s->link, -r);
 		return r;
@@ -182,6 +248,7 @@ static int jd_flush(struct pt_sink *base)
 	struct pt_async_stats st;
 
 	pt_link_report(&s->link, "journald sink");
+	pt_async_kick(s->q); /* the batch's records, at once */
 	pt_async_get_stats(s->q, &st);
 	pt_sink_report(base, "journald sink", &st, s->not_built, &s->rep, false);
 	return 0;
@@ -218,6 +285,8 @@ static void jd_release(void *ctx)
 	struct jd_sink *s = ctx;
 
 	room_close(s);
+	if (s->ino_fd >= 0)
+		close(s->ino_fd);
 	free(s);
 }
 
@@ -245,6 +314,7 @@ static const struct pt_async_ops jd_async_ops = {
 
 int pt_sink_journald_open(struct pt_sink **out, const struct pt_journald_opts *o)
 {
+	struct pt_async_limits lim;
 	struct jd_sink *s;
 	int err;
 
@@ -253,14 +323,24 @@ int pt_sink_journald_open(struct pt_sink **out, const struct pt_journald_opts *o
 		return -ENOMEM;
 	s->base.ops = &jd_ops;
 	s->room_fd = -1;
+	s->ino_wd = -1;
+	s->check = true;
 	s->o = *o;
 	if (s->o.field_max < 1024)
 		s->o.field_max = 1024;
+	lim.max_bytes = o->queue_size ? o->queue_size : PT_QUEUE_DEFAULT_SIZE;
+	lim.max_items = o->queue_len;
+	/* no inotify: the writer checks the socket before every send instead */
+	s->ino_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (s->ino_fd < 0)
+		pt_dbg("journald sink: no inotify (%s): the socket is checked before every entry",
+		       strerror(errno));
 	pt_jd_fields_init(&s->f, &s->o);
-	err = pt_async_start(&s->q, "journald sink", o->queue_len ? o->queue_len : 4096,
-			     JD_QUEUE_BYTES, &jd_async_ops, s);
+	err = pt_async_start(&s->q, "journald sink", &lim, &jd_async_ops, s);
 	if (err) {
 		pt_jd_fields_free(&s->f);
+		if (s->ino_fd >= 0)
+			close(s->ino_fd);
 		free(s);
 		return err;
 	}

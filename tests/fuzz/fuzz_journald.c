@@ -122,6 +122,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.priority = (int)fz_range(&z, 0, 7);
 	o.field_max = fz_bool(&z) ? (size_t)fz_range(&z, 1024, 4096) :
 				   (size_t)fz_range(&z, 1024, 1u << 24);
+	o.event_json = fz_bool(&z); /* PIDTREE_EVENT_JSON both ways */
 	pt_buf_init(&json);
 	if (fz_u8(&z) < 0x20) {
 		evp = NULL;
@@ -153,8 +154,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		FZ_ASSERT(off == f.data.len, "%zu bytes of fields, %zu of data", off, f.data.len);
 		FZ_ASSERT(s.message && s.priority && s.ident, "MESSAGE, PRIORITY or SYSLOG_IDENTIFIER missing");
-		if (evp)
+		if (evp) {
 			FZ_ASSERT(s.probe && s.pid, "PIDTREE_PROBE or PIDTREE_PID missing");
+			FZ_ASSERT(!s.event_json || o.event_json, "PIDTREE_EVENT_JSON with event_json = no");
+		}
 		else if (json.len <= o.field_max)
 			FZ_ASSERT(s.event_json, "PIDTREE_RECORD_JSON missing");
 	}

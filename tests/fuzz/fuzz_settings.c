@@ -117,8 +117,10 @@ static void check_settings(const struct pt_daemon_settings *s, const char *dir)
 	FZ_ASSERT(j->priority >= 0 && j->priority <= 7, "priority %d", j->priority);
 	FZ_ASSERT(j->field_max >= 1024 && j->field_max <= (1u << 24), "field_max %zu",
 		  j->field_max);
-	FZ_ASSERT(j->queue_len >= 1 && j->queue_len <= (1u << 20), "journald queue %zu",
-		  j->queue_len);
+	/* queue_len 0: no cap on the number of events, the bytes bound it */
+	FZ_ASSERT(j->queue_len <= PT_QUEUE_MAX_LEN, "journald queue_len %zu", j->queue_len);
+	FZ_ASSERT(j->queue_size >= PT_QUEUE_MIN_SIZE && j->queue_size <= PT_QUEUE_MAX_SIZE,
+		  "journald queue_size %zu", j->queue_size);
 	FZ_ASSERT(TERMINATED(o->target) && !pt_syslog_target_parse(o->target, &t, &why),
 		  "syslog target '%s'", o->target);
 	FZ_ASSERT(o->facility >= 0 && o->facility <= 23, "facility %d", o->facility);
@@ -134,8 +136,10 @@ static void check_settings(const struct pt_daemon_settings *s, const char *dir)
 		  "max_size %zu", o->max_size);
 	FZ_ASSERT(o->bom == PT_BOM_AUTO || o->bom == PT_BOM_YES || o->bom == PT_BOM_NO, "bom %d",
 		  o->bom);
-	FZ_ASSERT(o->queue_len >= 1 && o->queue_len <= (1u << 20), "syslog queue %zu",
-		  o->queue_len);
+	/* queue_len 0: no cap on the number of events, the bytes bound it */
+	FZ_ASSERT(o->queue_len <= PT_QUEUE_MAX_LEN, "syslog queue_len %zu", o->queue_len);
+	FZ_ASSERT(o->queue_size >= PT_QUEUE_MIN_SIZE && o->queue_size <= PT_QUEUE_MAX_SIZE,
+		  "syslog queue_size %zu", o->queue_size);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)

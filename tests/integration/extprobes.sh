@@ -56,10 +56,12 @@ YML
 }
 write_yml '[0]' "[$P1]"
 : >"$T/empty.conf"
+# event_json = yes: the journal entry carries the whole event too (checked
+# against the JSON output); the default (no) is checked after the reloads.
 # ([syslog] max_size: the exec's tree goes through make's recipe shells,
 # kilobytes of cmdline, and the check below wants the MSG unrefitted; the
 # collector takes 64k)
-printf '[daemon]\nextra_probe_path = %s\nextra_plugin_path = %s\n[syslog]\nmax_size = 65536\n' \
+printf '[daemon]\nextra_probe_path = %s\nextra_plugin_path = %s\n[journald]\nevent_json = yes\n[syslog]\nmax_size = 65536\n' \
 	"$DIR" "$T/plugins" >"$T/pidtree.conf"
 OUT=$T/events.json
 quiet() { "$@" >/dev/null 2>&1; }
@@ -236,6 +238,21 @@ check "process_exec back: attached again" grep -q 'reload: probe process_exec at
 check "back: events again" test -n "$(exec_marker back)"
 check "loaded once: one 'external, from' line" \
 	test "$(grep -c 'probe process_exec: external, from' "$T/pidtree.err")" = 1
+# [journald] event_json back to its default (no): the journald output is
+# opened anew; the probe's and the plugin's fields are there, the event JSON not
+printf '[daemon]\nextra_probe_path = %s\nextra_plugin_path = %s\n[syslog]\nmax_size = 65536\n' "$DIR" "$T/plugins" >"$T/pidtree.conf"
+reload_pidtree
+check "event_json = no: the journald output re-opened" grep -q 'output journald opened' "$T/pidtree.err"
+EV=$(exec_marker no-event-json)
+PID=$(f .pid)
+check "event_json = no: journal entry of the exec" \
+	wait_journal 1 10 -t pidtree PIDTREE_PROBE=process_exec PIDTREE_PID="$PID"
+journal_entries -t pidtree PIDTREE_PROBE=process_exec PIDTREE_PID="$PID" | head -n 1 >"$T/jd.json"
+check "event_json = no: no PIDTREE_EVENT_JSON" test "$(J 'has("PIDTREE_EVENT_JSON")')" = false
+check "event_json = no: PIDTREE_FILENAME and the plugin's field still there" \
+	test "$(J '[.PIDTREE_FILENAME, .PIDTREE_EXAMPLE_FIELD] | @csv')" = "\"$BIN/mytrue\",\"from-plugin\""
+check "event_json = no: PIDTREE_PROCTREE_JSON is the event's proctree" \
+	test "$(J .PIDTREE_PROCTREE_JSON | jq -cS .)" = "$(jq -cS .proctree <<<"$EV")"
 check "daemon still running" kill -0 "$PIDTREE_PID"
 check "SIGTERM: exit 0" stop_pidtree
 check "exit line: process_exec's counter" grep -q 'exiting after .* process_exec=' "$T/pidtree.err"

@@ -30,6 +30,7 @@ sink = journald, syslog:tcp://127.0.0.1:$RP, syslog:udp://127.0.0.1:$RP, syslog:
 [journald]
 identifier = $IDENT
 field_max = 1024
+event_json = yes
 [syslog]
 max_size = 2048
 CONF
@@ -66,11 +67,13 @@ sys.exit(1 if bad else 0)' "$1"
 py_lines() {
 	python3 -c 'import sys; print(len(open(sys.argv[1], "rb").read().decode("utf-8", "replace").splitlines()))' "$1"
 }
-"$EVIL" 127.0.0.1 "$P" 'nl:a'$'\n''b' 'cr:a'$'\r''b' 'esc:'$'\e''[31mred' 'quote:"' \
+# (detached: under make check the ancestors are make's recipe shells, whose
+# kilobyte cmdlines would leave the event's own cmdline cut to fit field_max)
+detached "$EVIL" 127.0.0.1 "$P" 'nl:a'$'\n''b' 'cr:a'$'\r''b' 'esc:'$'\e''[31mred' 'quote:"' \
 	'backslash:\' 'bracket:]' 'equals:a=b' 'invalid:'$'\xff\xfe\xc3' \
-	'inject:'$'\n''PIDTREE_INJECTED=1' "${UNSAFE[@]}" "big:$BIG" &
-CPID=$!
-wait $CPID
+	'inject:'$'\n''PIDTREE_INJECTED=1' "${UNSAFE[@]}" "big:$BIG" || fail "the connector starts"
+CPID=$DETACHED_PID
+wait_detached
 
 # ---- journald -----------------------------------------------------------------
 check "journald: the entry arrives" wait_journal 1 10 -t "$IDENT" PIDTREE_PORT="$P"
@@ -140,8 +143,11 @@ done
 check "pidtree still running" kill -0 "$PIDTREE_PID"
 check "SIGTERM: exit 0" stop_pidtree
 
-# ---- the JSON sink, with the same corpus ---------------------------------------
-start_pidtree "$OUT" -c "$T/probes.yml" || { fail "daemon starts (JSON)"; finish; }
+# ---- the JSON sink, with the same corpus; journald with its default fields ------
+# (event_json = no: no PIDTREE_EVENT_JSON; the other JSON field still fits)
+printf '[journald]\nidentifier = %s-default\nfield_max = 1024\n' "$IDENT" >"$T/default.conf"
+start_pidtree "$OUT" -C "$T/default.conf" -c "$T/probes.yml" -o journald ||
+	{ fail "daemon starts (JSON)"; finish; }
 "$EVIL" 127.0.0.1 "$P" 'nl:a'$'\n''b' 'esc:'$'\e''x' 'quote:"' 'backslash:\' \
 	'invalid:'$'\xff\xfe\xc3' "${UNSAFE[@]}" "big:$BIG"
 check "json: the event arrives" seen "$OUT" ".port == $P"
@@ -157,5 +163,15 @@ check "json: newline and ESC restored by the JSON escapes" \
 	grep -qF "nl:a"$'\n'"b esc:"$'\e'"x quote:\" backslash:\\ invalid:"$'\uFFFD\uFFFD\uFFFD'" c1:a${NEL}b ls:a${LS}b ps:a${PS}b rlo:${RLO}txt lri:${LRI}x alm:${ALM}x rlm:${RLM}x big:AAAA" <<<"$CMD"
 check "json: the 128 KiB argument is cut with the marker" test "${CMD: -3}" = "..."
 check "json: cut at the cmdline limit (4096)" test "${#CMD}" -le 4096
+check "journald, event_json = no: the entry arrives" wait_journal 1 10 -t "$IDENT-default" PIDTREE_PORT="$P"
+journal_entries -t "$IDENT-default" PIDTREE_PORT="$P" >"$T/jd.json"
+check "journald, event_json = no: exactly one entry" test "$(wc -l <"$T/jd.json")" = 1
+check "journald, event_json = no: no PIDTREE_EVENT_JSON" test "$(jq 'has("PIDTREE_EVENT_JSON")' "$T/jd.json")" = false
+check "journald, event_json = no: no forged field" test "$(jq 'has("PIDTREE_INJECTED")' "$T/jd.json")" = false
+jbytes PIDTREE_PROCTREE_JSON >"$T/proctree.json"
+check "journald, event_json = no: PIDTREE_PROCTREE_JSON is valid JSON within field_max" \
+	test "$(jq -r '.[0].pid' "$T/proctree.json")" = "$(jq -r .pid "$OUT")" -a "$(wc -c <"$T/proctree.json")" -le 1024
+check "journald, event_json = no: PIDTREE_PROCTREE_JSON without raw C1, U+2028/9 or bidi controls" \
+	unsafe_free "$T/proctree.json"
 check "SIGTERM: exit 0 (JSON)" stop_pidtree
 finish

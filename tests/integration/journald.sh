@@ -16,13 +16,18 @@ P6=$(rand_port)
 PDOWN=$(rand_port)
 PFLOOD=$(rand_port)
 PSENT=$(rand_port)
+PNOEV=$(rand_port)
 cat >"$T/probes.yml" <<YML
 tcp_connect:
-  includeports: [$P, $P6, $PDOWN, $PFLOOD, $PSENT]
+  includeports: [$P, $P6, $PDOWN, $PFLOOD, $PSENT, $PNOEV]
 YML
+# event_json = yes first (PIDTREE_EVENT_JSON checked against the JSON
+# output), the default after a reload; at most 32 events queued (the stall
+# test below counts on it)
 cat >"$T/pidtree.conf" <<CONF
 [journald]
-queue_size = 32
+event_json = yes
+queue_len = 32
 CONF
 
 OUT=$T/events.json
@@ -67,6 +72,28 @@ check "MESSAGE summarises probe, destination, process, user, tree (as the text o
 	grep -qF "tcp_connect 127.0.0.1:$P $CONNECTOR 127.0.0.1 $P marker-journald line one\\nPIDTREE_INJECTED=1[$CPID] root <- " <<<"$(J .MESSAGE)"
 check "journalctl -t pidtree PIDTREE_DADDR=127.0.0.1 finds it" \
 	test "$(journal_entries -t pidtree PIDTREE_DADDR=127.0.0.1 PIDTREE_PID="$CPID" | wc -l)" = 1
+
+# ---- event_json = no (the default): the same entry without PIDTREE_EVENT_JSON --
+printf '[journald]\nqueue_len = 32\n' >"$T/pidtree.conf"
+reload_pidtree
+check "reload: the journald output re-opened with the new settings" \
+	grep -q 'output journald opened' "$T/pidtree.err"
+"$CONNECTOR" 127.0.0.1 "$PNOEV" marker-journald $'line one\nPIDTREE_INJECTED=1' &
+CPID2=$!
+wait $CPID2
+EV2=$(wait_for "$OUT" ".port == $PNOEV")
+check "event_json = no: journal entry written" wait_journal 1 10 -t pidtree PIDTREE_PORT="$PNOEV"
+journal_entries -t pidtree PIDTREE_PORT="$PNOEV" >"$T/jd2.json"
+check "event_json = no: no PIDTREE_EVENT_JSON" test "$(jq 'has("PIDTREE_EVENT_JSON")' "$T/jd2.json")" = false
+check "event_json = no: PIDTREE_PROCTREE_JSON is the event's proctree" \
+	test "$(jq -r .PIDTREE_PROCTREE_JSON "$T/jd2.json" | jq -cS .)" = "$(jq -cS .proctree <<<"$EV2")"
+# the fields pidtree wrote (not journald's own _ and __ ones): the same set, but one
+own_fields() { jq -r 'keys[] | select(startswith("_") | not)' "$1" | sort | tr '\n' ' '; }
+check "event_json = no: every other field as with event_json = yes" \
+	test "$(own_fields "$T/jd2.json")" = "$(own_fields "$T/jd.json" | sed 's/PIDTREE_EVENT_JSON //')"
+check "event_json = no: the entry is smaller by about the JSON event" \
+	test "$(jq -r '[to_entries[] | select(.key | startswith("_") | not) | .value | tostring | length] | add' "$T/jd2.json")" -lt \
+	"$(($(jq -r '[to_entries[] | select(.key | startswith("_") | not) | .value | tostring | length] | add' "$T/jd.json") - $(wc -c <"$T/ev.json") + 40))"
 
 # ---- IPv6 ----------------------------------------------------------------------
 "$CONNECTOR" ::1 "$P6" marker-journald-v6
@@ -148,13 +175,17 @@ DPID=$PIDTREE_PID
 check "SIGTERM with journald stalled: exit 0" stop_pidtree
 check "... within the drain deadline" test $(($(date +%s) - START)) -le 6
 check "... saying records were not delivered" grep -q "journald sink: receiver not responding" "$T/pidtree.err"
-LINE=$(grep -E "journald sink: [0-9]+ events written, [0-9]+ lost" "$T/pidtree.err" | tail -n 1)
-log "$LINE"
-WRITTEN=$(sed -E 's/.*: ([0-9]+) events written.*/\1/' <<<"$LINE")
-LOST=$(sed -E 's/.* ([0-9]+) lost.*/\1/' <<<"$LINE")
+# two journald outputs in this run (the reload replaced the first): their
+# exit lines together account for every event
+grep -E "journald sink: [0-9]+ events written, [0-9]+ lost" "$T/pidtree.err" >"$T/summaries"
+while read -r LINE; do log "$LINE"; done <"$T/summaries"
+check "two journald outputs summed up (one closed by the reload)" test "$(wc -l <"$T/summaries")" = 2
+WRITTEN=$(sed -E 's/.*: ([0-9]+) events written.*/\1/' "$T/summaries" | awk '{ s += $1 } END { print s + 0 }')
+LOST=$(sed -E 's/.* ([0-9]+) lost.*/\1/' "$T/summaries" | awk '{ s += $1 } END { print s + 0 }')
+LAST_LOST=$(tail -n 1 "$T/summaries" | sed -E 's/.* ([0-9]+) lost.*/\1/')
 TOTAL=$(wc -l <"$OUT")
-check "final summary: written + lost = every event ($TOTAL)" test "$((WRITTEN + LOST))" = "$TOTAL"
-check "final summary: some lost" test "$LOST" -gt 0
+check "final summaries: written + lost = every event ($TOTAL)" test "$((WRITTEN + LOST))" = "$TOTAL"
+check "final summary: some lost" test "$LAST_LOST" -gt 0
 kill -CONT "$JOURNALD_PID"
 wait_journal "$WRITTEN" 10 -t pidtree _PID="$DPID"
 check "journal holds exactly the $WRITTEN events counted as written" \

@@ -58,7 +58,7 @@ PY
 }
 # exit_drops: the json output's drops in the exit line
 exit_drops() {
-	sed -n 's/.*exiting after events [0-9]*;.*output drops: json=\([0-9]*\).*/\1/p' "$T/pidtree.err"
+	sed -n 's|.*exiting after events [0-9]*;.*; outputs: json[^ ]* [0-9]* written/\([0-9]*\) lost/.*|\1|p' "$T/pidtree.err"
 }
 exit_events() {
 	sed -n 's/.*exiting after events \([0-9]*\);.*/\1/p' "$T/pidtree.err"

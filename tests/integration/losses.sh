@@ -23,7 +23,7 @@ seen "$OUT" ".destinations[0].port == $PE"
 kill -USR1 "$PIDTREE_PID"
 for _ in $(seq 100); do grep -q 'totals:' "$T/pidtree.err" && break; sleep 0.05; done
 check "SIGUSR1 totals name every row" \
-	grep -Eq 'totals: .*lost records: tcp_connect=0 net_listen=0 udp_session=0 udp_session_untracked=[1-9][0-9]* .*process=[0-9]+; lost in userland: udp_session_evicted=0 .*format=0 malformed_records=0; output drops: json=0' "$T/pidtree.err"
+	grep -Eq 'totals: .*lost records: tcp_connect=0 net_listen=0 udp_session=0 udp_session_untracked=[1-9][0-9]* .*process=[0-9]+; lost in userland: udp_session_evicted=0 .*format=0 malformed_records=0; outputs: json:[^ ]* [0-9]+ written/0 lost/0 held;' "$T/pidtree.err"
 check "  and what is only counted (container_labels, never accepted, DNS answers refused)" \
 	grep -Eq 'totals: .*; counted: tcp_connect_container_filtered=0 net_listen_container_filtered=0 udp_session_container_filtered=0 tcp_accept_not_accepted=[0-9]+ tcp_accept_container_filtered=0 dns_unmatched=[0-9]+ dns_short=[0-9]+ net_listen_snapshot_container_filtered=0 tcp_accept_listen_drops=[0-9]+ dns_malformed=[0-9]+ dns_partial=[0-9]+ dns_unowned=[0-9]+$' "$T/pidtree.err"
 check "SIGTERM: exit 0" stop_pidtree

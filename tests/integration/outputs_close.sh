@@ -4,9 +4,8 @@
 # gets PT_SINK_DRAIN_MS (2 s) to deliver them when it is closed.  A reload
 # that drops them must not stop the event loop for 3 x 2 s: they drain in
 # the background while events go on, and their losses reach the totals.
-# At exit they drain at the same time: about 2 s in all, not 2 s each.
-# (The exit line is logged before that drain: what it loses is in each
-# output's own last line.)
+# At exit they drain at the same time: about 2 s in all, not 2 s each, and
+# the exit line, logged after that drain, counts what it lost.
 . "$(dirname "$0")/lib.sh"
 require_root
 
@@ -78,7 +77,7 @@ check "the closed outputs say what they did not deliver" \
 	in_log "syslog sink unix:$T/dead1.sock: 0 events written, 5 lost" 6
 sleep 0.5
 kill -USR1 "$PIDTREE_PID"
-check "their 15 lost events are in the totals" in_log "closed outputs=15"
+check "their 15 lost events are in the totals" in_log "closed outputs 15 lost"
 
 # ---- exit: every output drains at the same time --------------------------------
 dead_conf
@@ -95,4 +94,6 @@ for k in 1 2 3; do
 	check "... dead$k.sock says what it did not deliver" \
 		test "$(grep -c "syslog sink unix:$T/dead$k.sock: 0 events written, 3 lost" "$T/pidtree.err")" = 1
 done
+check "the exit line counts the drain's losses, per output" \
+	grep -q "exiting after events [0-9]*;.*outputs: json:$OUT [0-9]* written/0 lost/0 held, syslog:unix:$T/dead1.sock 0 written/3 lost/0 held, syslog:unix:$T/dead2.sock 0 written/3 lost/0 held, syslog:unix:$T/dead3.sock 0 written/3 lost/0 held, closed outputs 15 lost;" "$T/pidtree.err"
 finish

@@ -27,7 +27,7 @@ facility = local3
 severity = notice
 app_name = pidtree-test
 hostname = test-host.example
-queue_size = 4
+queue_len = 4
 CONF
 OUT=$T/events.json
 start_pidtree "$OUT" -C "$T/pidtree.conf" -c "$T/probes.yml" \

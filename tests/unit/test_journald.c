@@ -37,6 +37,8 @@ static int setup(void **state)
 	assert_non_null(j);
 	pt_sink_opts_init(&so);
 	j->o = so.journald;
+	/* most tests read PIDTREE_EVENT_JSON too; test_event_json_default checks the default */
+	j->o.event_json = true;
 	pt_jd_fields_init(&j->f, &j->o);
 	pt_buf_init(&j->json);
 	*state = j;
@@ -149,6 +151,34 @@ static void test_tcp_connect_fields(void **state)
 	assert_memory_equal(v, j->json.data, len);
 }
 
+/*
+ * [journald] event_json: off by default (PIDTREE_EVENT_JSON repeats every
+ * other field); the entry is otherwise the same, field for field.
+ */
+static void test_event_json_default(void **state)
+{
+	struct jd *j = *state;
+	struct pt_sink_opts so;
+	size_t with, i;
+	const char *p;
+
+	pt_sink_opts_init(&so);
+	assert_false(so.journald.event_json);
+	tcp_event(&j->ev);
+	build(j);
+	with = j->f.n;
+	assert_non_null(value(j, "PIDTREE_EVENT_JSON", 0, NULL));
+	j->o.event_json = false;
+	build(j);
+	assert_int_equal(j->f.n, with - 1);
+	assert_null(value(j, "PIDTREE_EVENT_JSON", 0, NULL));
+	assert_non_null(value(j, "PIDTREE_PROCTREE_JSON", 0, NULL));
+	for (i = 0, p = j->f.data.data; i < j->f.n; p += j->f.lens[i], i++)
+		assert_false(j->f.lens[i] > 19 && !memcmp(p, "PIDTREE_EVENT_JSON=", 19));
+	expect(j, "PIDTREE_PID", "1234");
+	expect(j, "PIDTREE_PORT", "443");
+}
+
 static void test_message_ids_per_probe(void **state)
 {
 	static const struct {
@@ -210,6 +240,16 @@ static void test_listen_and_session(void **state)
 	v = value(j, "PIDTREE_PORT", 1, &len);
 	assert_true(v && len == 3 && !memcmp(v, "123", 3));
 	assert_null(value(j, "PIDTREE_DADDR", 2, NULL));
+	/* and each one's duration and message count (the event JSON's, without it) */
+	v = value(j, "PIDTREE_DURATION", 0, &len);
+	assert_true(v && len == 3 && !memcmp(v, "1.5", 3));
+	v = value(j, "PIDTREE_DURATION", 1, &len);
+	assert_true(v && len == 3 && !memcmp(v, "0.0", 3));
+	v = value(j, "PIDTREE_MSG_COUNT", 0, &len);
+	assert_true(v && len == 1 && !memcmp(v, "3", 1));
+	v = value(j, "PIDTREE_MSG_COUNT", 1, &len);
+	assert_true(v && len == 1 && !memcmp(v, "1", 1));
+	assert_null(value(j, "PIDTREE_MSG_COUNT", 2, NULL));
 }
 
 static bool holds(const char *v, size_t len, const char *part)
@@ -430,6 +470,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_tcp_connect_fields, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_event_json_default, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_message_ids_per_probe, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_listen_and_session, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_container_fields, setup, teardown),

@@ -76,6 +76,11 @@ static void test_defaults(void **state)
 	assert_string_equal(s.sink.journald.identifier, "pidtree");
 	assert_int_equal(s.sink.journald.priority, 6);
 	assert_int_equal(s.sink.journald.field_max, 65536);
+	assert_false(s.sink.journald.event_json);
+	assert_int_equal(s.sink.journald.queue_size, 64u << 20);
+	assert_int_equal(s.sink.journald.queue_len, 0);
+	assert_int_equal(s.sink.syslog.queue_size, 64u << 20);
+	assert_int_equal(s.sink.syslog.queue_len, 0);
 	assert_string_equal(s.sink.syslog.target, "unix:/dev/log");
 	assert_int_equal(s.sink.syslog.facility, 10);
 	assert_int_equal(s.sink.syslog.severity, 6);
@@ -168,6 +173,8 @@ static void test_good(void **state)
 	assert_string_equal(s.sink.journald.identifier, "pidtree-test");
 	assert_int_equal(s.sink.journald.priority, 5);
 	assert_int_equal(s.sink.journald.field_max, 2048);
+	assert_true(s.sink.journald.event_json);
+	assert_int_equal(s.sink.journald.queue_size, 16u << 20);
 	assert_int_equal(s.sink.journald.queue_len, 16);
 	assert_string_equal(s.sink.syslog.target, "udp://127.0.0.1:5514");
 	assert_int_equal(s.sink.syslog.facility, 19);
@@ -177,6 +184,7 @@ static void test_good(void **state)
 	assert_string_equal(s.sink.syslog.hostname, "host.example.com");
 	assert_int_equal(s.sink.syslog.max_size, 2048);
 	assert_int_equal(s.sink.syslog.bom, PT_BOM_NO);
+	assert_int_equal(s.sink.syslog.queue_size, 512u << 10);
 	assert_int_equal(s.sink.syslog.queue_len, 8);
 	assert_string_equal(s.sink.json_path, "/var/log/pidtree/events.json");
 	pt_diags_free(&d);
@@ -191,7 +199,7 @@ static void test_bad(void **state)
 		{ 'E', 7, "identifier: 'has space'" },
 		{ 'E', 8, "priority: unknown priority 'loud'" },
 		{ 'E', 9, "field_max: '12' is not a number in 1024-16777216" },
-		{ 'E', 10, "queue_size: '0' is not a number" },
+		{ 'E', 10, "queue_size: '0' is not a size in 64K-1G (bytes with a K, M or G suffix)" },
 		{ 'E', 12, "target: 'tcp://nohostport': missing :PORT" },
 		{ 'E', 13, "facility: unknown facility 'nofacility'" },
 		{ 'E', 14, "severity: unknown severity '9'" },
@@ -215,6 +223,69 @@ static void test_bad(void **state)
 	check_diags(&d, want, sizeof(want) / sizeof(want[0]));
 	assert_int_equal(s.sink.syslog.facility, 1); /* the last value wins */
 	pt_diags_free(&d);
+}
+
+/*
+ * queue_size: bytes with a K, M or G suffix in 64K-1G; without one, the
+ * number of events earlier versions meant (a warning, read as queue_len);
+ * queue_len and event_json; every problem as file:line.
+ */
+static void test_queue_settings(void **state)
+{
+	static const struct expect want[] = {
+		{ 'W', 2, "queue_size: '4096' without a unit is a number of events (deprecated): read as queue_len = 4096; queue_size is in bytes now, e.g. 64M" },
+		{ 'E', 3, "event_json: 'maybe' is not yes or no" },
+		{ 'E', 4, "queue_len: '0' is not a number in 1-1048576" },
+		{ 'E', 6, "queue_size: '2G' is not a size in 64K-1G" },
+		{ 'E', 7, "queue_len: '2000000' is not a number in 1-1048576" },
+	};
+	static const struct {
+		const char *v;
+		size_t bytes; /* 0: an error */
+	} sizes[] = {
+		{ "64K", 64u << 10 },	 { "64k", 64u << 10 }, { "1G", 1u << 30 },  { "1024M", 1u << 30 },
+		{ "256m", 256u << 20 },	 { "1g", 1u << 30 },   { "63K", 0 },	    { "1025M", 0 },
+		{ "2G", 0 },		 { "0K", 0 },	       { "10X", 0 },	    { "64 M", 0 },
+		{ "64MB", 0 },		 { "M", 0 },	       { "-64M", 0 },	    { "+64M", 0 },
+		{ "18446744073709551616K", 0 }, { "17179869184K", 0 }, { "0", 0 },
+		{ "1048577", 0 },
+	};
+	struct pt_daemon_settings s;
+	struct pt_diags d = { 0 };
+	char text[256];
+	size_t i;
+
+	assert_int_equal(pt_settings_load(&s, tmpfile_with("[journald]\nqueue_size = 4096\n"
+							   "event_json = maybe\nqueue_len = 0\n"
+							   "[syslog]\nqueue_size = 2G\n"
+							   "queue_len = 2000000\n"),
+					  true, &d), -EINVAL);
+	unlink(s.path);
+	check_diags(&d, want, sizeof(want) / sizeof(want[0]));
+	assert_int_equal(s.sink.journald.queue_len, 4096); /* the deprecated form */
+	assert_int_equal(s.sink.journald.queue_size, 64u << 20);
+	pt_diags_free(&d);
+
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		memset(&d, 0, sizeof(d));
+		snprintf(text, sizeof(text), "[syslog]\n\nqueue_size = %s\n[journald]\nevent_json = no\n",
+			 sizes[i].v);
+		print_message("queue_size = %s\n", sizes[i].v);
+		assert_int_equal(pt_settings_load(&s, tmpfile_with(text), true, &d),
+				 sizes[i].bytes ? 0 : -EINVAL);
+		unlink(s.path);
+		if (sizes[i].bytes) {
+			check_diags(&d, NULL, 0);
+			assert_int_equal(s.sink.syslog.queue_size, sizes[i].bytes);
+			assert_int_equal(s.sink.syslog.queue_len, 0);
+		} else {
+			assert_int_equal(d.n, 1);
+			assert_int_equal(d.v[0].line, 3);
+			assert_non_null(strstr(d.v[0].msg, "is not a size in 64K-1G"));
+		}
+		assert_false(s.sink.journald.event_json);
+		pt_diags_free(&d);
+	}
 }
 
 static void test_minimal_crlf(void **state)
@@ -309,17 +380,23 @@ static void test_sink_same(void **state)
 				       "[json]\npath = /a.json\n",
 		/* 5: journald identifier */ "[syslog]\nfacility = local1\n[json]\npath = /a.json\n"
 					     "[journald]\nidentifier = other\n",
+		/* 6: journald event_json */ "[syslog]\nfacility = local1\n[json]\npath = /a.json\n"
+					     "[journald]\nevent_json = yes\n",
+		/* 7: syslog queue_size */ "[syslog]\nfacility = local1\nqueue_size = 1M\n"
+					   "[json]\npath = /a.json\n",
+		/* 8: journald queue_len */ "[syslog]\nfacility = local1\n[json]\npath = /a.json\n"
+					    "[journald]\nqueue_len = 10\n",
 	};
-	struct pt_daemon_settings s[6];
+	struct pt_daemon_settings s[9];
 	struct pt_diags d = { 0 };
 
 	(void)state;
-	for (size_t i = 0; i < 6; i++) {
+	for (size_t i = 0; i < 9; i++) {
 		assert_int_equal(pt_settings_load(&s[i], tmpfile_with(confs[i]), true, &d), 0);
 		unlink(s[i].path);
 	}
 	check_diags(&d, NULL, 0);
-	for (size_t i = 0; i < 6; i++) {
+	for (size_t i = 0; i < 9; i++) {
 		assert_true(pt_sink_same("json:/x", &s[0].sink, &s[i].sink));
 		assert_true(pt_sink_same("syslog:unix:/dev/log", &s[0].sink, &s[0].sink));
 	}
@@ -341,6 +418,13 @@ static void test_sink_same(void **state)
 	assert_false(pt_sink_same("journald", &s[0].sink, &s[5].sink));
 	assert_true(pt_sink_same("syslog", &s[0].sink, &s[5].sink));
 	assert_true(pt_sink_same("json", &s[0].sink, &s[5].sink));
+	/* the outputs' own queue and field settings */
+	assert_false(pt_sink_same("journald", &s[0].sink, &s[6].sink));
+	assert_true(pt_sink_same("syslog", &s[0].sink, &s[6].sink));
+	assert_false(pt_sink_same("syslog:tcp://127.0.0.1:6514", &s[0].sink, &s[7].sink));
+	assert_true(pt_sink_same("journald", &s[0].sink, &s[7].sink));
+	assert_false(pt_sink_same("journald", &s[0].sink, &s[8].sink));
+	assert_true(pt_sink_same("syslog", &s[0].sink, &s[8].sink));
 	pt_diags_free(&d);
 }
 
@@ -352,6 +436,7 @@ int main(void)
 		cmocka_unit_test(test_good),
 		cmocka_unit_test(test_containers),
 		cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_queue_settings),
 		cmocka_unit_test(test_minimal_crlf),
 		cmocka_unit_test(test_long_line_and_limits),
 		cmocka_unit_test(test_sd_id_rules),

@@ -181,8 +181,8 @@ if want journal; then
 	check "  PIDTREE_CMDLINE is the connector's" test "$(f .PIDTREE_CMDLINE)" = "$CONNECTOR 127.0.0.1 $P_A marker-after-start"
 	check "  PIDTREE_PROCTREE_JSON: the connector, ..., pid 1" \
 		test "$(f '.PIDTREE_PROCTREE_JSON | fromjson | "\(.[0].pid) \(.[-1].pid)"')" = "$A_PID 1"
-	check "  PIDTREE_EVENT_JSON: the whole event" \
-		test "$(f '.PIDTREE_EVENT_JSON | fromjson | "\(.probe) \(.daddr) \(.port) \(.pid)"')" = "tcp_connect 127.0.0.1 $P_A $A_PID"
+	check "  no PIDTREE_EVENT_JSON ([journald] event_json = no, the default)" \
+		test "$(f 'has("PIDTREE_EVENT_JSON")')" = false
 	check "  MESSAGE_ID, PRIORITY=6, SYSLOG_IDENTIFIER=pidtree, _SYSTEMD_UNIT=pidtree.service" \
 		test "$(f '[.MESSAGE_ID, .PRIORITY, .SYSLOG_IDENTIFIER, ._SYSTEMD_UNIT] | join(" ")')" = \
 		"dc4cef5a2d98417a9d22e6f2a455162d 6 pidtree pidtree.service"
@@ -424,10 +424,10 @@ YML
 	run sh -c "tail -n 3 $T/collected.log | cut -c1-200"
 	check "syslog to /dev/log (journald's socket, under PrivateDevices=): the record" \
 		wait_until 20 eval 'journalctl -q --no-pager _TRANSPORT=syslog _SYSTEMD_UNIT=pidtree.service -o cat | grep -q "port=\"$P_T\""'
-	# (but the SD-ID notice, and the slow name service one: under TCG the
-	# guest's NSS takes over 100 ms to find that uid 4242 has no name)
+	# (but the SD-ID notice, and the slow name service one: under TCG on a
+	# loaded host a user name lookup can take over 100 ms, even root's)
 	check "pidtree's warnings and errors under the hardening (none but those notices)" \
-		sh_run "journalctl --no-pager -u pidtree --since '$since' _TRANSPORT=stdout -p warning -o cat | grep -v 'pidtree@32473\|looking up the user name of uid 4242 took' | { ! grep .; }"
+		sh_run "journalctl --no-pager -u pidtree --since '$since' _TRANSPORT=stdout -p warning -o cat | grep -v 'pidtree@32473\|looking up the user name of uid [0-9]* took' | { ! grep .; }"
 	run sh -c "journalctl --no-pager -u pidtree --since '$since' _TRANSPORT=stdout -o cat | head -n 30"
 	kill "$PRE_PID" "$(cat "$T/dnsmasq.pid")" 2>/dev/null
 	stop_rsyslog collector
@@ -436,7 +436,7 @@ YML
 [output]
 sink = journald
 [journald]
-queue_size = 65536
+queue_size = 64M
 EOF
 	yml <<YML
 tcp_connect:
@@ -555,7 +555,7 @@ YML
 	check "  $FLOOD connects made" test "$N" -ge "$FLOOD"
 	check "  every one in the journal ($got of $N)" test "$got" = "$N"
 	totals
-	check "  pidtree counted no loss" eval 'grep -qE "lost records:( [a-z_]+=0)* tcp_connect=0[ ;]" "$T/out" && out_has "output drops: journald=0;"'
+	check "  pidtree counted no loss" eval 'grep -qE "lost records:( [a-z_]+=0)* tcp_connect=0[ ;]" "$T/out" && grep -qE "outputs: journald [0-9]+ written/0 lost/" "$T/out"'
 	run journalctl --no-pager -u systemd-journald --since "$since" -g 'Suppressed.*pidtree'
 	check "  journald suppressed nothing of pidtree.service" not out_has "Suppressed"
 
@@ -585,7 +585,7 @@ YML
 	run systemctl kill -s USR1 pidtree-ratelimit-control
 	sleep 2
 	sh_run "journalctl --no-pager -u pidtree-ratelimit-control _TRANSPORT=stdout -o cat | grep 'totals:' | tail -n 1"
-	check "  pidtree counted no loss (journald took every event)" out_has "output drops: journald=0;"
+	check "  pidtree counted no loss (journald took every event)" grep -qE "outputs: journald [0-9]+ written/0 lost/" "$T/out"
 	echo "    journal entries for port $P_G: $got2 of $N2"
 	check "  journald dropped entries ($got2 of $N2 kept)" test "$got2" -lt "$N2"
 	check "  and said so: journalctl -u systemd-journald -g 'Suppressed.*pidtree'" \
