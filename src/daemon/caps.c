@@ -55,7 +55,13 @@ int pt_drop_capabilities(unsigned int need)
 	while (prctl(PR_CAPBSET_READ, last + 1, 0, 0, 0) >= 0)
 		last++;
 	for (cap = 0; cap <= last; cap++) {
-		if (kept(cap))
+		/*
+		 * PR_CAPBSET_DROP needs CAP_SETPCAP, even for a capability
+		 * already out of the set.  Under a unit whose
+		 * CapabilityBoundingSet= leaves CAP_SETPCAP out, everything
+		 * not kept is already out: skip those.
+		 */
+		if (kept(cap) || prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 0)
 			continue;
 		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) && errno != EINVAL) {
 			int err = -errno;

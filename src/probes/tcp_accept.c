@@ -9,7 +9,7 @@
  * established and closed while still in the accept queue (counted in the
  * kernel), and the ones the kernel dropped before the handshake completed
  * because a listener's queue was full (TcpExt ListenDrops of
- * /proc/net/netstat, read on each tick, in pidtree's network namespace).
+ * /proc/self/net/netstat, read on each tick, in pidtree's network namespace).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -37,12 +37,16 @@ static void destroy_skel(void *skel)
 	pt_tcp_accept__destroy(skel);
 }
 
-/* TcpExt ListenDrops of /proc/net/netstat: -1 when it cannot be read */
+/*
+ * TcpExt ListenDrops of /proc/self/net/netstat: -1 when it cannot be read.
+ * Not by its /proc/net link: the shipped unit's ProcSubset=pid hides /proc's
+ * top level but the processes' own directories.
+ */
 static int64_t listen_drops(void)
 {
 	char keys[4096], vals[4096], *ks, *vs, *k, *v;
 	int64_t n = -1;
-	FILE *f = fopen("/proc/net/netstat", "re");
+	FILE *f = fopen("/proc/self/net/netstat", "re");
 
 	if (!f)
 		return -1;
@@ -89,6 +93,17 @@ static int tcp_accept_open(struct pt_probe *p, const struct pt_probe_env *env,
 	if (err)
 		return err;
 	err = pt_tcp_accept__attach(skel);
+	/*
+	 * These are perf tracepoints: perf_event_open() refuses them with
+	 * EACCES when kernel.perf_event_paranoid is above 2 (Debian's and
+	 * Ubuntu's default is 3) and CAP_SYS_ADMIN is missing, which the
+	 * shipped unit never gives; CAP_PERFMON does not do there.
+	 */
+	if (err == -EACCES)
+		return pt_probe_fail(p, "attach to syscalls/sys_exit_accept{,4} and "
+				     "sock/inet_sock_set_state: perf_event_open() refused "
+				     "(kernel.perf_event_paranoid above 2 needs CAP_SYS_ADMIN; "
+				     "set it to 2, see pidtree(8))", err);
 	if (err)
 		return pt_probe_fail(p, "attach to syscalls/sys_exit_accept{,4} (is tracefs mounted?) "
 				     "and sock/inet_sock_set_state", err);

@@ -279,4 +279,23 @@ python3 "$NETTOOL" listen udp 127.0.0.1 "$PU" 0 marker-caps >/dev/null
 check "after dropping capabilities, a re-opened probe reports (UDP bind)" \
 	seen "$OUT" ".port == $PU and .protocol == \"udp\""
 check "SIGTERM: exit 0 (caps)" stop_pidtree
+
+# ---- a bounding set without CAP_SETPCAP, as the systemd unit's ------------
+# Nothing pidtree drops is left in that set, and nothing can be dropped
+# without CAP_SETPCAP: start-up must not try (it failed with EPERM).
+if setpriv --bounding-set=-all,+bpf,+perfmon,+net_admin,+sys_ptrace,+dac_read_search true 2>/dev/null; then
+	setpriv --bounding-set=-all,+bpf,+perfmon,+net_admin,+sys_ptrace,+dac_read_search \
+		"$PIDTREE" -f "$T/bnd.json" -c "$T/caps.yml" 2>"$T/pidtree.err" &
+	PIDTREE_PID=$!
+	for _ in $(seq 200); do
+		grep -q ready "$T/pidtree.err" && break
+		kill -0 "$PIDTREE_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	check "starts under the unit's bounding set (no CAP_SETPCAP)" grep -q ready "$T/pidtree.err"
+	grep -q ready "$T/pidtree.err" || cat "$T/pidtree.err"
+	check "SIGTERM: exit 0 (unit's bounding set)" stop_pidtree
+else
+	log "setpriv --bounding-set not usable here: bounding-set start-up not checked"
+fi
 finish
