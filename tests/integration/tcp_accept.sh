@@ -14,6 +14,7 @@ ACCEPTOR=$top_builddir/tests/helpers/acceptor
 PORTS=
 for i in 1 2 3 4 5 6 7; do eval "P$i=$(rand_port)"; PORTS="$PORTS${PORTS:+, }$(eval echo \$P$i)"; done
 P_EXCL=$(rand_port)
+P_PLUG=$(rand_port)
 cat >"$T/probes.yml" <<YML
 tcp_accept:
   filters:
@@ -122,4 +123,28 @@ seen "$OUT" ".probe == \"tcp_accept\" and .port == $SPORT"
 check "excludeports: the local port excluded" test "$(count "$OUT" ".port == $P_EXCL")" = 0
 check "  another port reported" test "$(count "$OUT" ".port == $SPORT")" = 1
 check "SIGTERM: exit 0 (excludeports)" stop_pidtree
+
+# -- plugins apply to tcp_accept's events (the example plugin, loaded from a
+# root-owned directory, adds its field; the built-in loginuidmap runs on the
+# ancestry without disturbing the event)
+mkdir -p "$T/plugins" && chmod 755 "$T" "$T/plugins"
+install -m 644 "$top_builddir/tests/plugins/example.so" "$T/plugins/"
+printf 'tcp_accept:
+  includeports: [%s]
+  plugins:
+    example:
+      value: on-accept
+    loginuidmap:
+' \
+	"$P_PLUG" >"$T/plug.yml"
+start_pidtree "$OUT" -c "$T/plug.yml" --extra-plugin-path "$T/plugins" || fail "daemon starts (plugins)"
+server "$P_PLUG" accept 127.0.0.1 1 marker-plugin
+client 127.0.0.1 "$SPORT" >/dev/null
+wait "$SRV"
+EV=$(wait_for "$OUT" ".probe == \"tcp_accept\" and .port == $SPORT")
+check "plugins: the accept is reported" test -n "$EV"
+check "plugins: the example plugin's field on it" test "$(jq -r .example_field <<<"$EV")" = on-accept
+check "plugins: the event's own keys survive them" \
+	test "$(jq -r '[.saddr, .daddr, (.port | tostring)] | join(" ")' <<<"$EV")" = "127.0.0.1 127.0.0.1 $SPORT"
+check "SIGTERM: exit 0 (plugins)" stop_pidtree
 finish
