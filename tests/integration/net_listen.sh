@@ -30,7 +30,10 @@ net_listen:
   excludeports: [$P_EXCL]
 YML
 OUT=$T/a.json
-start_pidtree "$OUT" -c "$T/a.yml" || { fail "daemon starts"; finish; }
+start_pidtree "$OUT" -c "$T/a.yml" -v || { fail "daemon starts"; finish; }
+# the start-up snapshot (snapshot_delay: 1) done before the live listeners:
+# on a slow guest it could otherwise pick one of them up first
+wait_until 20 grep -q 'net_listen: snapshot of' "$T/pidtree.err"
 
 bg_listen "$T/l1" tcp 127.1.33.7 "$P_TCP" 0 marker-tcp; L1=$BG_PID; wait $L1
 bg_listen "$T/l2" tcp 127.0.0.5 "$P_FILT" 0 marker-filtered; wait $BG_PID
