@@ -110,6 +110,6 @@ distclean-local:
 	rm -rf tests/fuzz/work
 .PHONY: fuzz-clean
 
-EXTRA_DIST += tests/fuzz/local.mk tests/fuzz/run.sh tests/fuzz/check.sh tests/fuzz/fuzz.h \
+EXTRA_DIST += tests/fuzz/local.mk tests/fuzz/.gitignore tests/fuzz/run.sh tests/fuzz/check.sh tests/fuzz/fuzz.h \
 	tests/fuzz/common.c $(FUZZ_NAMES:%=tests/fuzz/fuzz_%.c) tests/fuzz/seeds.py tests/fuzz/corpus \
 	tests/fuzz/dict
