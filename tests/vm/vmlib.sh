@@ -454,8 +454,6 @@ vm_boot() {
 		accel="-accel tcg,thread=multi -cpu max"
 	fi
 	boot_t0=$(date +%s.%N)
-	# (no_timer_check: on a loaded host the emulated timer can miss the
-	# kernel's IO-APIC check, which then panics "IO-APIC + timer doesn't work")
 	# shellcheck disable=SC2086
 	timeout -k 10 "$VM_TIMEOUT" qemu-system-x86_64 \
 		$accel -smp "$VM_CPUS" -m "$VM_MEM" \
@@ -463,7 +461,7 @@ vm_boot() {
 		-machine pc,memory-backend=mem \
 		-nodefaults -no-user-config -display none -net none \
 		-kernel "$VMLINUZ" -initrd "$W/initramfs.gz" \
-		-append "console=ttyS0 loglevel=5 panic=-1 no_timer_check rdinit=/init${VM_APPEND:+ $VM_APPEND}" \
+		-append "console=ttyS0 loglevel=5 panic=-1 rdinit=/init${VM_APPEND:+ $VM_APPEND}" \
 		-serial "file:$W/console.log" -serial "file:$W/tests.log" \
 		-chardev socket,id=vfs,path="$W/virtiofs.sock" \
 		-device vhost-user-fs-pci,chardev=vfs,tag=hostroot \
