@@ -144,12 +144,39 @@ struct pt_fork_record {
 	__u64 parent_start_ns;
 };
 
-/* exit: the last thread of the process exited (hdr.ts_ns is 0: userland's clock is good enough). */
-struct pt_exit_record {
-	struct pt_record_hdr hdr;
+/*
+ * exit: the last thread of a process exited.  Exits are batched per CPU
+ * (pt_exits in bpf/process.bpf.c): an exit is two stores into this CPU's
+ * batch, and the batch goes into the ring as one record when it holds
+ * PT_EXIT_BATCH exits, or when userland drains a CPU that has held exits
+ * for a tick (the pt_exit_drain program, run on that CPU): the ring's
+ * cache lines, cold by the time the next process exits, are touched once
+ * per batch instead of once per exit.  The cache only ages exited
+ * entries out, so an exit may arrive a second or two late.
+ *
+ * Exit number seq of a CPU (1, 2, ...) is at e[seq % PT_EXIT_BATCH]; a
+ * record holds the count exits up to last: seq last - count + 1 .. last.
+ * hdr.ts_ns is 0: userland's clock is good enough for the grace period.
+ */
+#define PT_EXIT_BATCH 16
+
+struct pt_exit_entry {
+	__u64 seq;
 	__u32 tgid;
 	__u32 pad;
 	__u64 start_ns;
+};
+
+struct pt_exit_batch {
+	struct pt_record_hdr hdr;
+	__u32 cpu;
+	__u32 count; /* 1 .. PT_EXIT_BATCH */
+	__u64 last;  /* seq of the newest exit */
+	/* the kernel's bookkeeping, sent as it is: */
+	__u64 flushed; /* seq of the newest exit sent (or lost) */
+	__u32 busy;    /* pt_exit is updating the batch: not to be drained now */
+	__u32 pad;
+	struct pt_exit_entry e[PT_EXIT_BATCH];
 };
 
 /*

@@ -75,13 +75,15 @@ static __always_inline __u32 pt_current_tgid(__u32 where)
 	return BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), tgid);
 }
 
-static __always_inline void pt_count_loss(__u32 idx)
+static __always_inline void pt_count_losses(__u32 idx, __u64 n)
 {
 	__u64 *v = bpf_map_lookup_elem(&pt_lost, &idx);
 
 	if (v)
-		*v += 1; /* per-CPU slot: no atomic needed */
+		*v += n; /* per-CPU slot: no atomic needed */
 }
+
+#define pt_count_loss(idx) pt_count_losses(idx, 1)
 
 /*
  * Records are built in a per-CPU scratch buffer and copied into the ring

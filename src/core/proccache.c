@@ -267,6 +267,7 @@ void pt_pc_entry_mark_exited(struct pt_proc_cache *c, uint32_t i, uint64_t now_n
 	list_del(c, &c->lru, i);
 	e->state = PE_EXITED;
 	e->exit_ns = now_ns;
+	c->st.exits++;
 	list_add_tail(c, &c->exited, i);
 }
 
@@ -388,12 +389,31 @@ void pt_proc_cache_fork(struct pt_proc_cache *c, const struct pt_fork_record *r)
 		pt_pc_entry_set_cmd(e, m);
 }
 
-void pt_proc_cache_exit(struct pt_proc_cache *c, const struct pt_exit_record *r, uint64_t now_ns)
+void pt_proc_cache_exit(struct pt_proc_cache *c, uint32_t tgid, uint64_t start_ns, uint64_t now_ns)
 {
-	uint32_t i = lookup(c, r->tgid, r->start_ns / c->ns_per_tick);
+	uint32_t i = lookup(c, tgid, start_ns / c->ns_per_tick);
 
 	if (i != NIL)
 		pt_pc_entry_mark_exited(c, i, now_ns);
+}
+
+int pt_proc_cache_exits(struct pt_proc_cache *c, const struct pt_exit_batch *b, size_t len,
+			uint64_t now_ns)
+{
+	uint64_t first;
+
+	if (len < sizeof(*b) || b->count == 0 || b->count > PT_EXIT_BATCH || b->last < b->count)
+		return -EINVAL;
+	first = b->last - b->count + 1;
+	for (uint64_t s = first; s <= b->last; s++)
+		if (b->e[s % PT_EXIT_BATCH].seq != s)
+			return -EINVAL;
+	for (uint64_t s = first; s <= b->last; s++) {
+		const struct pt_exit_entry *e = &b->e[s % PT_EXIT_BATCH];
+
+		pt_proc_cache_exit(c, e->tgid, e->start_ns, now_ns);
+	}
+	return 0;
 }
 
 void pt_proc_cache_expire(struct pt_proc_cache *c, uint64_t now_ns)

@@ -32,6 +32,7 @@ struct pt_proc_cache_opts {
 
 struct pt_proc_cache_stats {
 	size_t entries;
+	uint64_t exits;          /* entries marked exited (their process's exit record) */
 	uint64_t evictions;      /* live entries dropped because the cache was full */
 	uint64_t proc_fallbacks; /* ancestors resolved from /proc */
 	uint64_t unresolved;     /* ancestors left without a cmdline */
@@ -46,8 +47,16 @@ int pt_proc_cache_scan(struct pt_proc_cache *c);
 /* r is whole: sizeof(*r) + r->argv_len bytes, argv_len <= PT_EXEC_ARGV_LEN (the caller checks). */
 void pt_proc_cache_exec(struct pt_proc_cache *c, const struct pt_exec_record *r);
 void pt_proc_cache_fork(struct pt_proc_cache *c, const struct pt_fork_record *r);
-/* Marks the entry exited at now_ns (CLOCK_BOOTTIME); dropped after the grace. */
-void pt_proc_cache_exit(struct pt_proc_cache *c, const struct pt_exit_record *r, uint64_t now_ns);
+/* Marks process (tgid, start_ns) exited at now_ns (CLOCK_BOOTTIME); dropped after the grace. */
+void pt_proc_cache_exit(struct pt_proc_cache *c, uint32_t tgid, uint64_t start_ns, uint64_t now_ns);
+/*
+ * pt_proc_cache_exit for each exit of batch b (len bytes, pidtree.h), in
+ * the order they happened.  0, or -EINVAL, nothing applied, for a record
+ * that is not a whole batch: short, count 0 or over PT_EXIT_BATCH, an
+ * entry not in its place (e[seq % PT_EXIT_BATCH]).
+ */
+int pt_proc_cache_exits(struct pt_proc_cache *c, const struct pt_exit_batch *b, size_t len,
+			uint64_t now_ns);
 /* Drop exited entries whose grace period is over (call about once a second). */
 void pt_proc_cache_expire(struct pt_proc_cache *c, uint64_t now_ns);
 

@@ -14,6 +14,7 @@
  * never lets happen).
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -137,6 +138,17 @@ int pt_loop_setup(struct daemon *d)
 	return err;
 }
 
+/* SIGUSR1: the process cache's figures beside the loss table. */
+static void cache_report(struct daemon *d)
+{
+	struct pt_proc_cache_stats st;
+
+	pt_proc_cache_get_stats(d->cache, &st);
+	pt_info("process cache: %zu entries; exits %" PRIu64 "; live entries evicted %" PRIu64
+		" (a full cache: raise --cache-entries); ancestors read from /proc %" PRIu64,
+		st.entries, st.exits, st.evictions, st.proc_fallbacks);
+}
+
 static void handle_signals(struct daemon *d)
 {
 	struct signalfd_siginfo si;
@@ -162,6 +174,7 @@ static void handle_signals(struct daemon *d)
 			break;
 		case SIGUSR1:
 			pt_losses_totals(d, false);
+			cache_report(d);
 			break;
 		}
 	}

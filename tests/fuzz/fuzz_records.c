@@ -155,6 +155,19 @@ static void rows_close(struct fz_rows *r)
 	((len) >= sizeof(type) &&                                                              \
 	 pt_ancestry_ok(&((const type *)(data))->tree, PT_TREE_AVAIL((const type *)(data), len)))
 
+/* Whether an exit batch is whole: count 1..PT_EXIT_BATCH, each exit in its place. */
+static bool exits_ok(const void *data, size_t len)
+{
+	const struct pt_exit_batch *b = data;
+
+	if (len < sizeof(*b) || b->count < 1 || b->count > PT_EXIT_BATCH || b->last < b->count)
+		return false;
+	for (uint64_t k = 0; k < b->count; k++)
+		if (b->e[(b->last - k) % PT_EXIT_BATCH].seq != b->last - k)
+			return false;
+	return true;
+}
+
 /* Whether record rec of desc, len bytes at data, is one the probe accepts. */
 static bool record_ok(const struct pt_probe_desc *d, unsigned int rec, const void *data,
 		      size_t len)
@@ -165,8 +178,9 @@ static bool record_ok(const struct pt_probe_desc *d, unsigned int rec, const voi
 		if (rec == PT_PROC_REC_EXEC)
 			return len >= sizeof(*x) && x->argv_len <= PT_EXEC_ARGV_LEN &&
 			       len >= sizeof(*x) + x->argv_len;
-		return len >= (rec == PT_PROC_REC_FORK ? sizeof(struct pt_fork_record) :
-							 sizeof(struct pt_exit_record));
+		if (rec == PT_PROC_REC_FORK)
+			return len >= sizeof(struct pt_fork_record);
+		return exits_ok(data, len);
 	}
 	if (!strcmp(d->info.name, "dns")) { /* an answer: its header, then cap_len bytes */
 		const struct pt_dns_record *a = data;

@@ -4,7 +4,8 @@
 # exited: its children's ancestry still shows its cmdline, even after the
 # process cache has been churned (a small --cache-entries reuses the slots
 # of exited processes first) and /proc no longer shows a cmdline for it (the
-# exited leader's mm is gone).
+# exited leader's mm is gone).  And exits, batched per CPU in the kernel,
+# reach the cache within a few seconds however few processes exit (below).
 . "$(dirname "$0")/lib.sh"
 require_root
 
@@ -37,6 +38,60 @@ if [ -n "$EV" ]; then
 		"$LEADER_EXIT 127.0.0.1 $P $T/fifo marker-leader-exit"
 	check "no unresolved ancestor" \
 		not grep -q "unresolved ancestor pid $HPID" "$T/ev.json"
+fi
+
+# ---- exits: batched per CPU, drained by the tick -----------------------------
+# An exit is stored in its CPU's batch (pt_exits, bpf/process.bpf.c), which
+# goes into the ring when full or when the tick drains a CPU that held exits
+# since the tick before.  Every exit must be sent (flushed) within three
+# seconds, however few processes exit on its CPU.  With two CPUs or more
+# this shell and what it runs are pinned to CPU 0 meanwhile, and each other
+# CPU runs /bin/true until its batch holds an exit not sent: nothing else of
+# this test exits there, so no full batch sends it instead of the drain.
+exits_map() {
+	local f id
+	for f in /proc/$PIDTREE_PID/fdinfo/*; do
+		[ "$(readlink "/proc/$PIDTREE_PID/fd/${f##*/}")" = anon_inode:bpf-map ] || continue
+		id=$(sed -n 's/^map_id:[[:space:]]*//p' "$f")
+		[ "$(bpftool -j map show id "$id" | jq -r .name)" = pt_exits ] && { echo "$id"; return; }
+	done
+}
+# "cpu last flushed" per CPU
+exits_state() { bpftool -j map dump id "$1" | jq -r '.[0].formatted.values[] | "\(.cpu) \(.value.last) \(.value.flushed)"'; }
+usr1_exits() {
+	kill -USR1 "$PIDTREE_PID"
+	sleep 0.5
+	grep 'process cache:' "$T/pidtree.err" | tail -n 1 | sed -n 's/.*; exits \([0-9]*\);.*/\1/p'
+}
+MID=$(exits_map)
+check "the process probe's exit batches are a map (pt_exits)" test -n "$MID"
+if [ -n "$MID" ]; then
+	x0=$(usr1_exits)
+	ncpu=$(exits_state "$MID" | wc -l)
+	pinned=
+	[ "$ncpu" -ge 2 ] && taskset -pc 0 $$ >/dev/null && pinned=1
+	for c in $(seq 0 $((ncpu - 1))); do
+		for _ in 1 2 3; do
+			taskset -c "$c" /bin/true 2>/dev/null || break
+			exits_state "$MID" | awk -v c="$c" '$1 == c && $2 != $3 { ok = 1 } END { exit !ok }' && break
+		done
+	done
+	exits_state "$MID" >"$T/exits0"
+	sleep $((3 * TIME_SCALE))
+	exits_state "$MID" >"$T/exits1"
+	[ -n "$pinned" ] && { taskset -pc "0-$((ncpu - 1))" $$ >/dev/null || true; }
+	log "exit batches (cpu last flushed), then 3 s later:" $(cat "$T/exits0") / $(cat "$T/exits1")
+	if [ -n "$pinned" ]; then
+		check "CPUs 1..$((ncpu - 1)) held exits not sent" \
+			awk '$1 > 0 && $2 == $3 { bad = 1 } END { exit bad }' "$T/exits0"
+	fi
+	check "every CPU sent them within 3 s (flushed then >= last before)" \
+		awk 'NR == FNR { last[$1] = $2; next } $3 < last[$1] { bad = 1 } END { exit bad }' \
+		"$T/exits0" "$T/exits1"
+	x1=$(usr1_exits)
+	log "exits applied to the cache: ${x0:-?} then ${x1:-?}"
+	check "the cache applied exits meanwhile (SIGUSR1's process cache line)" \
+		test "${x1:-0}" -gt "${x0:-0}"
 fi
 check "SIGTERM: exit 0" stop_pidtree
 finish

@@ -194,10 +194,7 @@ static void do_fork(struct fx *f, uint32_t pid, uint64_t start, uint32_t ppid, u
 
 static void do_exit(struct fx *f, uint32_t pid, uint64_t start, uint64_t now_ns)
 {
-	struct pt_exit_record r = { .hdr.type = PT_PROC_REC_EXIT + 1, .tgid = pid };
-
-	r.start_ns = tick_ns(start);
-	pt_proc_cache_exit(f->c, &r, now_ns);
+	pt_proc_cache_exit(f->c, pid, tick_ns(start), now_ns);
 }
 
 /*
@@ -586,6 +583,69 @@ static void test_exit_expire(void **state)
 	assert_string_equal(f->ev.error, "unresolved ancestor pid 20");
 }
 
+/* Exit number seq of a CPU into batch b, as bpf/process.bpf.c stores it. */
+static void batch_put(struct pt_exit_batch *b, uint64_t seq, uint32_t pid, uint64_t start)
+{
+	struct pt_exit_entry *e = &b->e[seq % PT_EXIT_BATCH];
+
+	e->seq = seq;
+	e->tgid = pid;
+	e->start_ns = tick_ns(start);
+	b->last = seq;
+}
+
+static void test_exit_batches(void **state)
+{
+	struct fx *f = *state;
+	const uint64_t t = 100000000000ull;
+	struct pt_exit_batch b, bad;
+
+	new_cache(f, 0, 0, 1000);
+	for (uint32_t pid = 100; pid < 140; pid++)
+		do_exec(f, pid, pid, S("p\0"), 0);
+	/* a full batch that wrapped: exits 17 .. 32 of a CPU are pids 100 .. 115 */
+	memset(&b, 0, sizeof(b));
+	b.hdr.type = PT_PROC_REC_EXIT;
+	for (uint64_t s = 1; s <= 16; s++)
+		batch_put(&b, s, 999, 999); /* (sent before) */
+	for (uint64_t s = 17; s <= 32; s++)
+		batch_put(&b, s, (uint32_t)(100 + s - 17), 100 + s - 17);
+	b.count = 16;
+	assert_int_equal(pt_proc_cache_exits(f->c, &b, sizeof(b), t), 0);
+	assert_int_equal(stats(f).exits, 16);
+	pt_proc_cache_expire(f->c, t + 1000);
+	assert_int_equal(stats(f).entries, 40 - 16);
+	assert_string_equal(cmd_of(f, 116, 116), "p");
+
+	/* a drained tail: 3 exits, 33 .. 35, in places 1 .. 3 */
+	for (uint64_t s = 33; s <= 35; s++)
+		batch_put(&b, s, (uint32_t)(116 + s - 33), 116 + s - 33);
+	b.count = 3;
+	assert_int_equal(pt_proc_cache_exits(f->c, &b, sizeof(b), t), 0);
+	assert_int_equal(stats(f).exits, 19);
+
+	/* refused whole, nothing applied: short, count 0 or over, an entry out of place */
+	bad = b;
+	for (uint64_t s = 36; s <= 38; s++)
+		batch_put(&bad, s, (uint32_t)(119 + s - 36), 119 + s - 36);
+	bad.count = 3;
+	assert_int_equal(pt_proc_cache_exits(f->c, &bad, sizeof(bad) - 1, t), -EINVAL);
+	bad.count = 0;
+	assert_int_equal(pt_proc_cache_exits(f->c, &bad, sizeof(bad), t), -EINVAL);
+	bad.count = PT_EXIT_BATCH + 1;
+	assert_int_equal(pt_proc_cache_exits(f->c, &bad, sizeof(bad), t), -EINVAL);
+	bad.count = 3;
+	bad.e[37 % PT_EXIT_BATCH].seq = 21; /* an older exit's place */
+	assert_int_equal(pt_proc_cache_exits(f->c, &bad, sizeof(bad), t), -EINVAL);
+	bad.e[37 % PT_EXIT_BATCH].seq = 37;
+	bad.last = 2; /* fewer exits ever than it claims */
+	assert_int_equal(pt_proc_cache_exits(f->c, &bad, sizeof(bad), t), -EINVAL);
+	assert_int_equal(stats(f).exits, 19);
+	bad.last = 38;
+	assert_int_equal(pt_proc_cache_exits(f->c, &bad, sizeof(bad), t), 0);
+	assert_int_equal(stats(f).exits, 22);
+}
+
 static void test_eviction(void **state)
 {
 	struct fx *f = *state;
@@ -907,6 +967,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_exec_fork_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fork_falls_back_to_proc, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exit_expire, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exit_batches, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_eviction, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_event_strings_survive, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pid_reuse, setup, teardown),

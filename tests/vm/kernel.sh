@@ -53,9 +53,10 @@ SERIES=${PIDTREE_VM_KERNEL:-${1:-6.1}}
 VM_REQUIRED="tcp_connect ancestry net_listen udp_session tcp_accept"
 case $SERIES in
 # the oldest: every probe on the bpf_get_current_task fallback; the DNS
-# probe; the refusal of a missing feature (kernel_features, last: it locks
-# the kernel down)
-5.10) VM_EXTRA="dns kernel_features" ;;
+# probe; the exits' drain (process: a raw_tp program run on a CPU by
+# BPF_PROG_TEST_RUN, new in 5.10); the refusal of a missing feature
+# (kernel_features, last: it locks the kernel down)
+5.10) VM_EXTRA="dns process kernel_features" ;;
 # Debian 12's default kernel
 6.1) VM_EXTRA="process filters" ;;
 6.12) VM_EXTRA="losses caps" ;;
