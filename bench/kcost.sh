@@ -5,6 +5,8 @@
 #   - tcp_connect reporting every connect, at tree depth DEPTH (default 10)
 #   - tcp_connect filtering every connect in the kernel
 #   - exec, fork and exit, under a fork+exec storm of /bin/true
+#   - the floor under those (bench/kfloor, when built): an empty program
+#     on the same tracepoints, and each part of a process record alone
 # Prints figures, asserts nothing.  Needs root.
 set -eu
 B=${top_builddir:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -48,3 +50,9 @@ sysctl -q kernel.bpf_stats_enabled=1
 bench_stats '^pt_(exec|fork|exit)$' | sed 's/^/    /'
 sysctl -q kernel.bpf_stats_enabled=0
 bench_stop
+
+if [ -x "$B/bench/kfloor" ] && [ -f "$B/bench/kfloor.bpf.o" ]; then
+	echo "== the floor under them, each alone under the same storm (bench/kfloor): an empty"
+	echo "   program, the new image's argv read, a ring buffer write of an exec's and an exit's size"
+	"$B/bench/kfloor" "$B/bench/kfloor.bpf.o" "$B/bench/execstorm" "$SECS" | sed 's/^/    /'
+fi

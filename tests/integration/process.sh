@@ -81,10 +81,10 @@ if [ -n "$MID" ]; then
 	exits_state "$MID" >"$T/exits1"
 	[ -n "$pinned" ] && { taskset -pc "0-$((ncpu - 1))" $$ >/dev/null || true; }
 	log "exit batches (cpu last flushed), then 3 s later:" $(cat "$T/exits0") / $(cat "$T/exits1")
-	if [ -n "$pinned" ]; then
-		check "CPUs 1..$((ncpu - 1)) held exits not sent" \
-			awk '$1 > 0 && $2 == $3 { bad = 1 } END { exit bad }' "$T/exits0"
-	fi
+	# (other processes of the host exiting there may have filled a batch
+	# meanwhile: then there is less to drain, which is no failure)
+	log "CPUs holding exits not sent before the wait:" \
+		"$(awk '$2 != $3 { printf "%s ", $1 }' "$T/exits0")"
 	check "every CPU sent them within 3 s (flushed then >= last before)" \
 		awk 'NR == FNR { last[$1] = $2; next } $3 < last[$1] { bad = 1 } END { exit bad }' \
 		"$T/exits0" "$T/exits1"
