@@ -140,8 +140,11 @@ static void process_tick(struct pt_probe *p, uint64_t now_boot_ns, const struct 
 			err = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.pt_exit_drain), &o);
 			if (err && errno != ENXIO && !st->warned) {
 				/* the exits wait for a full batch instead: late, not lost */
-				pt_warn("process: cannot drain CPU %d's exits: %s", cpu,
-					strerror(errno));
+				pt_warn("process: cannot drain CPU %d's batch of exits "
+					"(BPF_PROG_TEST_RUN on a CPU, Linux 5.10): %s; exits "
+					"reach the process cache in batches of %d per CPU",
+					cpu, errno == 524 ? "not supported" : strerror(errno),
+					PT_EXIT_BATCH);
 				st->warned = true;
 			}
 		}
