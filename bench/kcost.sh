@@ -52,7 +52,9 @@ sysctl -q kernel.bpf_stats_enabled=0
 bench_stop
 
 if [ -x "$B/bench/kfloor" ] && [ -f "$B/bench/kfloor.bpf.o" ]; then
-	echo "== the floor under them, each alone under the same storm (bench/kfloor): an empty"
-	echo "   program, the new image's argv read, a ring buffer write of an exec's and an exit's size"
-	"$B/bench/kfloor" "$B/bench/kfloor.bpf.o" "$B/bench/execstorm" "$SECS" | sed 's/^/    /'
+	echo "== the floor under them, each alone under the same load (bench/kfloor): an empty"
+	echo "   program, the new image's argv read, a ring buffer write of an exec's and an exit's"
+	echo "   size (exec storm); an empty program on inet_sock_set_state (connect loop)"
+	"$B/bench/kfloor" "$B/bench/kfloor.bpf.o" "$B/bench/execstorm" "$B/bench/loadgen" "$SECS" |
+		sed 's/^/    /'
 fi

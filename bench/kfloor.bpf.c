@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * The floor under the process probe's in-kernel costs (bench/kfloor.c runs
- * each program alone under an exec storm): what an empty program on the
- * same tracepoint costs here (dispatch and bpf_stats' own clock reads),
+ * The floor under pidtree's in-kernel costs (bench/kfloor.c runs each
+ * program alone, under an exec storm, or the connect loop for
+ * inet_sock_set_state): what an empty program on the same tracepoint costs
+ * here (dispatch and bpf_stats' own clock reads),
  * and each part of a process record by itself: the read of the new
  * image's argv from its own mm (as pt_read_argv does it), and a ring
  * buffer write of a record of an exec's or an exit's size.  Nothing here
@@ -34,15 +35,19 @@ struct {
 	__type(value, struct kf_buf);
 } kf_scratch SEC(".maps");
 
-/* an exec record's size for /bin/true's argv (header, one process, argv) */
-struct kf_exec_rec {
-	__u8 b[96];
-};
+/*
+ * One ring buffer write of size bytes from the stack, as pidtree's records
+ * go: 96 is an exec record's size for /bin/true's argv (header, one process,
+ * argv), 32 an exit record's before pidtree batched them.
+ */
+static __always_inline void kf_write(struct task_struct *p, __u32 size)
+{
+	__u8 r[96];
 
-/* an exit record of the size pidtree sent before it batched them */
-struct kf_exit_rec {
-	__u8 b[32];
-};
+	__builtin_memset(r, 0, sizeof(r));
+	r[0] = (__u8)p->tgid;
+	bpf_ringbuf_output(&kf_ring, r, size <= sizeof(r) ? size : sizeof(r), BPF_RB_NO_WAKEUP);
+}
 
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(kf_exec_empty, struct task_struct *p, pid_t old_pid, void *bprm)
@@ -74,11 +79,7 @@ int BPF_PROG(kf_exec_argv, struct task_struct *p, pid_t old_pid, void *bprm)
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(kf_exec_ring, struct task_struct *p, pid_t old_pid, void *bprm)
 {
-	struct kf_exec_rec r;
-
-	__builtin_memset(&r, 0, sizeof(r));
-	r.b[0] = (__u8)p->tgid;
-	bpf_ringbuf_output(&kf_ring, &r, sizeof(r), BPF_RB_NO_WAKEUP);
+	kf_write(p, 96);
 	return 0;
 }
 
@@ -91,10 +92,13 @@ int BPF_PROG(kf_exit_empty, struct task_struct *p)
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(kf_exit_ring, struct task_struct *p)
 {
-	struct kf_exit_rec r;
+	kf_write(p, 32);
+	return 0;
+}
 
-	__builtin_memset(&r, 0, sizeof(r));
-	r.b[0] = (__u8)p->tgid;
-	bpf_ringbuf_output(&kf_ring, &r, sizeof(r), BPF_RB_NO_WAKEUP);
+/* every TCP state change of the host runs tcp_connect's program: its floor */
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(kf_state_empty, struct sock *sk, int oldstate, int newstate)
+{
 	return 0;
 }

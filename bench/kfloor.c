@@ -1,16 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * kfloor - the floor under the process probe's in-kernel costs.
+ * kfloor - the floor under pidtree's in-kernel costs.
  *
- *   kfloor OBJECT EXECSTORM [SECONDS]
+ *   kfloor OBJECT EXECSTORM LOADGEN [SECONDS]
  *
  * Loads OBJECT (bench/kfloor.bpf.o) and, for each of its programs in turn,
- * attaches that one alone, runs EXECSTORM (bench/execstorm) for SECONDS
- * (default 3) while reading the ring buffer as pidtree does, and prints
+ * attaches that one alone, runs EXECSTORM (bench/execstorm), or LOADGEN
+ * (bench/loadgen: connects to the closed port 127.0.0.1:9) for the
+ * kf_state_ programs, for SECONDS (default 3) while reading the ring
+ * buffer as pidtree does, and prints
  * "NAME: N ns/run over M runs" from the kernel's statistics (enabled with
  * BPF_ENABLE_STATS for the run).  Prints figures, asserts nothing.  Root.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,8 +31,8 @@ static int on_record(void *ctx, void *data, size_t len)
 	return 0;
 }
 
-/* EXECSTORM -t SECONDS, the ring read every 10 ms meanwhile; 0 or -1 */
-static int storm(struct ring_buffer *rb, const char *prog, const char *secs)
+/* PROG -t SECONDS [-p 9], the ring read every 10 ms meanwhile; 0 or -1 */
+static int storm(struct ring_buffer *rb, const char *prog, const char *secs, bool connects)
 {
 	int status;
 	pid_t pid;
@@ -42,7 +45,10 @@ static int storm(struct ring_buffer *rb, const char *prog, const char *secs)
 	if (pid == 0) {
 		if (!freopen("/dev/null", "w", stdout))
 			_exit(127);
-		execl(prog, prog, "-t", secs, (char *)NULL);
+		if (connects)
+			execl(prog, prog, "-t", secs, "-p", "9", (char *)NULL);
+		else
+			execl(prog, prog, "-t", secs, (char *)NULL);
 		_exit(127);
 	}
 	while (waitpid(pid, &status, WNOHANG) == 0)
@@ -53,14 +59,14 @@ static int storm(struct ring_buffer *rb, const char *prog, const char *secs)
 
 int main(int argc, char **argv)
 {
-	const char *secs = argc > 3 ? argv[3] : "3";
+	const char *secs = argc > 4 ? argv[4] : "3";
 	struct bpf_object *obj;
 	struct bpf_program *p;
 	struct ring_buffer *rb;
 	int stats_fd;
 
-	if (argc < 3) {
-		fprintf(stderr, "usage: kfloor OBJECT EXECSTORM [SECONDS]\n");
+	if (argc < 4) {
+		fprintf(stderr, "usage: kfloor OBJECT EXECSTORM LOADGEN [SECONDS]\n");
 		return 2;
 	}
 	obj = bpf_object__open_file(argv[1], NULL);
@@ -90,8 +96,10 @@ int main(int argc, char **argv)
 		bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &ilen);
 		t0 = info.run_time_ns;
 		n0 = info.run_cnt;
-		if (storm(rb, argv[2], secs)) {
-			fprintf(stderr, "kfloor: %s failed\n", argv[2]);
+		bool connects = !strncmp(bpf_program__name(p), "kf_state_", 9);
+
+		if (storm(rb, connects ? argv[3] : argv[2], secs, connects)) {
+			fprintf(stderr, "kfloor: %s failed\n", connects ? argv[3] : argv[2]);
 			return 1;
 		}
 		bpf_link__destroy(l);
