@@ -234,6 +234,16 @@ summary_row() {
 # ratio A B: A / B to 3 places
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f\n", b ? a / b : 0}'; }
 percpu() { awk -v d="$1" -v n="$2" 'BEGIN {print n ? d / n / 1000 : 0}'; }
+# keep P KEY RATE CPU BYTES BASE TOTALS: one pidtree run's figures for the
+# summaries, into $T/Prate.KEY, Pcpu, Pbytes, Ptotals, and Pratio: RATE
+# against the last line of $T/BASE (the ceiling run of the same round)
+keep() {
+	echo "$3" >>"$T/$1rate.$2"
+	echo "$4" >>"$T/$1cpu.$2"
+	echo "$5" >>"$T/$1bytes.$2"
+	ratio "$3" "$(tail -1 "$T/$6")" >>"$T/$1ratio.$2"
+	echo "$7" >>"$T/$1totals.$2"
+}
 
 JC=0
 # jceiling KEY LABEL ARGS...: one ceiling run, a row of the table; its rate
@@ -282,11 +292,7 @@ jpidtree() {
 	cpu=$(percpu $((c1 - c0)) "$cnt")
 	printf '| %s | %s B | %d/%d | %s/s | %.1f µs | pidtree: %s written, %s lost (%s queue full), at most %s MiB queued, %s lost in the ring buffer; the loop: %s connects/s |\n' \
 		"$label" "$bytes" "$cnt" "$N" "$rate" "$cpu" "$w" "$l" "$q" "$mib" "$(ring_lost)" "$lrate" >>"$T/jtable"
-	echo "$rate" >>"$T/jrate.$key"
-	echo "$cpu" >>"$T/jcpu.$key"
-	echo "$bytes" >>"$T/jbytes.$key"
-	ratio "$rate" "$(tail -1 "$T/jrate.$ceil")" >>"$T/jratio.$key"
-	echo "$w+$l" >>"$T/jtotals.$key"
+	keep j "$key" "$rate" "$cpu" "$bytes" "jrate.$ceil" "$w+$l"
 }
 
 # jbacklog KEY CONF CEILING LABEL: the N events held by pidtree while no
@@ -310,11 +316,7 @@ jbacklog() {
 	cpu=$(percpu $((c1 - c0)) "$cnt")
 	printf '| %s | %s B | %d/%d | %s/s | %.1f µs | pidtree: %s written, %s lost, %s MiB held, %s lost in the ring buffer |\n' \
 		"$label" "$bytes" "$cnt" "$N" "$rate" "$cpu" "$w" "$l" "$mib" "$(ring_lost)" >>"$T/jtable"
-	echo "$rate" >>"$T/jrate.$key"
-	echo "$cpu" >>"$T/jcpu.$key"
-	echo "$bytes" >>"$T/jbytes.$key"
-	ratio "$rate" "$(tail -1 "$T/jrate.$ceil")" >>"$T/jratio.$key"
-	echo "$w+$l" >>"$T/jtotals.$key"
+	keep j "$key" "$rate" "$cpu" "$bytes" "jrate.$ceil" "$w+$l"
 }
 
 # (not "systemd-journald --version": it takes any argument for a journal namespace)
@@ -453,11 +455,7 @@ spidtree() {
 	cpu=$(percpu $((c1 - c0)) "$cnt")
 	printf '| pidtree -o syslog:tcp://, burst | ~%d B | %d/%d | %s/s | %s/s | %.1f µs | pidtree: %s written, %s lost (%s queue full), at most %s MiB queued, %s lost in the ring buffer; the loop: %s connects/s |\n' \
 		"$bytes" "$cnt" "$N" "$intake" "$through" "$cpu" "$w" "$l" "$q" "$mib" "$(ring_lost)" "$lrate" >>"$T/stable"
-	echo "$through" >>"$T/srate.burst"
-	echo "$cpu" >>"$T/scpu.burst"
-	echo "$bytes" >>"$T/sbytes.burst"
-	ratio "$through" "$(tail -1 "$T/srate.own")" >>"$T/sratio.burst"
-	echo "$w+$l ($lrate/s)" >>"$T/stotals.burst"
+	keep s burst "$through" "$cpu" "$bytes" srate.own "$w+$l ($lrate/s)"
 }
 
 # sbacklog: the N records held by pidtree while no collector listens, then
@@ -482,11 +480,7 @@ sbacklog() {
 	cpu=$(percpu $((c1 - c0)) "$cnt")
 	printf '| pidtree -o syslog:tcp://, backlog | ~%d B | %d/%d | %s/s | (%s/s) | %.1f µs | pidtree: %s written, %s lost, %s MiB held, %s lost in the ring buffer |\n' \
 		"$bytes" "$cnt" "$N" "$intake" "$through" "$cpu" "$w" "$l" "$mib" "$(ring_lost)" >>"$T/stable"
-	echo "$intake" >>"$T/srate.backlog"
-	echo "$cpu" >>"$T/scpu.backlog"
-	echo "$bytes" >>"$T/sbytes.backlog"
-	ratio "$intake" "$(tail -1 "$T/sintake.own_batch")" >>"$T/sratio.backlog"
-	echo "$w+$l" >>"$T/stotals.backlog"
+	keep s backlog "$intake" "$cpu" "$bytes" sintake.own_batch "$w+$l"
 }
 
 echo
