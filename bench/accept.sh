@@ -10,15 +10,20 @@
 #   - tcp_connect dropping every connect by container_labels (the host is
 #     in no container) against dropping it by includeports: ns per connect.
 # Prints figures, asserts nothing.  Needs root.  N=5000 connections per run,
-# each run to its own 127.0.1.X: the TIME_WAIT sockets of a run would slow
-# the next one's connect(2) (the ephemeral port search) to a crawl.
+# each run in a network namespace of its own (loopback only: the hooks are
+# the host's, pidtree sees every namespace), so that no run meets the
+# TIME_WAIT sockets of the one before.  (The acceptor's backlog used to be
+# 64: whenever the accepting task fell behind, a SYN was dropped and its
+# connect waited out a 1 s retransmission, and a few of those made the
+# rates up to 30 times too low.)
 set -eu
 B=${top_builddir:-$(cd "$(dirname "$0")/.." && pwd)}
 N=${N:-5000}
 RUN=0
 T=$(mktemp -d /tmp/pidtree-accept.XXXXXX)
 DPID=
-trap '[ -n "$DPID" ] && kill -KILL $DPID 2>/dev/null; sysctl -q kernel.bpf_stats_enabled=0; rm -rf "$T"' EXIT
+NS=
+trap '[ -n "$DPID" ] && kill -KILL $DPID 2>/dev/null; [ -n "$NS" ] && ip netns del "$NS"; sysctl -q kernel.bpf_stats_enabled=0; rm -rf "$T"' EXIT
 mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing
 
 . "$(dirname "$0")/lib.sh"
@@ -26,16 +31,25 @@ mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing
 P=$((20000 + $$ % 20000))
 OTHER=$((P + 1))
 
+# fresh_ns: NS, a new network namespace with only loopback, up (the last one gone)
+fresh_ns() {
+	[ -n "$NS" ] && ip netns del "$NS"
+	RUN=$((RUN + 1))
+	NS=pidtree-bench-$$-$RUN
+	ip netns add "$NS"
+	ip -n "$NS" link set lo up
+}
+# in_ns CMD...: CMD in NS
+in_ns() { ip netns exec "$NS" "$@"; }
 # accept_loop: N connects to an acceptor on P; prints "RATE" (accepts/s)
 accept_loop() {
-	local t0 t1 addr
-	RUN=$((RUN + 1))
-	addr=127.0.1.$RUN
-	ACCEPTOR_PORT=$P "$B/tests/helpers/acceptor" accept "$addr" "$N" >"$T/acc.out" &
+	local t0 t1
+	fresh_ns
+	ACCEPTOR_PORT=$P in_ns "$B/tests/helpers/acceptor" accept 127.0.0.1 "$N" >"$T/acc.out" &
 	local apid=$!
 	for _ in $(seq 100); do [ -s "$T/acc.out" ] && break; sleep 0.05; done
 	t0=$(date +%s%N)
-	"$B/bench/loadgen" -d 1 -n "$N" -a "$addr" -p "$P" >/dev/null
+	in_ns "$B/bench/loadgen" -d 1 -n "$N" -a 127.0.0.1 -p "$P" >/dev/null
 	wait "$apid"
 	t1=$(date +%s%N)
 	echo $((N * 1000000000 / (t1 - t0)))
@@ -85,8 +99,8 @@ for c in ct ports; do
 		bench_start "$T/ports.yml"
 	fi
 	sysctl -q kernel.bpf_stats_enabled=1
-	RUN=$((RUN + 1))
-	out=$("$B/bench/loadgen" -d 1 -n "$N" -a 127.0.1.$RUN -p "$P")
+	fresh_ns
+	out=$(in_ns "$B/bench/loadgen" -d 1 -n "$N" -a 127.0.0.1 -p "$P")
 	echo "== $what: ${out%% pid=*}"
 	bench_stats '^pt_tcp_connect$' | sed 's/^/    /'
 	echo "    in all: $(($(prog_sum '^pt_tcp_connect$') / N)) ns per connect ($N connects)"

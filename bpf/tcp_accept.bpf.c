@@ -38,6 +38,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 #define TCP_ESTABLISHED 1
 #define TCP_SYN_RECV 3
+#define TCP_CLOSE_WAIT 8
 
 /* passive opens not yet accepted, by socket address */
 struct {
@@ -140,13 +141,27 @@ int BPF_PROG(pt_accept_queue, const struct sock *sk, const int oldstate, const i
 	__u64 key = (__u64)sk;
 	__u8 one = 1;
 
+	/*
+	 * A connection still in the accept queue is ESTABLISHED, or CLOSE_WAIT
+	 * once its peer has sent FIN; it closes from one of those (a reset, or
+	 * its listener closed: tcp_disconnect()).  Every other close (a
+	 * refused or timed-out connect from SYN_SENT, the end of a FIN
+	 * handshake) is left alone without a map lookup: this runs on every
+	 * TCP state change of the host.
+	 */
+	if (newstate == TCP_CLOSE) {
+		if (oldstate != TCP_ESTABLISHED && oldstate != TCP_CLOSE_WAIT)
+			return 0;
+	} else if (oldstate != TCP_SYN_RECV || newstate != TCP_ESTABLISHED) {
+		return 0;
+	}
 	if (sk->sk_protocol != IPPROTO_TCP)
 		return 0;
-	if (oldstate == TCP_SYN_RECV && newstate == TCP_ESTABLISHED) {
+	if (newstate == TCP_ESTABLISHED) {
 		bpf_map_update_elem(&pt_accept_pending, &key, &one, BPF_ANY);
 		return 0;
 	}
-	if (newstate == TCP_CLOSE && !bpf_map_delete_elem(&pt_accept_pending, &key))
+	if (!bpf_map_delete_elem(&pt_accept_pending, &key))
 		pt_count_loss(PT_LOSS(PT_ACCEPT_LOSS_NOT_ACCEPTED));
 	return 0;
 }

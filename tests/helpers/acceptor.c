@@ -8,7 +8,9 @@
  *   fork              a child (pre-forked server) accept()s N connections;
  *                     prints the child's pid on stdout
  *   none              never accepts; exits after N seconds
- * Accepted sockets are closed at once.  Exits 0 when done.  Extra arguments
+ * Accepted sockets are closed at once.  The backlog is the host's most
+ * (somaxconn): a connect whose SYN finds the accept queue full is dropped
+ * and retried 1 s later.  Exits 0 when done.  Extra arguments
  * are markers in the cmdline.  Only loopback addresses are passed here.
  */
 #define _GNU_SOURCE
@@ -76,7 +78,7 @@ int main(int argc, char **argv)
 	}
 	l = socket(ss.ss_family, SOCK_STREAM, 0);
 	if (l < 0 || setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-	    bind(l, (struct sockaddr *)&ss, slen) || listen(l, 64) ||
+	    bind(l, (struct sockaddr *)&ss, slen) || listen(l, 4096) ||
 	    getsockname(l, (struct sockaddr *)&ss, &slen)) {
 		perror("listen");
 		return 1;
