@@ -183,10 +183,31 @@ int pt_event_add_bool(struct pt_event *ev, const char *key, bool val)
  * whichever socket family was used; every other IPv6 address is printed in
  * RFC 5952 form.  An unknown family or a too small buffer gives "".
  */
+/* a.b.c.d into buf of sl bytes, as inet_ntop(AF_INET) (NULL when it does not fit) */
+static const char *ipv4_str(const uint8_t *a, char *buf, socklen_t sl)
+{
+	char tmp[INET_ADDRSTRLEN];
+	size_t n = 0;
+
+	for (int i = 0; i < 4; i++) {
+		if (i)
+			tmp[n++] = '.';
+		if (a[i] >= 100)
+			tmp[n++] = (char)('0' + a[i] / 100);
+		if (a[i] >= 10)
+			tmp[n++] = (char)('0' + a[i] / 10 % 10);
+		tmp[n++] = (char)('0' + a[i] % 10);
+	}
+	if (n + 1 > sl)
+		return NULL;
+	memcpy(buf, tmp, n);
+	buf[n] = '\0';
+	return buf;
+}
+
 void pt_addr_to_str(int family, const uint8_t *addr, char *buf, size_t len)
 {
 	struct in6_addr a6;
-	struct in_addr a4;
 	socklen_t sl = len > INET6_ADDRSTRLEN ? INET6_ADDRSTRLEN : (socklen_t)len;
 	const char *r = NULL;
 
@@ -195,13 +216,11 @@ void pt_addr_to_str(int family, const uint8_t *addr, char *buf, size_t len)
 	if (!addr)
 		goto out;
 	if (family == AF_INET) {
-		memcpy(&a4, addr, 4);
-		r = inet_ntop(AF_INET, &a4, buf, sl);
+		r = ipv4_str(addr, buf, sl);
 	} else if (family == AF_INET6) {
 		memcpy(&a6, addr, 16);
 		if (IN6_IS_ADDR_V4MAPPED(&a6)) {
-			memcpy(&a4, addr + 12, 4);
-			r = inet_ntop(AF_INET, &a4, buf, sl);
+			r = ipv4_str(addr + 12, buf, sl);
 		} else {
 			r = inet_ntop(AF_INET6, &a6, buf, sl);
 		}

@@ -29,8 +29,7 @@
 
 /* ---- numbers ------------------------------------------------------------ */
 
-/* Decimal digits of v into out (>= 20 bytes); returns the length. */
-static size_t fmt_u64(char *out, uint64_t v)
+size_t pt_fmt_u64(char *out, uint64_t v)
 {
 	char tmp[20], *p = tmp + sizeof(tmp);
 	size_t n;
@@ -57,7 +56,7 @@ void pt_json_u64(struct pt_buf *b, uint64_t v)
 {
 	if (!pt_buf_reserve(b, 20))
 		return;
-	b->len += fmt_u64(b->data + b->len, v);
+	b->len += pt_fmt_u64(b->data + b->len, v);
 }
 
 void pt_json_i64(struct pt_buf *b, int64_t v)
@@ -87,7 +86,7 @@ void pt_json_seconds(struct pt_buf *b, double d)
 	if (d > 1e12)
 		d = 1e12;
 	us = (uint64_t)(d * 1e6 + 0.5);
-	n = fmt_u64(tmp, us / 1000000);
+	n = pt_fmt_u64(tmp, us / 1000000);
 	tmp[n++] = '.';
 	frac = us % 1000000;
 	for (i = 5; i >= 0; i--) {

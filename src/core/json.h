@@ -22,6 +22,11 @@
  */
 void pt_json_str(struct pt_buf *b, const char *s, size_t n);
 void pt_json_strz(struct pt_buf *b, const char *s);
+/*
+ * The decimal digits of v into out (at least 20 bytes, no NUL); returns how
+ * many.  What the writers here use instead of printf's "%llu".
+ */
+size_t pt_fmt_u64(char *out, uint64_t v);
 /* Numbers: decimal integers; seconds with 1 to 6 decimals ("1.25", "2.0"). */
 void pt_json_u64(struct pt_buf *b, uint64_t v);
 void pt_json_i64(struct pt_buf *b, int64_t v);

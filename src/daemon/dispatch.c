@@ -16,18 +16,25 @@
 
 static void emit_event(struct daemon *d, struct pt_event *ev)
 {
+	bool json = false;
+
 	pt_daemon_container_of(d, ev); /* containers: before plugins, which may read it */
 	pt_naming_event(d, ev); /* dns: names of its addresses */
 	pt_plugins_process(d->plugins, ev);
+	for (int i = 0; i < d->out.n; i++)
+		json |= !d->out.sinks[i]->no_event_json;
 	pt_buf_reset(&d->json);
-	pt_json_event(&d->json, ev);
-	if (d->json.oom) {
-		if (!d->oom_events++)
-			pt_err("out of memory formatting an event");
-		return;
+	if (json) {
+		pt_json_event(&d->json, ev);
+		if (d->json.oom) {
+			if (!d->oom_events++)
+				pt_err("out of memory formatting an event");
+			return;
+		}
 	}
 	for (int i = 0; i < d->out.n; i++)
-		d->out.sinks[i]->ops->emit(d->out.sinks[i], ev, d->json.data, d->json.len);
+		d->out.sinks[i]->ops->emit(d->out.sinks[i], ev, json ? d->json.data : NULL,
+					   json ? d->json.len : 0);
 	d->events++;
 	pt_losses_after_event(d);
 }

@@ -92,10 +92,13 @@ static void fieldz(struct pt_jd_fields *s, const char *name, const char *v)
 
 static void fieldu(struct pt_jd_fields *s, const char *name, long long v)
 {
-	char tmp[24];
+	char tmp[21];
+	size_t n = 0;
 
-	snprintf(tmp, sizeof(tmp), "%lld", v);
-	fieldz(s, name, tmp);
+	if (v < 0)
+		tmp[n++] = '-';
+	n += pt_fmt_u64(tmp + n, v < 0 ? -(unsigned long long)v : (unsigned long long)v);
+	field(s, name, tmp, n, s->o->field_max);
 }
 
 /* dns: PIDTREE_<ADDR>_NAME and PIDTREE_<ADDR>_CNAMES (the chain, space-separated) */

@@ -30,8 +30,10 @@ struct pt_jd_fields {
 void pt_jd_fields_init(struct pt_jd_fields *f, const struct pt_journald_opts *o);
 void pt_jd_fields_free(struct pt_jd_fields *f);
 /*
- * The fields of ev (its JSON: json, len) into f, replacing what f held;
- * ev NULL: a JSON record that is not an event.  false when out of memory
+ * The fields of ev (its JSON: json, len; NULL when not serialised, which
+ * only PIDTREE_EVENT_JSON would use: it is then built here) into f,
+ * replacing what f held; ev NULL: a JSON record that is not an event
+ * (json required).  false when out of memory
  * (f is then incomplete).
  */
 bool pt_jd_fields_build(struct pt_jd_fields *f, const struct pt_event *ev, const char *json,

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
 #include "text.h"
 
 #define NAME_COLS 32   /* a user or container name, at most */
@@ -32,6 +33,18 @@ static void lit(struct line *l, const char *s)
 	l->cols += strlen(s);
 }
 
+/* pre, the decimal v, post (no printf: this runs for every process shown, and again to measure) */
+static void lit_u(struct line *l, const char *pre, uint64_t v, const char *post)
+{
+	char d[20];
+	size_t n = pt_fmt_u64(d, v);
+
+	lit(l, pre);
+	pt_buf_add(l->b, d, n);
+	l->cols += n;
+	lit(l, post);
+}
+
 /* Text from the event, escaped, in at most max columns. */
 static void txt(struct line *l, const char *s, size_t max)
 {
@@ -46,9 +59,6 @@ static void sgr(struct line *l, const char *seq)
 
 static void addr_port(struct line *l, const char *addr, uint16_t port)
 {
-	char p[8];
-
-	snprintf(p, sizeof(p), ":%u", port);
 	sgr(l, SGR_ADDR);
 	if (strchr(addr, ':')) { /* IPv6 */
 		lit(l, "[");
@@ -57,7 +67,7 @@ static void addr_port(struct line *l, const char *addr, uint16_t port)
 	} else {
 		txt(l, addr, NAME_COLS + 16);
 	}
-	lit(l, p);
+	lit_u(l, ":", port, "");
 	sgr(l, SGR_RESET);
 }
 
@@ -101,7 +111,6 @@ static void put_name(struct line *l, const struct pt_event_name *n)
 static void put_head(struct line *l, const struct pt_event *ev)
 {
 	const char *probe = ev->probe ? ev->probe->name : "event";
-	char more[32];
 	size_t i;
 
 	sgr(l, SGR_PROBE);
@@ -136,8 +145,7 @@ static void put_head(struct line *l, const struct pt_event *ev)
 			put_name(l, &ev->dests[i].name);
 		}
 		if (ev->ndests > SESSION_DESTS) {
-			snprintf(more, sizeof(more), " +%zu more", ev->ndests - SESSION_DESTS);
-			lit(l, more);
+			lit_u(l, " +", ev->ndests - SESSION_DESTS, " more");
 		}
 		break;
 	case PT_SHAPE_ACCEPT:
@@ -228,13 +236,9 @@ static size_t cmd_cap(const size_t *cols, size_t k, size_t avail)
 static void put_line(struct line *l, const struct pt_event *ev, const size_t *idx, size_t k,
 		     const size_t *caps)
 {
-	char pid[16];
-
 	put_head(l, ev);
-	if (!k) {
-		snprintf(pid, sizeof(pid), " pid %u", ev->pid);
-		lit(l, pid);
-	}
+	if (!k)
+		lit_u(l, " pid ", ev->pid, "");
 	for (size_t i = 0; i < k; i++) {
 		const struct pt_event_proc *p = &ev->proctree[idx[i]];
 
@@ -243,8 +247,7 @@ static void put_line(struct line *l, const struct pt_event *ev, const size_t *id
 		else
 			lit(l, " ");
 		txt(l, cmdline_of(p), caps ? caps[i] : (size_t)-1);
-		snprintf(pid, sizeof(pid), "[%u]", p->pid);
-		lit(l, pid);
+		lit_u(l, "[", p->pid, "]");
 		if (user_shown(ev, idx, i))
 			put_user(l, p->username);
 	}
@@ -269,6 +272,9 @@ static void put_line(struct line *l, const struct pt_event *ev, const size_t *id
 static void fit(const struct pt_event *ev, size_t width, size_t *idx, size_t *k, size_t *caps)
 {
 	size_t all[PT_MAX_DEPTH], cols[PT_MAX_DEPTH], zero[PT_MAX_DEPTH] = { 0 };
+	struct pt_buf tmp; /* the line without its cmdlines, measured (one buffer for every try) */
+
+	pt_buf_init(&tmp);
 
 	/* (a cmdline wider than the whole line is as good as that wide) */
 	for (size_t i = 0; i < *k; i++) {
@@ -277,13 +283,11 @@ static void fit(const struct pt_event *ev, size_t width, size_t *idx, size_t *k,
 		all[idx[i]] = pt_text_cols(c, strlen(c), width + 1, PT_TEXT_HUMAN);
 	}
 	for (;;) {
-		struct pt_buf tmp;
 		struct line m = { .b = &tmp };
 		size_t avail, leaf_min, leaf, need = 0, cap, used = 0;
 
-		pt_buf_init(&tmp);
+		pt_buf_reset(&tmp);
 		put_line(&m, ev, idx, *k, zero);
-		pt_buf_free(&tmp);
 		avail = width > m.cols ? width - m.cols : 0;
 		for (size_t i = 0; i < *k; i++) {
 			cols[i] = all[idx[i]];
@@ -307,6 +311,7 @@ static void fit(const struct pt_event *ev, size_t width, size_t *idx, size_t *k,
 		caps[0] = avail > used ? avail - used : 0;
 		if (caps[0] < leaf_min)
 			caps[0] = leaf_min;
+		pt_buf_free(&tmp);
 		return;
 	}
 }

@@ -9,6 +9,11 @@
 
 #define UNIT_MAX 8 /* the longest rendering of one unit: "\u202e" */
 
+static inline size_t min_sz(size_t a, size_t b)
+{
+	return a < b ? a : b;
+}
+
 /*
  * Length of the unit at p (n > 0 bytes) when it is copied as it is: printable
  * ASCII but the mode's specials, or a well-formed sequence that is not an
@@ -26,6 +31,25 @@ static size_t keep_len(const unsigned char *p, size_t n, enum pt_text_mode mode)
 	if (k <= 0 || pt_utf8_unsafe_seq(p, k))
 		return 0;
 	return (size_t)k;
+}
+
+/*
+ * Printable ASCII that mode copies as it is: a unit of one byte and one
+ * column (keep_len() == 1 for a byte below 0x80).
+ */
+static inline bool plain(unsigned char c, enum pt_text_mode mode)
+{
+	return c >= 0x20 && c < 0x7f && c != '\\' && !(mode == PT_TEXT_SD && (c == '"' || c == ']'));
+}
+
+/* How many of p[0..n) from the start are plain() (cmdlines mostly are, whole). */
+static inline size_t plain_run(const unsigned char *p, size_t n, enum pt_text_mode mode)
+{
+	size_t r = 0;
+
+	while (r < n && plain(p[r], mode))
+		r++;
+	return r;
 }
 
 /*
@@ -117,6 +141,13 @@ size_t pt_text_cols(const char *s, size_t n, size_t max, enum pt_text_mode mode)
 	char buf[UNIT_MAX];
 
 	while (i < n && cols < max) {
+		/* plain bytes a run at a time, as many as may still count */
+		size_t r = plain_run(p + i, min_sz(n - i, max - cols), mode);
+
+		i += r;
+		cols += r;
+		if (i >= n || cols >= max)
+			break;
 		i += unit(p + i, n - i, mode, buf, &out, &olen, &w);
 		cols += w;
 	}
@@ -138,6 +169,20 @@ size_t pt_text_append_cols(struct pt_buf *b, const char *s, size_t n, size_t col
 	 * not fit whole.
 	 */
 	while (i < n) {
+		/*
+		 * Plain bytes a run at a time while the marker still fits after
+		 * them: there the loop below would copy each and neither cut
+		 * nor remember a place (c + 1 <= cols - marker).
+		 */
+		if (cols >= marker && c < cols - marker) {
+			size_t r = plain_run(p + i, min_sz(n - i, cols - marker - c), mode);
+
+			pt_buf_add(b, s + i, r);
+			c += r;
+			i += r;
+			if (i >= n)
+				break;
+		}
 		k = unit(p + i, n - i, mode, buf, &out, &olen, &w);
 		if (c + w > cols) {
 			if (cols < marker) {

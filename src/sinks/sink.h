@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * Output sinks.  main.c serialises each event to JSON once and hands both
- * the event and its JSON text to every sink.  Sinks may buffer; flush() is
+ * Output sinks.  The daemon serialises each event to JSON once (when an
+ * output wants it: no_event_json below) and hands both the event and its
+ * JSON text to every sink.  Sinks may buffer; flush() is
  * called after each batch of ring-buffer records, so output is never more
  * than one batch behind the kernel.
  */
@@ -50,6 +51,13 @@ struct pt_sink {
 	uint64_t written; /* records (events, telemetry) handed on */
 	uint64_t dropped; /* records lost in this sink */
 	uint64_t held;    /* queued sinks: records waiting for the receiver */
+	/*
+	 * emit() makes no use of an event's JSON (the text output, journald
+	 * without event_json: they write the fields themselves): when no
+	 * output wants it, the event is not serialised and emit() gets json
+	 * NULL, len 0.  A record that is not an event always comes as JSON.
+	 */
+	bool no_event_json;
 };
 
 /* JSON lines to path ("-" or NULL: stdout). */

@@ -322,6 +322,7 @@ int pt_sink_journald_open(struct pt_sink **out, const struct pt_journald_opts *o
 	if (!s)
 		return -ENOMEM;
 	s->base.ops = &jd_ops;
+	s->base.no_event_json = !o->event_json; /* PIDTREE_EVENT_JSON is the only use */
 	s->room_fd = -1;
 	s->ino_wd = -1;
 	s->check = true;

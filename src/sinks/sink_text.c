@@ -184,6 +184,7 @@ int pt_sink_text_open(struct pt_sink **out, const char *path)
 	if (!ts)
 		return -ENOMEM;
 	ts->base.ops = &text_ops;
+	ts->base.no_event_json = true; /* an event is its summary */
 	pt_buf_init(&ts->line);
 	err = pt_linefile_open(&ts->lf, path, "text");
 	if (err) {

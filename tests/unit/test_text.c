@@ -21,6 +21,7 @@
 
 #include "summary.h"
 #include "text.h"
+#include "utf8.h"
 
 static const char *const cmd[] = { "curl -s https://example.org/", "-bash",
 				   "sshd: alice@pts/0", "/usr/sbin/sshd -D", "/sbin/init" };
@@ -453,6 +454,127 @@ static void test_text_cols_random(void **state)
 	pt_buf_free(&got);
 }
 
+/*
+ * The one-unit-at-a-time definition of both functions (what they did
+ * before plain ASCII went by runs), built from pt_text_append() on each
+ * unit alone: a unit is one byte below 0x80 or not a valid sequence, else
+ * the sequence; it is kept (one column) or rendered (a column per byte).
+ */
+struct ref_unit {
+	size_t k, olen, cols;
+	char out[16];
+};
+
+static size_t ref_unit_at(const unsigned char *p, size_t n, enum pt_text_mode mode,
+			  struct ref_unit *u)
+{
+	struct pt_buf one;
+	int seq = p[0] < 0x80 ? 1 : pt_utf8_seq(p, n);
+
+	u->k = seq > 0 ? (size_t)seq : 1;
+	pt_buf_init(&one);
+	pt_text_append(&one, (const char *)p, u->k, u->k, mode);
+	assert_true(one.len < sizeof(u->out));
+	memcpy(u->out, one.data, one.len);
+	u->olen = one.len;
+	u->cols = one.len == u->k && !memcmp(one.data, p, u->k) ? 1 : one.len;
+	pt_buf_free(&one);
+	return u->k;
+}
+
+static size_t ref_cols(const unsigned char *p, size_t n, size_t max, enum pt_text_mode mode)
+{
+	size_t i = 0, cols = 0;
+	struct ref_unit u;
+
+	while (i < n && cols < max) {
+		i += ref_unit_at(p + i, n - i, mode, &u);
+		cols += u.cols;
+	}
+	return cols < max ? cols : max;
+}
+
+static size_t ref_append_cols(struct pt_buf *b, const unsigned char *p, size_t n, size_t cols,
+			      enum pt_text_mode mode)
+{
+	size_t start = b->len, i = 0, c = 0, keep = (size_t)-1, keep_cols = 0;
+	struct ref_unit u;
+
+	while (i < n) {
+		ref_unit_at(p + i, n - i, mode, &u);
+		if (c + u.cols > cols) {
+			if (cols < 3) {
+				b->len = start;
+				return 0;
+			}
+			if (keep == (size_t)-1) {
+				keep = b->len;
+				keep_cols = c;
+			}
+			b->len = keep;
+			pt_buf_adds(b, "...");
+			return keep_cols + 3;
+		}
+		if (keep == (size_t)-1 && cols >= 3 && c + u.cols > cols - 3) {
+			keep = b->len;
+			keep_cols = c;
+		}
+		pt_buf_add(b, u.out, u.olen);
+		c += u.cols;
+		i += u.k;
+	}
+	return c;
+}
+
+/*
+ * Long runs of plain ASCII (as cmdlines are) broken by every other kind of
+ * unit, at every width around the text's own: byte for byte what the
+ * one-unit-at-a-time definition gives, in both modes.
+ */
+static void test_text_cols_runs(void **state)
+{
+	static const char *const pieces[] = { "abc", "/usr/bin/worker --level 3 ", "x", " ",
+					      "\\", "\n", "\x1b", "\x7f", "\"", "]",
+					      "\xc3\xa9", "\xc2\x85", "\xe2\x80\xae",
+					      "\xef\xbf\xbd", "\xff", "\xf0\x9f\x98\x80", "\xe2\x80" };
+	unsigned int seed = 777;
+	unsigned char in[400];
+	struct pt_buf got, want;
+
+	pt_buf_init(&got);
+	pt_buf_init(&want);
+	for (int round = 0; round < 4000; round++) {
+		enum pt_text_mode mode = round % 2 ? PT_TEXT_SD : PT_TEXT_HUMAN;
+		size_t n = 0, parts = (size_t)(rand_r(&seed) % 24);
+
+		for (size_t j = 0; j < parts; j++) {
+			const char *piece = pieces[rand_r(&seed) % (sizeof(pieces) / sizeof(*pieces))];
+			size_t l = strlen(piece);
+
+			if (n + l > sizeof(in))
+				break;
+			memcpy(in + n, piece, l);
+			n += l;
+		}
+		for (size_t w = 0; w <= n + 12; w += 1 + (size_t)(rand_r(&seed) % 4)) {
+			size_t a, r;
+
+			assert_int_equal(pt_text_cols((const char *)in, n, w, mode), ref_cols(in, n, w, mode));
+			pt_buf_reset(&got);
+			pt_buf_reset(&want);
+			pt_buf_adds(&got, "=");
+			pt_buf_adds(&want, "=");
+			a = pt_text_append_cols(&got, (const char *)in, n, w, mode);
+			r = ref_append_cols(&want, in, n, w, mode);
+			assert_int_equal(a, r);
+			assert_int_equal(got.len, want.len);
+			assert_memory_equal(got.data, want.data, got.len);
+		}
+	}
+	pt_buf_free(&got);
+	pt_buf_free(&want);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -462,6 +584,7 @@ int main(void)
 		cmocka_unit_test(test_width),	 cmocka_unit_test(test_deep_tree),
 		cmocka_unit_test(test_hostile),	 cmocka_unit_test(test_colour),
 		cmocka_unit_test(test_text_cols),	 cmocka_unit_test(test_text_cols_random),
+		cmocka_unit_test(test_text_cols_runs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
