@@ -12,6 +12,8 @@
 #include "json.h"
 
 #include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -113,6 +115,28 @@ static const unsigned char json_class[256] = {
 
 static const char hexdig[16] = "0123456789abcdef";
 
+/*
+ * Whether any of the 8 bytes at p is not C_SAFE: a control byte (< 0x20),
+ * '"', '\\', 0x7f or a byte with the high bit set.  Exact for "any"
+ * (a borrow of the subtractions runs only above a byte that matched),
+ * so a word for which it is false is 8 bytes the loop below would copy
+ * one by one.
+ */
+static inline bool word_needs_care(const unsigned char *p)
+{
+	const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+	uint64_t w, q, b, d;
+
+	memcpy(&w, p, sizeof(w));
+	q = w ^ (ones * '"');
+	b = w ^ (ones * '\\');
+	d = w ^ (ones * 0x7f);
+	/* a byte < 0x20, a zero byte of q, b or d, a high bit */
+	return ((((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((b - ones) & ~b) |
+		 ((d - ones) & ~d) | w) &
+		high) != 0;
+}
+
 /* "\uXXXX" for a code point of the BMP. */
 static char *put_u(char *o, uint32_t cp)
 {
@@ -191,7 +215,14 @@ void pt_json_str(struct pt_buf *b, const char *s, size_t n)
 			run = p;
 			l = 0;
 			while (p < stop) {
-				unsigned char cls = json_class[*p];
+				unsigned char cls;
+
+				/* 8 safe ASCII bytes at a time (cmdlines mostly are) */
+				while ((size_t)(stop - p) >= 8 && !word_needs_care(p))
+					p += 8;
+				if (p >= stop)
+					break;
+				cls = json_class[*p];
 
 				if (likely(cls == C_SAFE)) {
 					p++;

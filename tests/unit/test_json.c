@@ -417,6 +417,58 @@ static void test_str_random_vs_python(void **state)
 		fail_msg("python check failed (rc %d): %s", rc, out);
 }
 
+/*
+ * Long runs of safe ASCII go 8 bytes at a time: every byte value, and
+ * multibyte sequences (valid, unsafe, cut short, invalid), at every offset
+ * among such runs come out as they do alone (a string under 8 bytes goes
+ * a byte at a time), with the runs around them unchanged.
+ */
+static void test_str_words(void **state)
+{
+	static const char *const seqs[] = { "\xc3\xa9", "\xe2\x80\xae", "\xe2\x80\xa8", "\xf0\x9f\x98\x80",
+					    "\xc2\x85", "\xe2\x80", "\xf0\x9f\x98", "\xed\xa0\x80",
+					    "\xc0\xaf", "\\\"", "\x7f\x80" };
+	char in[64], one[8];
+	struct pt_buf b, alone, want;
+
+	pt_buf_init(&b);
+	pt_buf_init(&alone);
+	pt_buf_init(&want);
+	for (int v = 0; v < 256 + (int)(sizeof(seqs) / sizeof(*seqs)); v++) {
+		size_t l;
+
+		if (v < 256) {
+			one[0] = (char)v;
+			l = 1;
+		} else {
+			l = strlen(seqs[v - 256]);
+			memcpy(one, seqs[v - 256], l);
+		}
+		pt_buf_reset(&alone);
+		pt_json_str(&alone, one, l);
+		for (size_t k = 0; k <= 24; k++) {
+			size_t n = k + l + 24 - k + 9;
+
+			memset(in, 'x', k);
+			memcpy(in + k, one, l);
+			memset(in + k + l, 'y', n - k - l);
+			pt_buf_reset(&b);
+			pt_json_str(&b, in, n);
+			pt_buf_reset(&want);
+			pt_buf_addc(&want, '"');
+			pt_buf_add(&want, in, k);
+			pt_buf_add(&want, alone.data + 1, alone.len - 2);
+			pt_buf_add(&want, in + k + l, n - k - l);
+			pt_buf_addc(&want, '"');
+			assert_int_equal(b.len, want.len);
+			assert_memory_equal(b.data, want.data, b.len);
+		}
+	}
+	pt_buf_free(&b);
+	pt_buf_free(&alone);
+	pt_buf_free(&want);
+}
+
 /* ---- timestamps --------------------------------------------------------- */
 
 static void test_timestamp(void **state)
@@ -464,6 +516,7 @@ int main(void)
 		cmocka_unit_test(test_unsafe_lead_bytes),
 		cmocka_unit_test(test_str_long),
 		cmocka_unit_test(test_str_random_vs_python),
+		cmocka_unit_test(test_str_words),
 		cmocka_unit_test(test_timestamp),
 	};
 
