@@ -15,8 +15,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "queue.h"
@@ -231,12 +234,33 @@ static size_t take(struct pt_async *a, struct iovec *v)
 	return n;
 }
 
+/*
+ * The writer runs PT_ASYNC_NICE below the thread that started it (Linux
+ * nice values are per thread).  In a burst the event loop, which empties
+ * the kernel's ring buffer, must not lose the CPU to the delivery of what
+ * it has already queued: a full ring loses records, a queue behind its
+ * receiver only holds them (up to its bound) until the burst is over.
+ */
+static void lower_priority(void)
+{
+	int nice;
+
+	errno = 0;
+	nice = getpriority(PRIO_PROCESS, 0);
+	if (nice == -1 && errno)
+		return;
+	/* (not fatal: without it the writer competes with the event loop as an equal) */
+	(void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid),
+			  nice + PT_ASYNC_NICE > 19 ? 19 : nice + PT_ASYNC_NICE);
+}
+
 static void *writer(void *arg)
 {
 	struct pt_async *a = arg;
 	unsigned int backoff = 0;
 	struct iovec batch[BATCH_MAX];
 
+	lower_priority();
 	pthread_mutex_lock(&a->lock);
 	for (;;) {
 		size_t n, done;

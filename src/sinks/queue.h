@@ -70,6 +70,12 @@ struct pt_async_ops {
 	void (*release)(void *ctx);
 };
 
+/*
+ * How much lower the writer thread's priority is than that of the thread
+ * that opened the queue (nice, per thread): see lower_priority() in queue.c.
+ */
+#define PT_ASYNC_NICE 5
+
 /* Bytes charged per record on top of its length (see above). */
 #define PT_ASYNC_REC_COST 64u
 

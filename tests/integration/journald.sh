@@ -44,6 +44,14 @@ echo "$EV" >"$T/ev.json"
 check "journal entry written" wait_journal 1 10 -t pidtree PIDTREE_PORT="$P"
 journal_entries -t pidtree PIDTREE_PORT="$P" >"$T/jd.json"
 check "exactly one journal entry" test "$(wc -l <"$T/jd.json")" = 1
+# the writer thread (src/sinks/queue.c) runs 5 nice levels below the event
+# loop, which empties the ring buffer: field 19 of /proc/PID/task/TID/stat
+nice_of() { sed 's/.*) //' "$1" | awk '{ print $17 }'; }
+MAIN_NICE=$(nice_of "/proc/$PIDTREE_PID/stat")
+NICES=$(for f in /proc/"$PIDTREE_PID"/task/*/stat; do nice_of "$f"; done | sort -n | paste -sd' ')
+log "threads' nice values: $NICES (the process: $MAIN_NICE)"
+check "the journald writer thread runs at nice +5 below the event loop" \
+	grep -qw "$((MAIN_NICE + 5))" <<<"$NICES"
 J() { jq -r "$1" "$T/jd.json"; }
 E() { jq -r "$1" "$T/ev.json"; }
 check "SYSLOG_IDENTIFIER=pidtree" test "$(J .SYSLOG_IDENTIFIER)" = pidtree
