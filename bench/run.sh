@@ -1,7 +1,8 @@
 #!/bin/bash
 # pidtree benchmark: prints figures, asserts nothing.  Needs root.
 #
-#   1. userland event path (bench/replay): events/s at depth 7
+#   1. userland event path (bench/replay): events/s at depth 7, to JSON and
+#      (-j) to the journald output's fields
 #   2. connect-loop rate to a closed loopback port from a depth-7 tree:
 #      without pidtree, with pidtree reporting every connect, with pidtree
 #      filtering every connect in the kernel (ratios to the baseline); each
@@ -26,6 +27,7 @@ PORT=9 # discard: closed here, every connect is SYN then RST
 echo "== userland path (replay, no kernel)"
 "$B/bench/replay" -n 2000000 -d 7
 "$B/bench/replay" -n 2000000 -d 7 -o "$T/replay.json"
+"$B/bench/replay" -n 500000 -d 7 -j # the journald output's fields instead
 rm -f "$T/replay.json"
 
 # Depth of this shell's own ancestry (itself .. pid 1); loadgen adds levels
