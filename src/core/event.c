@@ -176,13 +176,6 @@ int pt_event_add_bool(struct pt_event *ev, const char *key, bool val)
 	return 0;
 }
 
-/*
- * AF_INET reads the first 4 bytes of addr.  For AF_INET6, an IPv4-mapped
- * address (::ffff:a.b.c.d, what a dual-stack socket reports for an IPv4
- * peer) is printed as plain "a.b.c.d", so the same peer has the same text
- * whichever socket family was used; every other IPv6 address is printed in
- * RFC 5952 form.  An unknown family or a too small buffer gives "".
- */
 /* a.b.c.d into buf of sl bytes, as inet_ntop(AF_INET) (NULL when it does not fit) */
 static const char *ipv4_str(const uint8_t *a, char *buf, socklen_t sl)
 {
@@ -205,6 +198,13 @@ static const char *ipv4_str(const uint8_t *a, char *buf, socklen_t sl)
 	return buf;
 }
 
+/*
+ * AF_INET reads the first 4 bytes of addr.  For AF_INET6, an IPv4-mapped
+ * address (::ffff:a.b.c.d, what a dual-stack socket reports for an IPv4
+ * peer) is printed as plain "a.b.c.d", so the same peer has the same text
+ * whichever socket family was used; every other IPv6 address is printed in
+ * RFC 5952 form.  An unknown family or a too small buffer gives "".
+ */
 void pt_addr_to_str(int family, const uint8_t *addr, char *buf, size_t len)
 {
 	struct in6_addr a6;

@@ -15,6 +15,15 @@ static inline size_t min_sz(size_t a, size_t b)
 }
 
 /*
+ * Printable ASCII that mode copies as it is: a unit of one byte and one
+ * column (what keep_len() keeps of the bytes below 0x80).
+ */
+static inline bool plain(unsigned char c, enum pt_text_mode mode)
+{
+	return c >= 0x20 && c < 0x7f && c != '\\' && !(mode == PT_TEXT_SD && (c == '"' || c == ']'));
+}
+
+/*
  * Length of the unit at p (n > 0 bytes) when it is copied as it is: printable
  * ASCII but the mode's specials, or a well-formed sequence that is not an
  * unsafe character; 0 when it must be changed.
@@ -25,21 +34,11 @@ static size_t keep_len(const unsigned char *p, size_t n, enum pt_text_mode mode)
 	int k;
 
 	if (c < 0x80)
-		return c >= 0x20 && c != 0x7f && c != '\\' &&
-		       !(mode == PT_TEXT_SD && (c == '"' || c == ']'));
+		return plain(c, mode);
 	k = pt_utf8_seq(p, n);
 	if (k <= 0 || pt_utf8_unsafe_seq(p, k))
 		return 0;
 	return (size_t)k;
-}
-
-/*
- * Printable ASCII that mode copies as it is: a unit of one byte and one
- * column (keep_len() == 1 for a byte below 0x80).
- */
-static inline bool plain(unsigned char c, enum pt_text_mode mode)
-{
-	return c >= 0x20 && c < 0x7f && c != '\\' && !(mode == PT_TEXT_SD && (c == '"' || c == ']'));
 }
 
 /* How many of p[0..n) from the start are plain() (cmdlines mostly are, whole). */
