@@ -24,6 +24,17 @@ struct pt_event_proc {
 	const char *cmdline;  /* never NULL ("" when unknown) */
 	const char *username; /* never NULL */
 	const char *loginname; /* NULL unless a plugin set it */
+	/*
+	 * cmdline already as a JSON string (quotes included, cmdline_json_len
+	 * bytes and a NUL), kept by the process cache so that an ancestor in
+	 * many events is escaped once; NULL when there is none.  It stands
+	 * for cmdline only while cmdline == cmdline_json_of: whoever points
+	 * cmdline elsewhere (a cut copy, a copy of the string) gets the
+	 * string escaped again (pt_json_proctree).
+	 */
+	const char *cmdline_json;
+	const char *cmdline_json_of;
+	size_t cmdline_json_len;
 };
 
 enum pt_field_type { PT_FIELD_STR, PT_FIELD_INT, PT_FIELD_BOOL };

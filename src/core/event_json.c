@@ -9,6 +9,15 @@
 /* A string held in a fixed char array that may lack its NUL. */
 #define JSON_ARR(b, arr) pt_json_str((b), (arr), strnlen((arr), sizeof(arr)))
 
+/* the cmdline's JSON from the process cache when it is this cmdline's */
+static void put_cmdline(struct pt_buf *b, const struct pt_event_proc *pr)
+{
+	if (pr->cmdline_json && pr->cmdline_json_of == pr->cmdline)
+		pt_buf_add(b, pr->cmdline_json, pr->cmdline_json_len);
+	else
+		pt_json_strz(b, pr->cmdline);
+}
+
 void pt_json_proctree(struct pt_buf *b, const struct pt_event *ev)
 {
 	size_t i, n = ev->nproc < PT_MAX_DEPTH ? ev->nproc : PT_MAX_DEPTH;
@@ -23,7 +32,7 @@ void pt_json_proctree(struct pt_buf *b, const struct pt_event *ev)
 			PT_JSON_LIT(b, "{\"pid\":");
 		pt_json_u64(b, pr->pid);
 		PT_JSON_LIT(b, ",\"cmdline\":");
-		pt_json_strz(b, pr->cmdline);
+		put_cmdline(b, pr);
 		PT_JSON_LIT(b, ",\"username\":");
 		pt_json_strz(b, pr->username);
 		if (pr->loginname) {

@@ -26,10 +26,17 @@
  * (72 + 4 bytes on 64-bit: 5 MiB at the default 65536 entries) plus, worst
  * case, max_entries * (cmdline_max + 8) for the cmdlines (256 MiB at the
  * defaults if every process had a 4 KiB command line; typically ~100 bytes,
- * and shared between a parent and its un-exec'd children), plus
+ * and shared between a parent and its un-exec'd children), plus for a
+ * cmdline that has been in an event its JSON string, at most 1/8 + 10 bytes
+ * more than the cmdline itself (struct pt_cmd), plus
  * 2 * cmdline_max + 516 bytes of scratch and at most PT_USERS_MAX user names.
  *
- * Hit path of resolve(): no syscall, no allocation.
+ * An ancestor's cmdline is escaped for JSON once, the first time it is in
+ * an event, and the event carries that string (pt_event_proc.cmdline_json):
+ * the ancestors of a busy process are the same in every one of its events.
+ *
+ * Hit path of resolve(): no syscall; no allocation but that JSON string,
+ * once per cmdline.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -46,6 +53,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
+#include "json.h"
 #include "log.h"
 #include "procfs.h"
 #include "users.h"
@@ -66,6 +75,10 @@ struct pt_cmd *pt_pc_cmd_new(const char *s, size_t len)
 	if (!m)
 		return NULL; /* stays unknown; resolve falls back to /proc */
 	m->ref = 1;
+	m->len = (uint32_t)len;
+	m->json = NULL;
+	m->json_len = 0;
+	m->json_tried = false;
 	memcpy(m->s, s, len);
 	m->s[len] = '\0';
 	return m;
@@ -80,8 +93,35 @@ static struct pt_cmd *cmd_get(struct pt_cmd *m)
 
 static void cmd_put(struct pt_cmd *m)
 {
-	if (m && --m->ref == 0)
+	if (m && --m->ref == 0) {
+		free(m->json);
 		free(m);
+	}
+}
+
+/* m's JSON string, made the first time it is asked for (struct pt_cmd) */
+static const char *cmd_json(struct pt_cmd *m)
+{
+	struct pt_buf b;
+	char *j;
+
+	if (m->json || m->json_tried)
+		return m->json;
+	m->json_tried = true;
+	pt_buf_init(&b);
+	pt_json_str(&b, m->s, m->len);
+	if (!b.oom && b.len <= (size_t)m->len + PT_CMD_JSON_SLACK(m->len)) {
+		/* exactly its size (and the NUL pt_buf keeps): the memory bound counts it so */
+		pt_buf_str(&b);
+		j = realloc(b.data, b.len + 1);
+		if (j) {
+			m->json = j;
+			m->json_len = (uint32_t)b.len;
+			return j;
+		}
+	}
+	pt_buf_free(&b);
+	return NULL;
 }
 
 static void release_held(struct pt_proc_cache *c)
@@ -433,16 +473,28 @@ void pt_proc_cache_expire(struct pt_proc_cache *c, uint64_t now_ns)
 
 /* ---- resolve ---- */
 
-static const char *hold(struct pt_proc_cache *c, struct pt_cmd *m)
+/* p's cmdline is m's, held until the next resolve, with m's JSON */
+static void hold(struct pt_proc_cache *c, struct pt_cmd *m, struct pt_event_proc *p)
 {
 	if (c->nheld < PT_MAX_DEPTH)
 		c->held[c->nheld++] = cmd_get(m);
-	return m->s;
+	p->cmdline = m->s;
+	p->cmdline_json = cmd_json(m);
+	p->cmdline_json_of = m->s;
+	p->cmdline_json_len = m->json_len;
 }
 
-/* Cmdline of ancestor k, NULL when unresolved. */
-static const char *resolve_cmdline(struct pt_proc_cache *c, const struct pt_ancestry *tree,
-				   uint32_t rec_flags, size_t k)
+/* p's cmdline is the leaf's argv, joined into c->leaf (no JSON kept) */
+static void leaf_argv(struct pt_proc_cache *c, const char *argv, size_t alen, bool truncated,
+		      struct pt_event_proc *p)
+{
+	pt_join_argv(argv, alen, c->leaf, c->leaf_max, truncated);
+	p->cmdline = c->leaf;
+}
+
+/* Sets p's cmdline (and its JSON) of ancestor k; false when unresolved. */
+static bool resolve_cmdline(struct pt_proc_cache *c, const struct pt_ancestry *tree,
+			    uint32_t rec_flags, size_t k, struct pt_event_proc *p)
 {
 	const struct pt_ancestor *a = &tree->anc[k];
 	uint64_t start = a->start_ns / c->ns_per_tick;
@@ -454,29 +506,35 @@ static const char *resolve_cmdline(struct pt_proc_cache *c, const struct pt_ance
 	struct pt_cmd *m;
 	uint32_t i;
 
+	p->cmdline_json = p->cmdline_json_of = NULL;
+	p->cmdline_json_len = 0;
 	if (leaf && !(rec_flags & PT_F_ARGV_TRUNCATED)) {
-		pt_join_argv(argv, alen, c->leaf, c->leaf_max, false);
-		return c->leaf;
+		leaf_argv(c, argv, alen, false, p);
+		return true;
 	}
 	i = lookup(c, a->tgid, start);
 	if (i != NIL) {
 		touch(c, i);
 		if (c->ent[i].cmd &&
-		    entry_is_current(&c->ent[i], a, rec_flags & PT_F_FROM_PROC))
-			return hold(c, c->ent[i].cmd);
+		    entry_is_current(&c->ent[i], a, rec_flags & PT_F_FROM_PROC)) {
+			hold(c, c->ent[i].cmd, p);
+			return true;
+		}
 	}
 	if (i == NIL || !c->ent[i].noproc) {
 		m = pt_pc_proc_fallback(c, a, start, i);
 		if (m) {
 			c->st.proc_fallbacks++;
-			return hold(c, m);
+			hold(c, m, p);
+			return true;
 		}
 	}
 	if (leaf) {
-		pt_join_argv(argv, alen, c->leaf, c->leaf_max, true);
-		return c->leaf;
+		leaf_argv(c, argv, alen, true, p);
+		return true;
 	}
-	return NULL;
+	p->cmdline = "";
+	return false;
 }
 
 void pt_proc_cache_resolve(struct pt_proc_cache *c, const struct pt_ancestry *tree,
@@ -507,9 +565,7 @@ void pt_proc_cache_resolve(struct pt_proc_cache *c, const struct pt_ancestry *tr
 		p->start_ns = a->start_ns;
 		p->username = pt_username(c, a->uid);
 		p->loginname = NULL;
-		p->cmdline = resolve_cmdline(c, tree, rec_flags, k);
-		if (!p->cmdline) {
-			p->cmdline = "";
+		if (!resolve_cmdline(c, tree, rec_flags, k, p)) {
 			c->st.unresolved++;
 			pt_event_add_error(ev, "unresolved ancestor pid %u", a->tgid);
 		}

@@ -15,10 +15,25 @@
 
 enum { PE_FREE, PE_LIVE, PE_EXITED };
 
+/*
+ * A cmdline (immutable, refcounted) and, once it has been in an event, its
+ * JSON string (pt_json_str of s): json NULL with json_tried false until
+ * then (NUL-terminated, json_len bytes before the NUL); NULL with
+ * json_tried true when it is not kept (its JSON would be
+ * more than PT_CMD_JSON_SLACK larger than s: a cmdline of quotes or control
+ * bytes is escaped per event rather than cached at up to 6 times its size).
+ */
 struct pt_cmd {
 	uint32_t ref;
+	uint32_t len;       /* strlen(s) */
+	char *json;
+	uint32_t json_len;
+	bool json_tried;
 	char s[];
 };
+
+/* the most a kept JSON string may add to its cmdline: 1/8, + 2 quotes, + 8 */
+#define PT_CMD_JSON_SLACK(len) ((len) / 8 + 10)
 
 struct pt_pent {
 	uint64_t start;     /* clock ticks since boot */

@@ -241,6 +241,8 @@ static void on_start(struct udp_state *u, const struct pt_udp_start_record *r,
 		s->proc[i] = u->ev.proctree[i];
 		s->proc[i].cmdline = strdup(u->ev.proctree[i].cmdline);
 		s->proc[i].username = strdup(u->ev.proctree[i].username);
+		/* (the cache's JSON of it lives only until the next resolve) */
+		s->proc[i].cmdline_json = s->proc[i].cmdline_json_of = NULL;
 		if (!s->proc[i].cmdline || !s->proc[i].username) {
 			s->nproc = i + 1;
 			session_free(s);

@@ -20,6 +20,9 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "buf.h"
+#include "event_json.h"
+#include "json.h"
 #include "proccache.h"
 #include "users.h"
 #include "procfs.h"
@@ -709,6 +712,151 @@ static void test_event_strings_survive(void **state)
 	assert_string_equal(f->ev.error, "");
 }
 
+/* ---- cmdlines' JSON, kept with them ---- */
+
+/* ancestor k of f->ev's proctree as JSON, from the cache's string or not */
+static void proctree_json(struct fx *f, struct pt_buf *b)
+{
+	pt_buf_reset(b);
+	pt_json_proctree(b, &f->ev);
+	assert_false(b->oom);
+}
+
+/*
+ * Ancestor k's kept JSON, if any, is exactly its cmdline escaped; the
+ * event's proctree is the same byte for byte with or without the kept
+ * strings.  Returns whether k had one.
+ */
+static bool json_kept_ok(struct fx *f, size_t k)
+{
+	const struct pt_event_proc *p = &f->ev.proctree[k];
+	struct pt_buf want, got;
+	struct pt_event saved;
+	size_t i;
+
+	pt_buf_init(&want);
+	pt_buf_init(&got);
+	if (p->cmdline_json) {
+		assert_ptr_equal(p->cmdline_json_of, p->cmdline);
+		pt_json_strz(&want, p->cmdline);
+		assert_int_equal(p->cmdline_json_len, want.len);
+		assert_memory_equal(p->cmdline_json, want.data, want.len);
+	}
+	proctree_json(f, &got);
+	memcpy(&saved, &f->ev, sizeof(saved));
+	for (i = 0; i < f->ev.nproc; i++)
+		f->ev.proctree[i].cmdline_json = NULL;
+	proctree_json(f, &want);
+	memcpy(&f->ev, &saved, sizeof(saved));
+	assert_int_equal(got.len, want.len);
+	assert_memory_equal(got.data, want.data, want.len);
+	pt_buf_free(&want);
+	pt_buf_free(&got);
+	return p->cmdline_json != NULL;
+}
+
+static void test_cmdline_json(void **state)
+{
+	struct fx *f = *state;
+	const char *kept;
+	char many[200];
+	struct pt_buf b;
+
+	pt_buf_init(&b);
+	/* escaped at its first event, then the same string in every event */
+	do_exec(f, 10, 1000, S("bash\0-c\0echo \"hi\"\tthere\0"), 0);
+	resolve(f, 0, NULL, 0, 10, 1000ull, 0);
+	assert_true(json_kept_ok(f, 0));
+	assert_string_equal(f->ev.proctree[0].cmdline_json, "\"bash -c echo \\\"hi\\\"\\tthere\"");
+	kept = f->ev.proctree[0].cmdline_json;
+	resolve(f, 0, NULL, 0, 10, 1000ull, 0);
+	assert_ptr_equal(f->ev.proctree[0].cmdline_json, kept);
+
+	/* a forked child shares its parent's cmdline, and so its JSON */
+	do_fork(f, 11, 1001, 10, 1000);
+	resolve(f, 0, NULL, 0, 11, 1001ull, 10, 1000ull, 0);
+	assert_ptr_equal(f->ev.proctree[0].cmdline_json, kept);
+	assert_ptr_equal(f->ev.proctree[1].cmdline_json, kept);
+	/* until it execs: its own */
+	do_exec(f, 11, 1001, S("ls\0-l\0"), 0);
+	resolve(f, 0, NULL, 0, 11, 1001ull, 10, 1000ull, 0);
+	assert_true(json_kept_ok(f, 0));
+	assert_true(json_kept_ok(f, 1));
+	assert_string_equal(f->ev.proctree[0].cmdline_json, "\"ls -l\"");
+	assert_ptr_equal(f->ev.proctree[1].cmdline_json, kept);
+
+	/* the leaf's argv from the record (joined per event): none kept */
+	resolve(f, 0, S("curl\0x\0"), 11, 1001ull, 10, 1000ull, 0);
+	assert_string_equal(f->ev.proctree[0].cmdline, "curl x");
+	assert_false(json_kept_ok(f, 0));
+	assert_true(json_kept_ok(f, 1));
+	/* nor for an unresolved ancestor */
+	resolve(f, 0, NULL, 0, 77, 7ull, 10, 1000ull, 0);
+	assert_string_equal(f->ev.proctree[0].cmdline, "");
+	assert_false(json_kept_ok(f, 0));
+
+	/* a cmdline of quotes or control bytes would grow 2 to 6 times: escaped per event */
+	memset(many, '"', sizeof(many));
+	do_exec(f, 12, 1002, many, sizeof(many), 0);
+	resolve(f, 0, NULL, 0, 12, 1002ull, 10, 1000ull, 0);
+	assert_false(json_kept_ok(f, 0));
+	assert_true(json_kept_ok(f, 1));
+	memset(many, '\x01', sizeof(many));
+	do_exec(f, 12, 1002, many, sizeof(many), 0);
+	resolve(f, 0, NULL, 0, 12, 1002ull, 0);
+	assert_false(json_kept_ok(f, 0));
+	/* ... and kept up to the bound: 200 bytes may grow by 200 / 8 + 10 = 35 */
+	memset(many, 'a', sizeof(many));
+	memset(many, '"', 33);  /* 33 escapes + 2 quotes = 35 */
+	do_exec(f, 12, 1002, many, sizeof(many), 0);
+	resolve(f, 0, NULL, 0, 12, 1002ull, 0);
+	assert_true(json_kept_ok(f, 0));
+	assert_int_equal(f->ev.proctree[0].cmdline_json_len, 200 + 35);
+	memset(many, '"', 34);
+	do_exec(f, 12, 1002, many, sizeof(many), 0);
+	resolve(f, 0, NULL, 0, 12, 1002ull, 0);
+	assert_false(json_kept_ok(f, 0));
+	/* invalid UTF-8 and unsafe characters: kept as pt_json_str writes them */
+	do_exec(f, 13, 1003, S("a\xff\xc3\xa9\xe2\x80\xa8z\0"), 0);
+	resolve(f, 0, NULL, 0, 13, 1003ull, 0);
+	assert_true(json_kept_ok(f, 0));
+
+	/* whoever points cmdline elsewhere gets that string, not the kept one */
+	resolve(f, 0, NULL, 0, 11, 1001ull, 10, 1000ull, 0);
+	f->ev.proctree[1].cmdline = "other";
+	proctree_json(f, &b);
+	assert_non_null(strstr(pt_buf_str(&b), "\"cmdline\":\"other\""));
+	assert_null(strstr(pt_buf_str(&b), "bash"));
+	pt_buf_free(&b);
+}
+
+/* The kept JSON lives as long as the event's cmdline does (ASan sees it). */
+static void test_cmdline_json_survives(void **state)
+{
+	struct fx *f = *state;
+	struct pt_buf b;
+
+	new_cache(f, 2, 0, 0);
+	do_exec(f, 90, 9000, S("ninety\0"), 0);
+	do_exec(f, 91, 9001, S("ninety-one\0"), 0);
+	resolve(f, 0, NULL, 0, 91, 9001ull, 90, 9000ull, 0);
+	/* the next event's /proc fallback evicts both and exec replaces one */
+	mkproc(f, 92, "p92", 'S', 1, USER_FLAGS, 9002, S("ninety-two\0"), 0, NOLOGIN);
+	mkproc(f, 93, "p93", 'S', 1, USER_FLAGS, 9003, S("ninety-three\0"), 0, NOLOGIN);
+	resolve(f, 0, NULL, 0, 91, 9001ull, 90, 9000ull, 92, 9002ull, 93, 9003ull, 0);
+	assert_int_equal(stats(f).evictions, 2);
+	do_exec(f, 93, 9003, S("changed\0"), 0);
+	pt_proc_cache_expire(f->c, UINT64_MAX);
+	assert_true(json_kept_ok(f, 0));
+	assert_true(json_kept_ok(f, 1));
+	assert_true(json_kept_ok(f, 2));
+	assert_true(json_kept_ok(f, 3));
+	pt_buf_init(&b);
+	proctree_json(f, &b);
+	assert_non_null(strstr(pt_buf_str(&b), "\"cmdline\":\"ninety-three\""));
+	pt_buf_free(&b);
+}
+
 /* ---- PID reuse ---- */
 
 static void test_pid_reuse(void **state)
@@ -970,6 +1118,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_exit_batches, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_eviction, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_event_strings_survive, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cmdline_json, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cmdline_json_survives, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pid_reuse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missed_exec, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scan_entry_stale_comm, setup, teardown),
