@@ -16,7 +16,8 @@
  *  - a record shorter than its type's struct, of an unknown type or of an
  *    unknown record index is refused (-EINVAL), anything else accepted;
  *  - every event: at most PT_MAX_DEPTH processes, each with a terminated
- *    cmdline shorter than the cache's cmdline_max and a username, pid =
+ *    cmdline shorter than the cache's cmdline_max (its JSON, when the
+ *    cache kept one, that cmdline escaped) and a username, pid =
  *    the leaf's pid, addresses in their text form, a terminated error,
  *    and its JSON valid;
  *  - the cache never holds more than max_entries processes.
@@ -32,6 +33,7 @@
 #include <sys/stat.h>
 
 #include "event_json.h"
+#include "json.h"
 #include "dns.h"
 #include "fuzz.h"
 #include "json_check.h"
@@ -80,6 +82,16 @@ static void check_event(struct fz_emit *e, struct pt_event *ev)
 		FZ_ASSERT(strlen(p->cmdline) < FZ_CMDLINE_MAX, "cmdline of %zu bytes",
 			  strlen(p->cmdline));
 		FZ_ASSERT(p->username[0], "empty username");
+		if (p->cmdline_json && p->cmdline_json_of == p->cmdline) {
+			/* the cache's JSON of it is the cmdline escaped, exactly */
+			pt_buf_reset(&e->json);
+			pt_json_strz(&e->json, p->cmdline);
+			FZ_ASSERT(p->cmdline_json_len == e->json.len &&
+				  !memcmp(p->cmdline_json, e->json.data, e->json.len) &&
+				  !p->cmdline_json[p->cmdline_json_len],
+				  "process %zu's kept JSON %.300s is not its cmdline's %.300s", i,
+				  p->cmdline_json, pt_buf_str(&e->json));
+		}
 	}
 	if (ev->probe->shape != PT_SHAPE_SESSION || ev->nproc)
 		FZ_ASSERT(ev->pid == (ev->nproc ? ev->proctree[0].pid : 0), "pid %u, leaf %u",
