@@ -75,7 +75,6 @@ struct pt_cmd *pt_pc_cmd_new(const char *s, size_t len)
 	if (!m)
 		return NULL; /* stays unknown; resolve falls back to /proc */
 	m->ref = 1;
-	m->len = (uint32_t)len;
 	m->json = NULL;
 	m->json_len = 0;
 	m->json_tried = false;
@@ -102,6 +101,8 @@ static void cmd_put(struct pt_cmd *m)
 /* m's JSON string, made the first time it is asked for (struct pt_cmd) */
 static const char *cmd_json(struct pt_cmd *m)
 {
+	/* (as far as the event's cmdline goes, which is s up to its NUL) */
+	size_t n = strlen(m->s);
 	struct pt_buf b;
 	char *j;
 
@@ -109,8 +110,8 @@ static const char *cmd_json(struct pt_cmd *m)
 		return m->json;
 	m->json_tried = true;
 	pt_buf_init(&b);
-	pt_json_str(&b, m->s, m->len);
-	if (!b.oom && b.len <= (size_t)m->len + PT_CMD_JSON_SLACK(m->len)) {
+	pt_json_str(&b, m->s, n);
+	if (!b.oom && b.len <= n + PT_CMD_JSON_SLACK(n)) {
 		/* exactly its size (and the NUL pt_buf keeps): the memory bound counts it so */
 		pt_buf_str(&b);
 		j = realloc(b.data, b.len + 1);

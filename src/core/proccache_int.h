@@ -25,7 +25,6 @@ enum { PE_FREE, PE_LIVE, PE_EXITED };
  */
 struct pt_cmd {
 	uint32_t ref;
-	uint32_t len;       /* strlen(s) */
 	char *json;
 	uint32_t json_len;
 	bool json_tried;
