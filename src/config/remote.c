@@ -159,6 +159,27 @@ static void apply_new(struct pt_remote *r, struct pt_rdoc *e, struct pt_http_res
 	snprintf(e->meta.last_modified, sizeof(e->meta.last_modified), "%s", res->last_modified);
 }
 
+/*
+ * Do two failures have the same reason?  Their texts but for the digits
+ * ("after 3 ms", a port): a server that stays down is said once, a CA file
+ * refused after a certificate was is said again.
+ */
+static bool same_reason(const char *a, const char *b)
+{
+	for (;;) {
+		while (*a >= '0' && *a <= '9')
+			a++;
+		while (*b >= '0' && *b <= '9')
+			b++;
+		if (*a != *b)
+			return false;
+		if (!*a)
+			return true;
+		a++;
+		b++;
+	}
+}
+
 static void do_fetch(struct pt_remote *r, struct pt_rdoc *e)
 {
 	char etag[PT_REMOTE_VALIDATOR_MAX], lastmod[PT_REMOTE_VALIDATOR_MAX];
@@ -194,12 +215,14 @@ static void do_fetch(struct pt_remote *r, struct pt_rdoc *e)
 	e->attempts++;
 	e->last_ns = pt_remote_mono_ns();
 	if (res.result == PT_HTTP_FAILED) {
+		/* the first failure is news, and one for another reason; retries that fail alike are not */
+		bool news = !e->failures || !same_reason(e->err, res.err);
+
 		snprintf(e->err, sizeof(e->err), "%s", res.err);
 		e->ok = false;
 		if (!atomic_load(&r->stop) && !e->waiting) {
 			pt_remote_fmt_time(e->meta.fetched, when, sizeof(when));
-			/* the first failure is news; the retries that follow are not */
-			pt_remote_say(r, e->failures ? LOG_DEBUG : LOG_WARNING,
+			pt_remote_say(r, news ? LOG_WARNING : LOG_DEBUG,
 			    "remote include %s: cannot fetch: %s; %s%s", e->url, res.err,
 			    e->gen ? "keeping the copy fetched " : "no copy yet",
 			    e->gen ? when : "");

@@ -11,11 +11,28 @@
  *   3. switch the outputs, put the new configuration in force.
  * Output files that stay are re-opened by name on every reload, good or
  * bad, for log rotation; plugin hostfiles are re-read likewise.
+ *
+ * The SIGHUP fetched the remote includes again before this, with the
+ * remote_include_* settings then in force; a reload that changes how they
+ * are fetched (the CA file, the size limit, the timeout, the cache
+ * directory) fetches them once more with the new ones and reloads when
+ * they are in, so that the SIGHUP that sets remote_include_ca= is the one
+ * that uses it.
  */
+#include <string.h>
+
+#include "clock.h"
 #include "daemon.h"
 #include "log.h"
 #include "proccache.h"
 #include "remote.h"
+
+/* Would a fetch with b go otherwise than one with a?  (not the interval) */
+static bool fetch_changed(const struct pt_remote_opts *a, const struct pt_remote_opts *b)
+{
+	return strcmp(a->ca_file, b->ca_file) || strcmp(a->cache_dir, b->cache_dir) ||
+	       a->max_size != b->max_size || a->timeout_s != b->timeout_s;
+}
 
 void pt_daemon_reload(struct daemon *d)
 {
@@ -24,6 +41,7 @@ void pt_daemon_reload(struct daemon *d)
 	struct pt_diags diags = { 0 };
 	struct pt_outputs outs;
 	int failures;
+	bool refetch;
 
 	pt_service_reloading();
 	pt_info("reloading the configuration");
@@ -49,6 +67,7 @@ void pt_daemon_reload(struct daemon *d)
 	pt_naming_apply(d); /* dns: the name table as the new configuration says */
 	/* remote includes: cache the documents now in force, new remote_include_* */
 	pt_remote_commit(d->remote);
+	refetch = fetch_changed(&d->settings.remote, &ns.remote);
 	pt_remote_set_opts(d->remote, &ns.remote);
 	pt_outputs_switch(d, &outs); /* re-opens the files it keeps */
 	d->settings = ns;
@@ -59,6 +78,12 @@ void pt_daemon_reload(struct daemon *d)
 		pt_warn("configuration reloaded with %d probe failure(s)", failures);
 	else
 		pt_info("configuration reloaded");
+	if (refetch && pt_remote_refresh(d->remote)) {
+		/* as on SIGHUP: the reload follows when they are in, or after the wait */
+		pt_info("remote includes: fetching them again with the new remote_include_* "
+			"settings; the configuration is reloaded when they are in");
+		d->reload_at_ns = pt_clock_ns(CLOCK_MONOTONIC) + PT_REMOTE_WAIT_S * 1000000000ull;
+	}
 	goto ready;
 keep:
 	pt_err("reload failed: the running configuration stays in force");

@@ -9,11 +9,14 @@
 #     reload per SIGHUP, after the documents were fetched again
 #  3. invalid YAML at reload: URL:line, running configuration and cache kept
 #  4. a shorter remote_include_interval= via SIGHUP, a change applied alone
-#  4b. the CA file under the trusted-file policy, read again at each fetch:
-#     an ACL entry granting write to uid 65534, or a symlink that uid 65534
+#  4b. the CA file under the trusted-file policy, read again at each fetch
+#     and used from the SIGHUP that sets it (the documents fetched again:
+#     two reloads): another CA's refused by the server's certificate; an
+#     ACL entry granting write to uid 65534, or a symlink that uid 65534
 #     owns: the fetch is refused with the reason, the copies in force are
 #     kept; through a root-owned symlink it works
 #  5. server down at reload: running configuration kept, warning naming URL
+#     (once: still down at the next SIGHUP is not said again)
 #  6. a slow server: the loop keeps serving (events, WATCHDOG=1) while the
 #     SIGHUP reload waits for the documents; SIGTERM is served at once
 #  7. server down at start: cached copy used with a warning; no cache: 78
@@ -217,24 +220,33 @@ wait_reloads $((n + 1))
 
 # ---- 4b. the CA file: trusted as configuration, read from its descriptor ---
 # A SIGHUP fetches the documents with the settings in force, then reloads
-# pidtree.conf: a new remote_include_ca= is used from the next fetch on.  So
-# each case sets the CA file (one SIGHUP), then changes the document on the
-# server and sends another: only a fetch that believed the CA file brings
-# the change in.
-# ca_case NAME CA-FILE PORT: with that CA file, the server now drops PORT
+# pidtree.conf; a reload that changes remote_include_ca= fetches them again
+# with the new CA file and reloads once more.  So one SIGHUP that sets a CA
+# file makes two reloads, and the second fetch is the CA file's.  The
+# server's document is changed while the CA file in force cannot fetch it:
+# only a fetch that believed the CA file brings the change in.
+# ca_case NAME CA-FILE: set the CA file with one SIGHUP (n, c: reloads and
+# new copies before it)
 ca_case() {
 	conf remote_include_ca="$2"
-	n=$(reloads)
-	kill -HUP "$PIDTREE_PID"
-	wait_reloads $((n + 1))
-	drop_port "$3"
 	n=$(reloads) c=$(newcopies)
 	kill -HUP "$PIDTREE_PID"
-	check "$1: the reload is done" wait_reloads $((n + 1))
+	check "$1: one SIGHUP, two reloads (the documents fetched again with it)" \
+		wait_reloads $((n + 2))
 }
+certerr() { grep -c "remote include $BASE/p/.*: cannot fetch: SSL certificate problem" "$T/pidtree.err"; }
+e=$(certerr)
+ca_case "CA file of another CA" "$TLS/other-ca.pem"
+check "another CA: used at the SIGHUP that set it (the server's certificate refused)" \
+	test "$(certerr)" -gt "$e"
+check "another CA: the fetch again is said" \
+	grep -q "remote includes: fetching them again with the new remote_include_\* settings" "$T/pidtree.err"
+check "another CA: no new copy taken" test "$(newcopies)" = "$c"
+drop_port "$B" # (waits on the server: no CA file in force can fetch it until the symlink)
+
 cp "$TLS/ca.pem" "$TLS/ca-acl.pem"
 setfacl -m u:65534:rw "$TLS/ca-acl.pem"
-ca_case "CA file with an ACL entry granting write to uid 65534" "$TLS/ca-acl.pem" "$B"
+ca_case "CA file with an ACL entry granting write to uid 65534" "$TLS/ca-acl.pem"
 check "ACL'd CA file: the fetch is refused, the reason in the log" \
 	grep -q "warning: remote include $BASE/p/lists/filters.yml: cannot fetch: refusing the CA file $TLS/ca-acl.pem: .*has an ACL entry granting write to uid 65534 (user:65534:rw-" \
 	"$T/pidtree.err"
@@ -248,37 +260,32 @@ check "ACL'd CA file: the copy in force stays ($C dropped)" test "$(reported acl
 check "ACL'd CA file: ($B reported)" test "$(reported acl-reported)" = 1
 check "ACL'd CA file: the daemon runs" kill -0 "$PIDTREE_PID"
 
-ln -s ca.pem "$TLS/ca-link.pem"
-ca_case "CA file through a root-owned symlink" "$TLS/ca-link.pem" "$B"
-check "root-owned symlink: the changed copy is fetched" test "$(newcopies)" = $((c + 1))
-check "root-owned symlink: nothing refused" test "$(grep -c "refusing the CA file $TLS/ca-link.pem" "$T/pidtree.err")" = 0
-conn 127.0.0.2 "$C" link-reported
-conn 127.0.0.2 "$B" link-dropped
-sentinel s4b2
-check "root-owned symlink: the new copy is in force ($C reported)" test "$(reported link-reported)" = 1
-check "root-owned symlink: ($B dropped)" test "$(reported link-dropped)" = 0
-
 ln -s ca.pem "$TLS/ca-planted.pem"
 chown -h 65534:65534 "$TLS/ca-planted.pem"
-ca_case "CA file through a symlink uid 65534 owns" "$TLS/ca-planted.pem" "$C"
+ca_case "CA file through a symlink uid 65534 owns" "$TLS/ca-planted.pem"
 check "planted symlink: the fetch is refused, the reason in the log" \
 	grep -q "cannot fetch: refusing the CA file $TLS/ca-planted.pem: .*ca-planted.pem is a symbolic link owned by uid 65534" \
 	"$T/pidtree.err"
 check "planted symlink: no new copy taken" test "$(newcopies)" = "$c"
-conn 127.0.0.2 "$C" planted-reported
-conn 127.0.0.2 "$B" planted-dropped
+conn 127.0.0.2 "$C" planted-dropped
+conn 127.0.0.2 "$B" planted-reported
+sentinel s4b2
+check "planted symlink: the copy in force stays ($C dropped)" test "$(reported planted-dropped)" = 0
+check "planted symlink: ($B reported)" test "$(reported planted-reported)" = 1
+
+ln -s ca.pem "$TLS/ca-link.pem"
+ca_case "CA file through a root-owned symlink" "$TLS/ca-link.pem"
+check "root-owned symlink: the copy waiting on the server is fetched" test "$(newcopies)" = $((c + 1))
+check "root-owned symlink: nothing refused" test "$(grep -c "refusing the CA file $TLS/ca-link.pem" "$T/pidtree.err")" = 0
+conn 127.0.0.2 "$C" link-reported
+conn 127.0.0.2 "$B" link-dropped
 sentinel s4b3
-check "planted symlink: the copy in force stays ($C reported)" test "$(reported planted-reported)" = 1
-check "planted symlink: ($B dropped)" test "$(reported planted-dropped)" = 0
+check "root-owned symlink: the new copy is in force ($C reported)" test "$(reported link-reported)" = 1
+check "root-owned symlink: ($B dropped)" test "$(reported link-dropped)" = 0
 # back to the test CA, the server dropping $C (what section 5 expects)
-conf
-c=$(newcopies)
-for _ in 1 2; do
-	n=$(reloads)
-	kill -HUP "$PIDTREE_PID"
-	wait_reloads $((n + 1))
-done
-check "the CA file put right: the copy waiting on the server is fetched" test "$(newcopies)" = $((c + 1))
+drop_port "$C"
+ca_case "the test CA again" "$TLS/ca.pem"
+check "the test CA again: the changed copy is fetched" test "$(newcopies)" = $((c + 1))
 
 # ---- 5. server down at reload ---------------------------------------------------
 unserve "$https_PID"
@@ -287,6 +294,12 @@ kill -HUP "$PIDTREE_PID"
 check "server down at reload: the fetch failure is logged with the URL" \
 	wait_log "warning: remote include $BASE/p/.*: cannot fetch: .*[Cc]onnect"
 check "server down at reload: the reload itself goes on (cached copies)" wait_reloads $((n + 1))
+# still down at the next SIGHUP: the same failure (but for its figures) is not news
+downs() { grep -c "warning: remote include $BASE/p/.*: cannot fetch: .*[Cc]onnect" "$T/pidtree.err"; }
+w=$(downs) n=$(reloads)
+kill -HUP "$PIDTREE_PID"
+wait_reloads $((n + 1))
+check "server still down: not said again ($w warnings, then $(downs))" test "$(downs)" = "$w"
 conn 127.0.0.2 "$C" down-dropped
 conn 127.0.0.2 "$B" down-reported
 sentinel s5
