@@ -1,9 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Safe text for people and for RFC 5424 values (see text.h). */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* newlocale, uselocale */
+#endif
 #include "text.h"
 
+#include <locale.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <wchar.h>
 
 #include "utf8.h"
 
@@ -112,6 +118,34 @@ void pt_text_append(struct pt_buf *b, const char *s, size_t n, size_t max,
 }
 
 /*
+ * The columns a terminal gives a character: the C library's wcwidth() in
+ * the C.UTF-8 locale (two for a wide East Asian character, none for a
+ * combining mark), whatever the daemon's own locale is (the thread's is
+ * switched for the call only); one when that locale is missing.
+ */
+static locale_t utf8_locale;
+static pthread_once_t utf8_once = PTHREAD_ONCE_INIT;
+
+static void utf8_locale_init(void)
+{
+	utf8_locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+}
+
+static size_t char_cols(const unsigned char *p, int k)
+{
+	locale_t old;
+	int w;
+
+	pthread_once(&utf8_once, utf8_locale_init);
+	if (!utf8_locale)
+		return 1;
+	old = uselocale(utf8_locale);
+	w = wcwidth((wchar_t)pt_utf8_cp(p, k));
+	uselocale(old);
+	return w < 0 ? 1 : (size_t)w;
+}
+
+/*
  * The unit at i: its input bytes, its columns, and its rendering (*out,
  * *olen; *out NULL: the input bytes as they are).
  */
@@ -123,7 +157,7 @@ static size_t unit(const unsigned char *p, size_t n, enum pt_text_mode mode, cha
 	if (k) {
 		*out = NULL;
 		*olen = k;
-		*cols = 1;
+		*cols = k > 1 ? char_cols(p, (int)k) : 1;
 		return k;
 	}
 	k = render_changed(p, n, mode, buf, olen);

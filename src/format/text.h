@@ -42,9 +42,10 @@ void pt_text_append(struct pt_buf *b, const char *s, size_t n, size_t max,
 		    enum pt_text_mode mode);
 
 /*
- * Columns of s[0..n) rendered in mode: one per character copied (a wide
- * character counts as one), one per byte of an escape; max when there are
- * more (the count stops there).
+ * Columns of s[0..n) rendered in mode: per character copied, the columns a
+ * terminal gives it (wcwidth() in C.UTF-8: one, two for a wide East Asian
+ * character, none for a combining mark), one per byte of an escape; max
+ * when there are more (the count stops there).
  */
 size_t pt_text_cols(const char *s, size_t n, size_t max, enum pt_text_mode mode);
 

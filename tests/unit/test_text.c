@@ -7,6 +7,7 @@
  * hostile cmdlines escaped (control characters, C1, bidi, invalid UTF-8),
  * colours on and off, and the column-limited text writer under it.
  */
+#include <locale.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 
 #include <cmocka.h>
 
@@ -64,20 +66,41 @@ static void expect(const struct pt_event *ev, size_t width, bool colour, const c
 }
 
 /* Columns of a line: code points, SGR sequences left out. */
+/*
+ * The columns of the character at s (k bytes, valid UTF-8) on a terminal:
+ * the C library's own decoding and wcwidth() in this process's locale,
+ * C.UTF-8 (main), not text.c's.
+ */
+static size_t char_width(const char *s, size_t k)
+{
+	mbstate_t st;
+	wchar_t wc;
+	int w;
+
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(mbrtowc(&wc, s, k, &st), k);
+	w = wcwidth(wc);
+	return w < 0 ? 1 : (size_t)w;
+}
+
+/* Columns of valid UTF-8 text on a terminal, SGR sequences aside. */
 static size_t columns(const char *s)
 {
 	size_t n = 0;
 
 	while (*s) {
+		size_t k = 1;
+
 		if (*s == '\033') {
 			s = strchr(s, 'm');
 			assert_non_null(s);
 			s++;
 			continue;
 		}
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			n++;
-		s++;
+		while (((unsigned char)s[k] & 0xc0) == 0x80)
+			k++;
+		n += char_width(s, k);
+		s += k;
 	}
 	return n;
 }
@@ -378,7 +401,28 @@ static void test_text_cols(void **state)
 	assert_int_equal(pt_text_append_cols(&b, "ab\xe2\x80\xae" "cdef", 9, 9, PT_TEXT_HUMAN), 5);
 	assert_string_equal(pt_buf_str(&b), "ab...");
 	pt_buf_reset(&b);
-	/* a multibyte character is one column and never split */
+	/* wide (East Asian) characters take two columns, combining marks none */
+	assert_int_equal(pt_text_cols("\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e", 9, 100, PT_TEXT_HUMAN), 6);
+	assert_int_equal(pt_text_cols("e\xcc\x81t\xc3\xa9", 6, 100, PT_TEXT_HUMAN), 3);
+	assert_int_equal(pt_text_cols("\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e", 9, 5, PT_TEXT_HUMAN), 5);
+	assert_int_equal(pt_text_append_cols(&b, "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e", 9, 6,
+					      PT_TEXT_HUMAN), 6);
+	assert_string_equal(pt_buf_str(&b), "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e");
+	pt_buf_reset(&b);
+	assert_int_equal(pt_text_append_cols(&b, "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e", 9, 5,
+					      PT_TEXT_HUMAN), 5);
+	assert_string_equal(pt_buf_str(&b), "\xe6\x97\xa5...");
+	pt_buf_reset(&b);
+	/* (4 columns: the second character would leave no room for the marker) */
+	assert_int_equal(pt_text_append_cols(&b, "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e", 9, 4,
+					      PT_TEXT_HUMAN), 3);
+	assert_string_equal(pt_buf_str(&b), "...");
+	pt_buf_reset(&b);
+	/* a combining mark stays with its letter */
+	assert_int_equal(pt_text_append_cols(&b, "abcde\xcc\x81" "fghi", 11, 8, PT_TEXT_HUMAN), 8);
+	assert_string_equal(pt_buf_str(&b), "abcde\xcc\x81...");
+	pt_buf_reset(&b);
+	/* a multibyte character is never split */
 	assert_int_equal(pt_text_append_cols(&b, "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", 10, 4,
 					      PT_TEXT_HUMAN), 4);
 	assert_string_equal(pt_buf_str(&b), "\xc3\xa9...");
@@ -458,7 +502,8 @@ static void test_text_cols_random(void **state)
  * The one-unit-at-a-time definition of both functions (what they did
  * before plain ASCII went by runs), built from pt_text_append() on each
  * unit alone: a unit is one byte below 0x80 or not a valid sequence, else
- * the sequence; it is kept (one column) or rendered (a column per byte).
+ * the sequence; it is kept (its width on a terminal) or rendered (a column
+ * per byte).
  */
 struct ref_unit {
 	size_t k, olen, cols;
@@ -477,7 +522,8 @@ static size_t ref_unit_at(const unsigned char *p, size_t n, enum pt_text_mode mo
 	assert_true(one.len < sizeof(u->out));
 	memcpy(u->out, one.data, one.len);
 	u->olen = one.len;
-	u->cols = one.len == u->k && !memcmp(one.data, p, u->k) ? 1 : one.len;
+	u->cols = one.len == u->k && !memcmp(one.data, p, u->k) ? char_width(one.data, u->k) :
+								     one.len;
 	pt_buf_free(&one);
 	return u->k;
 }
@@ -536,7 +582,8 @@ static void test_text_cols_runs(void **state)
 	static const char *const pieces[] = { "abc", "/usr/bin/worker --level 3 ", "x", " ",
 					      "\\", "\n", "\x1b", "\x7f", "\"", "]",
 					      "\xc3\xa9", "\xc2\x85", "\xe2\x80\xae",
-					      "\xef\xbf\xbd", "\xff", "\xf0\x9f\x98\x80", "\xe2\x80" };
+					      "\xef\xbf\xbd", "\xff", "\xf0\x9f\x98\x80", "\xe2\x80",
+					      "\xe6\x97\xa5\xe6\x9c\xac", "\xcc\x81" };
 	unsigned int seed = 777;
 	unsigned char in[400];
 	struct pt_buf got, want;
@@ -577,6 +624,11 @@ static void test_text_cols_runs(void **state)
 
 int main(void)
 {
+	/* the oracle's locale (columns(), char_width()): text.c uses its own */
+	if (!setlocale(LC_CTYPE, "C.UTF-8")) {
+		fprintf(stderr, "test_text: no C.UTF-8 locale\n");
+		return 1;
+	}
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_connect),	 cmocka_unit_test(test_listen),
 		cmocka_unit_test(test_session),	 cmocka_unit_test(test_process_and_empty),
