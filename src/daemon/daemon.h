@@ -164,6 +164,12 @@ void pt_loop_free(struct daemon *d);
 
 /* reload.c */
 void pt_daemon_reload(struct daemon *d); /* SIGHUP and -w */
+/*
+ * Fetch the remote includes again, in the background; the reload follows
+ * when they are in (pt_remote_handle) or after PT_REMOTE_WAIT_S at the
+ * latest.  False, and nothing deferred, when there are none.
+ */
+bool pt_daemon_refetch_then_reload(struct daemon *d);
 
 /* service.c */
 int pt_service_start(struct daemon *d); /* after attach: caps, -w, READY=1 */

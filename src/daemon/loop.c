@@ -161,15 +161,8 @@ static void handle_signals(struct daemon *d)
 			d->stop = true;
 			break;
 		case SIGHUP:
-			/*
-			 * remote includes are fetched again first, in the
-			 * background; the reload follows when they are in
-			 * (pt_remote_handle), or after PT_REMOTE_WAIT_S at the latest
-			 */
-			if (pt_remote_refresh(d->remote))
-				d->reload_at_ns = pt_clock_ns(CLOCK_MONOTONIC) +
-						  PT_REMOTE_WAIT_S * 1000000000ull;
-			else
+			/* remote includes are fetched again first, in the background */
+			if (!pt_daemon_refetch_then_reload(d))
 				pt_daemon_reload(d);
 			break;
 		case SIGUSR1:

@@ -34,6 +34,14 @@ static bool fetch_changed(const struct pt_remote_opts *a, const struct pt_remote
 	       a->max_size != b->max_size || a->timeout_s != b->timeout_s;
 }
 
+bool pt_daemon_refetch_then_reload(struct daemon *d)
+{
+	if (!pt_remote_refresh(d->remote))
+		return false;
+	d->reload_at_ns = pt_clock_ns(CLOCK_MONOTONIC) + PT_REMOTE_WAIT_S * 1000000000ull;
+	return true;
+}
+
 void pt_daemon_reload(struct daemon *d)
 {
 	struct pt_daemon_settings ns;
@@ -78,12 +86,9 @@ void pt_daemon_reload(struct daemon *d)
 		pt_warn("configuration reloaded with %d probe failure(s)", failures);
 	else
 		pt_info("configuration reloaded");
-	if (refetch && pt_remote_refresh(d->remote)) {
-		/* as on SIGHUP: the reload follows when they are in, or after the wait */
+	if (refetch && pt_daemon_refetch_then_reload(d))
 		pt_info("remote includes: fetching them again with the new remote_include_* "
 			"settings; the configuration is reloaded when they are in");
-		d->reload_at_ns = pt_clock_ns(CLOCK_MONOTONIC) + PT_REMOTE_WAIT_S * 1000000000ull;
-	}
 	goto ready;
 keep:
 	pt_err("reload failed: the running configuration stays in force");
